@@ -1,0 +1,83 @@
+"""All configuration, read once from environment variables.
+
+Defaults run the embedded setup (embedded PostgreSQL, local file store under the data
+folder). Production sets ``DATABASE_URL``, ``MEDREC_S3_BUCKET`` and friends.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDREC_", extra="ignore")
+
+    # Empty means: start the embedded PostgreSQL in ``data_dir / "pg"``.
+    database_url: str = Field(
+        "", validation_alias=AliasChoices("DATABASE_URL", "MEDREC_DATABASE_URL")
+    )
+    data_dir: Path = PROJECT_ROOT / "data"
+
+    # Secret for signing local file URLs; generated once into the data folder when unset
+    # so that every worker on the machine agrees on it.
+    secret_key: str = ""
+
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_endpoint_url: str = ""
+    file_url_ttl_seconds: int = 300
+
+    port: int = 3000
+    # Browser origins allowed to open the websocket and call the backend. Empty means
+    # the app's own origins on ``port`` (localhost and 127.0.0.1).
+    allowed_origins: list[str] = []
+
+    session_idle_minutes: int = 15
+    session_max_hours: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+
+    max_upload_bytes: int = 100 * 1024 * 1024
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        if self.allowed_origins:
+            return self.allowed_origins
+        return [f"http://localhost:{self.port}", f"http://127.0.0.1:{self.port}"]
+
+    def signing_key(self) -> bytes:
+        """The secret for signed URLs, creating and persisting one if none is configured."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip().encode()
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
