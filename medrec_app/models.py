@@ -1,0 +1,275 @@
+"""Every table, in SQLModel, with the spec's names, plus the Public shapes read by the UI.
+
+Follows full-stack-fastapi-template: a ``*Base`` with the shared fields, the table class,
+and ``*Public`` models for what leaves the services. Alembic (``alembic/versions``) owns
+the schema; triggers, the expression GIN index and TOAST compression live there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Identity,
+    Index,
+    Integer,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+from sqlmodel import Field, SQLModel
+
+ROLES = ("admin", "practitioner", "front_desk", "read_only")
+FILE_ROLES = ("background", "attachment", "export")
+
+# Constraint and index names are explicit so that migrations are reviewable and stable.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _created_at() -> Any:
+    return Field(
+        default=None,
+        sa_type=TIMESTAMP(timezone=True),
+        sa_column_kwargs={"nullable": False, "server_default": func.now()},
+    )
+
+
+def _updated_at() -> Any:
+    # The database trigger medrec_set_updated_at() moves it on every UPDATE, whoever writes.
+    return Field(
+        default=None,
+        sa_type=TIMESTAMP(timezone=True),
+        sa_column_kwargs={"nullable": False, "server_default": func.now()},
+    )
+
+
+def _jsonb(nullable: bool = False) -> Any:
+    return Field(
+        default_factory=dict,
+        sa_type=JSONB,
+        sa_column_kwargs={"nullable": nullable, "server_default": "{}"},
+    )
+
+
+# --- clinics and people -------------------------------------------------------------
+
+
+class Clinic(SQLModel, table=True):
+    __tablename__ = "clinics"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime | None = _created_at()
+
+
+class UserBase(SQLModel):
+    email: str = Field(max_length=254)
+    full_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    is_active: bool = True
+
+
+class User(UserBase, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("email", name="uq_users_email"),
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        Index("idx_users_clinic", "clinic_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinics.id", ondelete="RESTRICT")
+    password_hash: str = Field(max_length=255)
+    created_at: datetime | None = _created_at()
+    updated_at: datetime | None = _updated_at()
+
+
+class UserPublic(UserBase):
+    id: int
+    clinic_id: int
+
+
+class Patient(SQLModel, table=True):
+    __tablename__ = "patients"
+    __table_args__ = (Index("idx_patients_clinic_name", "clinic_id", "last_name", "first_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinics.id", ondelete="RESTRICT")
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    date_of_birth: date
+    created_at: datetime | None = _created_at()
+
+
+class Appointment(SQLModel, table=True):
+    """A calendar booking; its id comes from the clinic's calendar system."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("idx_appointments_clinic_start", "clinic_id", "starts_at"),
+        Index("idx_appointments_patient", "patient_id"),
+        Index("idx_appointments_practitioner", "practitioner_id"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+    )
+
+    calendar_event_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    clinic_id: int = Field(foreign_key="clinics.id", ondelete="RESTRICT")
+    patient_id: int = Field(foreign_key="patients.id", ondelete="RESTRICT")
+    practitioner_id: int = Field(foreign_key="users.id", ondelete="RESTRICT")
+    starts_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
+    duration_minutes: int = 30
+    created_at: datetime | None = _created_at()
+
+
+# --- templates, records and files ----------------------------------------------------
+
+
+class MedicalRecordTemplate(SQLModel, table=True):
+    __tablename__ = "medical_record_templates"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "name", "version", name="uq_templates_clinic_name_version"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinics.id", ondelete="RESTRICT")
+    name: str = Field(max_length=200)
+    version: int = 1
+    is_default: bool = False
+    form_schema: dict[str, Any] = _jsonb()
+    # Blob-store key of the template's own background (e.g. a body chart), if any.
+    background_file_key: str | None = Field(default=None, max_length=500)
+    background_file_type: str | None = Field(default=None, max_length=50)
+    created_at: datetime | None = _created_at()
+    updated_at: datetime | None = _updated_at()
+
+
+class MedicalRecord(SQLModel, table=True):
+    __tablename__ = "medical_records"
+    # The GIN indexes are expression/opclass indexes created by the migration; see
+    # alembic/versions/0001_initial.py for why they take that form.
+    __table_args__ = (
+        Index("idx_medical_records_appointment", "appointment_id", unique=True),
+        Index("idx_medical_records_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointments.calendar_event_id")
+    template_id: int | None = Field(default=None, foreign_key="medical_record_templates.id")
+    drawing_data: dict[str, Any] = _jsonb()
+    form_data: dict[str, Any] = _jsonb()
+    created_by_user_id: int = Field(foreign_key="users.id")
+    updated_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime | None = _created_at()
+    updated_at: datetime | None = _updated_at()
+
+
+class PatientFile(SQLModel, table=True):
+    __tablename__ = "patient_files"
+    __table_args__ = (
+        Index("idx_patient_files_patient", "patient_id"),
+        Index("idx_patient_files_created_at", "created_at"),
+        UniqueConstraint("s3_key", name="uq_patient_files_s3_key"),
+        CheckConstraint("file_size >= 0", name="file_size_nonnegative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patients.id")
+    file_name: str = Field(max_length=255)
+    file_type: str = Field(max_length=50)
+    file_size: int
+    s3_key: str = Field(max_length=500)
+    s3_bucket: str = Field(max_length=255)
+    uploaded_by_user_id: int = Field(foreign_key="users.id")
+    created_at: datetime | None = _created_at()
+
+
+class MedicalRecordFile(SQLModel, table=True):
+    __tablename__ = "medical_record_files"
+    __table_args__ = (
+        Index("idx_medical_record_files_record", "medical_record_id"),
+        Index("idx_medical_record_files_file", "patient_file_id"),
+        UniqueConstraint(
+            "medical_record_id", "patient_file_id", "file_role", name="uq_medical_record_files_link"
+        ),
+        CheckConstraint(f"file_role IN {FILE_ROLES!r}", name="file_role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    medical_record_id: int = Field(foreign_key="medical_records.id", ondelete="CASCADE")
+    patient_file_id: int = Field(foreign_key="patient_files.id", ondelete="CASCADE")
+    file_role: str = Field(
+        default="attachment", max_length=50, sa_column_kwargs={"server_default": "attachment"}
+    )
+    created_at: datetime | None = _created_at()
+
+
+# --- sign-in, sessions and audit -----------------------------------------------------
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side sign-in session; the browser holds only the random token."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_user_sessions_token_hash"),
+        Index("idx_user_sessions_user", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64)
+    created_at: datetime | None = _created_at()
+    last_seen_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
+    expires_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-in counters, keyed by a hash of the account or the client address."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    window_started_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
+    locked_until: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the database refuses UPDATE, DELETE and TRUNCATE (see migration 0001).
+
+    Ids only, never names or clinical text: the details must hold no PHI.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("idx_audit_events_clinic_time", "clinic_id", "occurred_at"),
+        Index("idx_audit_events_user_time", "user_id", "occurred_at"),
+        Index("idx_audit_events_record", "record_id"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    occurred_at: datetime | None = _created_at()
+    clinic_id: int | None = Field(default=None, foreign_key="clinics.id")
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    action: str = Field(max_length=64)
+    patient_id: int | None = None
+    appointment_id: int | None = None
+    record_id: int | None = None
+    file_id: int | None = None
+    ip: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] = _jsonb()
