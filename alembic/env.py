@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import medrec_app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from alembic import context
 from medrec_app.db import make_engine
+from medrec_app.migrations import include_object
 from medrec_app.settings import get_settings
 
 config = context.config
@@ -14,14 +15,6 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
-
-# Indexes on expressions or with operator classes, written by hand in the migrations;
-# autogenerate cannot represent them, so it must not propose dropping them.
-HAND_WRITTEN_INDEXES = {"idx_medical_records_drawing_data", "idx_medical_records_form_data"}
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)
 
 
 def run_migrations_online() -> None:

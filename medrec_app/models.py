@@ -64,12 +64,23 @@ def _jsonb(nullable: bool = False) -> Any:
 # --- clinics and people -------------------------------------------------------------
 
 
-class Clinic(SQLModel, table=True):
+class ClinicBase(SQLModel):
+    name: str = Field(max_length=200)
+    # IANA zone name; appointment times are shown in the clinic's local time.
+    timezone: str = Field(
+        default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"}
+    )
+
+
+class Clinic(ClinicBase, table=True):
     __tablename__ = "clinics"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
     created_at: datetime | None = _created_at()
+
+
+class ClinicPublic(ClinicBase):
+    id: int
 
 
 class UserBase(SQLModel):

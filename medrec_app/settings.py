@@ -49,6 +49,9 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = 100 * 1024 * 1024
 
+    # Load the demo clinics into an empty database at start-up. Off in production.
+    demo_data: bool = True
+
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"

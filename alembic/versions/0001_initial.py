@@ -38,6 +38,12 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column(
+            "timezone",
+            sqlmodel.sql.sqltypes.AutoString(length=64),
+            server_default="UTC",
+            nullable=False,
+        ),
+        sa.Column(
             "created_at",
             postgresql.TIMESTAMP(timezone=True),
             server_default=sa.text("now()"),

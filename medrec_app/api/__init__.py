@@ -1,0 +1,30 @@
+"""HTTP routes beside Reflex's own: sign-in/out and signed file links."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from medrec_app.api import auth
+
+
+def build_api() -> Starlette:
+    """Our routes; Reflex mounts its app under this one, so these take precedence."""
+    return Starlette(routes=[*auth.routes])
+
+
+def block_reflex_uploads(app: ASGIApp) -> ASGIApp:
+    """Close Reflex's stock ``/_upload`` route.
+
+    It accepts anonymous uploads of any size and serves every uploaded file publicly.
+    Patient files go through our own authenticated, size-limited routes instead.
+    """
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/_upload"):
+            await Response("Not found", status_code=404)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    return wrapped

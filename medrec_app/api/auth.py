@@ -1,0 +1,80 @@
+"""Sign-in and sign-out over plain HTTP, so the session cookie can be HttpOnly.
+
+Reflex state lives on a websocket and cannot set an HttpOnly cookie, so the sign-in form
+posts here. The websocket captures its headers (and so the cookie) when it connects;
+both routes answer with a redirect, a full page load that opens a fresh socket.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from medrec_app.db import session_scope
+from medrec_app.services import accounts
+from medrec_app.services.errors import SignInFailed
+from medrec_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_FORM_BYTES = 4096
+
+
+def _origin_allowed(request: Request) -> bool:
+    """Refuse cross-site form posts (login CSRF); browsers always send Origin on POST."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin == own or origin in get_settings().cors_origins
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def sign_in(request: Request) -> Response:
+    if not _origin_allowed(request):
+        return PlainTextResponse("Cross-site sign-in refused.", status_code=403)
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        return PlainTextResponse("Sign-in form too large.", status_code=413)
+    async with request.form(max_files=0, max_fields=5) as form:
+        email = str(form.get("email") or "")[:254]
+        password = str(form.get("password") or "")[:1024]
+    try:
+        with session_scope() as session:
+            token = accounts.sign_in(session, email, password, _client_ip(request))
+    except SignInFailed:
+        return RedirectResponse("/login?error=1", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        accounts.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    if not _origin_allowed(request):
+        return PlainTextResponse("Cross-site sign-out refused.", status_code=403)
+    token = request.cookies.get(accounts.SESSION_COOKIE, "")
+    with session_scope() as session:
+        actor = accounts.actor_for_token(session, token, touch=False)
+        if actor is not None:
+            accounts.sign_out(session, actor)
+    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    response.delete_cookie(accounts.SESSION_COOKIE, path="/")
+    return response
+
+
+routes = [
+    Route("/auth/sign-in", sign_in, methods=["POST"]),
+    Route("/auth/sign-out", sign_out, methods=["POST"]),
+]

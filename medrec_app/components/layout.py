@@ -1,0 +1,45 @@
+"""The frame of every signed-in page: header with clinic, user and sign-out."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from medrec_app.state import SESSION_CHECK_SECONDS, AuthState
+
+
+def sign_out_button() -> rx.Component:
+    # A real form post: the server clears the HttpOnly cookie and ends every session.
+    return rx.el.form(
+        rx.button("Sign out", type="submit", variant="soft", data_testid="sign-out"),
+        action="/auth/sign-out",
+        method="post",
+    )
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.heading("medrec", size="5"), href="/", underline="none"),
+        rx.text(AuthState.clinic_name, color_scheme="gray", data_testid="clinic-name"),
+        rx.spacer(),
+        rx.text(AuthState.user_name, weight="medium", data_testid="user-name"),
+        rx.badge(AuthState.user_role, data_testid="user-role"),
+        sign_out_button(),
+        align="center",
+        spacing="4",
+        width="100%",
+        padding="12px 24px",
+        border_bottom="1px solid var(--gray-5)",
+    )
+
+
+def signed_in_page(*children: rx.Component) -> rx.Component:
+    return rx.box(
+        header(),
+        rx.box(*children, padding="24px", max_width="1100px", margin="0 auto"),
+        rx.moment(
+            interval=SESSION_CHECK_SECONDS * 1000,
+            on_change=lambda _now: AuthState.check_session(),
+            display="none",
+        ),
+        width="100%",
+    )

@@ -1,0 +1,21 @@
+"""The Reflex app: pages and the HTTP routes mounted beside them. Nothing else."""
+
+import reflex as rx
+
+from medrec_app.api import block_reflex_uploads, build_api
+from medrec_app.pages.appointments import AppointmentsState, appointments_page
+from medrec_app.pages.login import LoginState, login_page
+from medrec_app.pages.record import RecordState, record_page
+
+app = rx.App(
+    theme=rx.theme(accent_color="teal", radius="medium"),
+    api_transformer=[build_api(), block_reflex_uploads],
+)
+app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
+app.add_page(appointments_page, route="/", title="Appointments · medrec", on_load=AppointmentsState.load)
+app.add_page(
+    record_page,
+    route="/appointments/[appointment_id]",
+    title="Record · medrec",
+    on_load=RecordState.load,
+)

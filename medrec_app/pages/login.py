@@ -1,0 +1,78 @@
+"""Sign-in page. The form posts to /auth/sign-in (see medrec_app/api/auth.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from medrec_app.services.errors import SignInFailed
+
+NOTICES = {
+    "error": str(SignInFailed()),
+    "expired": "Your session has ended. Please sign in again.",
+    "signed_out": "You have signed out.",
+}
+
+
+class LoginState(rx.State):
+    notice: str = ""
+    is_error: bool = False
+
+    @rx.event
+    def load(self) -> None:
+        params = self.router.url.query_parameters
+        self.notice, self.is_error = "", False
+        for key, message in NOTICES.items():
+            if params.get(key):
+                self.notice, self.is_error = message, key == "error"
+                return
+
+
+def login_page() -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.el.form(
+                rx.vstack(
+                    rx.heading("Sign in to medrec", size="6"),
+                    rx.cond(
+                        LoginState.notice != "",
+                        rx.callout(
+                            LoginState.notice,
+                            color_scheme=rx.cond(LoginState.is_error, "red", "blue"),
+                            role="alert",
+                            data_testid="login-notice",
+                            width="100%",
+                        ),
+                    ),
+                    rx.text("Email", as_="label", html_for="email", size="2", weight="medium"),
+                    rx.input(
+                        id="email",
+                        name="email",
+                        type="email",
+                        required=True,
+                        auto_complete="username",
+                        data_testid="login-email",
+                        width="100%",
+                    ),
+                    rx.text(
+                        "Password", as_="label", html_for="password", size="2", weight="medium"
+                    ),
+                    rx.input(
+                        id="password",
+                        name="password",
+                        type="password",
+                        required=True,
+                        auto_complete="current-password",
+                        data_testid="login-password",
+                        width="100%",
+                    ),
+                    rx.button("Sign in", type="submit", width="100%", data_testid="login-submit"),
+                    spacing="3",
+                    width="100%",
+                ),
+                action="/auth/sign-in",
+                method="post",
+            ),
+            width="360px",
+        ),
+        height="100vh",
+    )

@@ -1,0 +1,276 @@
+"""Users, passwords, sign-in sessions and sign-in throttling.
+
+The browser holds only a random session token (in an HttpOnly cookie); the database
+keeps its SHA-256, so a leaked table cannot be replayed. Every request resolves the token
+to an ``Actor`` here, which is the only way the rest of the app learns who is acting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import case, delete, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col, select
+
+from medrec_app.domain.permissions import Action, Actor, Role, require
+from medrec_app.models import Clinic, ClinicPublic, LoginThrottle, User, UserPublic, UserSession
+from medrec_app.services import audit
+from medrec_app.services.errors import NotFound, ServiceError, SignInFailed
+from medrec_app.settings import get_settings
+
+SESSION_COOKIE = "medrec_session"
+MIN_PASSWORD_LENGTH = 10
+# Sessions are touched at most this often, so a busy editor does not write on every event.
+TOUCH_INTERVAL = timedelta(seconds=15)
+# An address may fail this many times the per-account limit (a shared clinic network).
+IP_FAILURE_FACTOR = 4
+
+_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+# Verified against when the email is unknown, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    return _hasher.hash(password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- users ----------------------------------------------------------------------------
+
+
+def create_clinic_with_admin(
+    session: Session,
+    *,
+    clinic_name: str,
+    timezone: str = "UTC",
+    email: str,
+    full_name: str,
+    password: str,
+) -> UserPublic:
+    """Bootstrap a clinic and its first admin. A system operation (CLI, demo data)."""
+    clinic = Clinic(name=clinic_name, timezone=timezone)
+    session.add(clinic)
+    session.flush()
+    user = _insert_user(session, clinic.id, email, full_name, Role.ADMIN, password)
+    audit.record(
+        session, None, "clinic.create", clinic_id=clinic.id, user_id=user.id,
+    )
+    return UserPublic.model_validate(user)
+
+
+def create_user(
+    session: Session, actor: Actor, *, email: str, full_name: str, role: Role, password: str
+) -> UserPublic:
+    """An admin adds a user to their own clinic."""
+    require(actor, Action.MANAGE_USERS)
+    user = _insert_user(session, actor.clinic_id, email, full_name, Role(role), password)
+    audit.record(session, actor, "user.create", details={"user_id": user.id, "role": role})
+    return UserPublic.model_validate(user)
+
+
+def _insert_user(
+    session: Session, clinic_id: int, email: str, full_name: str, role: Role, password: str
+) -> User:
+    email = normalize_email(email)
+    if session.exec(select(User.id).where(User.email == email)).first() is not None:
+        raise ServiceError("A user with this email address already exists.")
+    user = User(
+        clinic_id=clinic_id,
+        email=email,
+        full_name=full_name.strip(),
+        role=role.value,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session, actor: Actor) -> list[UserPublic]:
+    require(actor, Action.MANAGE_USERS)
+    users = session.exec(
+        select(User).where(User.clinic_id == actor.clinic_id).order_by(User.full_name)
+    ).all()
+    return [UserPublic.model_validate(u) for u in users]
+
+
+def disable_user(session: Session, actor: Actor, user_id: int) -> None:
+    """Disable a user of the admin's clinic and end all of their sessions at once."""
+    require(actor, Action.MANAGE_USERS)
+    user = session.get(User, user_id)
+    if user is None or user.clinic_id != actor.clinic_id:
+        raise NotFound("user")
+    user.is_active = False
+    session.add(user)
+    _revoke_all(session, user_id)
+    audit.record(session, actor, "user.disable", details={"user_id": user_id})
+
+
+# --- sign-in and sessions ---------------------------------------------------------------
+
+
+def sign_in(session: Session, email: str, password: str, ip: str) -> str:
+    """Check the credentials and open a session; returns the new session token.
+
+    Every refusal raises the same ``SignInFailed``. Throttling counts failures per account
+    and per client address; while either is locked, even a correct password is refused.
+    """
+    settings = get_settings()
+    email = normalize_email(email)[:254]
+    keys = [_throttle_key("account", email), _throttle_key("ip", ip)]
+    if _is_locked(session, keys):
+        audit.record(session, None, "auth.sign_in_throttled", ip=ip)
+        raise SignInFailed()
+
+    user = session.exec(select(User).where(User.email == email)).first()
+    ok = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.is_active:
+        _count_failure(session, keys[0], settings.login_max_failures)
+        _count_failure(session, keys[1], settings.login_max_failures * IP_FAILURE_FACTOR)
+        audit.record(
+            session,
+            None,
+            "auth.sign_in_failed",
+            clinic_id=user.clinic_id if user else None,
+            user_id=user.id if user else None,
+            ip=ip,
+        )
+        raise SignInFailed()
+
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == keys[0]))
+    token = secrets.token_urlsafe(32)
+    current = now()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            last_seen_at=current,
+            expires_at=current + timedelta(hours=settings.session_max_hours),
+        )
+    )
+    audit.record(session, None, "auth.sign_in", clinic_id=user.clinic_id, user_id=user.id, ip=ip)
+    return token
+
+
+def actor_for_token(session: Session, token: str, *, touch: bool = True) -> Actor | None:
+    """The signed-in user behind ``token``, or None if it is unknown, ended or idle too long.
+
+    ``touch`` marks activity; a background session check passes False so that an idle
+    user still times out.
+    """
+    if not token:
+        return None
+    settings = get_settings()
+    current = now()
+    row = session.exec(
+        select(UserSession, User)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    idle_limit = current - timedelta(minutes=settings.session_idle_minutes)
+    if (
+        user_session.revoked_at is not None
+        or user_session.expires_at <= current
+        or user_session.last_seen_at <= idle_limit
+        or not user.is_active
+    ):
+        return None
+    if touch and current - user_session.last_seen_at > TOUCH_INTERVAL:
+        user_session.last_seen_at = current
+        session.add(user_session)
+    return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role))
+
+
+def sign_out(session: Session, actor: Actor) -> None:
+    """End every session of the user: all tabs and devices are signed out together."""
+    _revoke_all(session, actor.user_id)
+    audit.record(session, actor, "auth.sign_out")
+
+
+def get_user(session: Session, actor: Actor) -> UserPublic:
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("user")
+    return UserPublic.model_validate(user)
+
+
+def get_clinic(session: Session, actor: Actor) -> ClinicPublic:
+    clinic = session.get(Clinic, actor.clinic_id)
+    if clinic is None:
+        raise NotFound("clinic")
+    return ClinicPublic.model_validate(clinic)
+
+
+def _revoke_all(session: Session, user_id: int) -> None:
+    session.execute(
+        update(UserSession)
+        .where(col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=now())
+    )
+
+
+# --- throttling -------------------------------------------------------------------------
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def _is_locked(session: Session, keys: list[str]) -> bool:
+    locked = session.exec(
+        select(LoginThrottle.key).where(
+            col(LoginThrottle.key).in_(keys), col(LoginThrottle.locked_until) > now()
+        )
+    ).first()
+    return locked is not None
+
+
+def _count_failure(session: Session, key: str, limit: int) -> None:
+    """Count a failure atomically; lock the key once ``limit`` failures fall in one window."""
+    settings = get_settings()
+    current = now()
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    first_lock = current + window if limit <= 1 else None
+    stmt = insert(table).values(
+        key=key, failures=1, window_started_at=current, locked_until=first_lock
+    )
+    expired = table.c.window_started_at < current - window
+    failures = case((expired, 1), else_=table.c.failures + 1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "failures": failures,
+            "window_started_at": case((expired, current), else_=table.c.window_started_at),
+            "locked_until": case((failures >= limit, current + window), else_=table.c.locked_until),
+        },
+    )
+    session.execute(stmt)

@@ -1,0 +1,44 @@
+"""Audit trail: one row per access or change, written in the caller's transaction.
+
+Rows carry ids and action names only. Never put names, clinical text or file names in
+``details``: the audit table is read by people who may not see the records themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from medrec_app.domain.permissions import Actor
+from medrec_app.models import AuditEvent
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    *,
+    clinic_id: int | None = None,
+    user_id: int | None = None,
+    patient_id: int | None = None,
+    appointment_id: int | None = None,
+    record_id: int | None = None,
+    file_id: int | None = None,
+    ip: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit row to ``session``; it commits with the change it describes."""
+    session.add(
+        AuditEvent(
+            clinic_id=actor.clinic_id if actor else clinic_id,
+            user_id=actor.user_id if actor else user_id,
+            action=action,
+            patient_id=patient_id,
+            appointment_id=appointment_id,
+            record_id=record_id,
+            file_id=file_id,
+            ip=ip,
+            details=details or {},
+        )
+    )

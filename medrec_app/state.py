@@ -1,0 +1,59 @@
+"""Shared sign-in state. Imports no page module.
+
+The browser can call any public event handler with any arguments, so no handler trusts
+anything it is sent about who is acting: each one resolves the HttpOnly session cookie,
+captured server-side from the websocket handshake, through ``_actor()``.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+import reflex as rx
+
+from medrec_app.db import session_scope
+from medrec_app.domain.permissions import Actor
+from medrec_app.services import accounts
+
+SESSION_CHECK_SECONDS = 60
+
+
+class AuthState(rx.State):
+    user_name: str = ""
+    user_role: str = ""
+    clinic_name: str = ""
+    clinic_timezone: str = "UTC"
+
+    def _token(self) -> str:
+        cookie = SimpleCookie()
+        try:
+            cookie.load(self.router.headers.cookie or "")
+        except CookieError:
+            return ""
+        morsel = cookie.get(accounts.SESSION_COOKIE)
+        return morsel.value if morsel else ""
+
+    def _actor(self, touch: bool = True) -> Actor | None:
+        with session_scope() as session:
+            return accounts.actor_for_token(session, self._token(), touch=touch)
+
+    def _load_identity(self, actor: Actor) -> None:
+        with session_scope() as session:
+            user = accounts.get_user(session, actor)
+            clinic = accounts.get_clinic(session, actor)
+        self.clinic_name = clinic.name
+        self.clinic_timezone = clinic.timezone
+        self.user_name = user.full_name
+        self.user_role = user.role.replace("_", " ")
+
+    def _to_sign_in(self) -> rx.event.EventSpec:
+        """Forget everything shown and send the browser to the sign-in page."""
+        self.reset()
+        return rx.redirect("/login?expired=1", replace=True)
+
+    @rx.event
+    def check_session(self) -> rx.event.EventSpec | None:
+        """Periodic check from every signed-in page; does not count as activity."""
+        if self._actor(touch=False) is None:
+            return self._to_sign_in()
+        return None

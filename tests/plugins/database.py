@@ -1,0 +1,60 @@
+"""A real PostgreSQL for the test session: the embedded server, a fresh database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from medrec_app import db
+from medrec_app.settings import PROJECT_ROOT, get_settings
+
+TEST_PG_DIR = PROJECT_ROOT / "data" / "test-pg"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """URL of the test server's maintenance database (embedded unless TEST_DATABASE_URL)."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    server, _ = db.start_embedded(TEST_PG_DIR, database="postgres")
+    yield server.get_uri(driver="psycopg")
+    server.stop()
+
+
+def fresh_database(admin_url: str, prefix: str) -> str:
+    """Create an empty database with a unique name; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    db.ensure_database(admin_url, name)
+    url = make_url(db.normalize_url(admin_url)).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for this test session, set as the app's DATABASE_URL."""
+    from medrec_app.migrations import migrate
+
+    url = fresh_database(pg_admin_url, "medrec_test")
+    migrate(url)
+    data_dir: Path = tmp_path_factory.mktemp("data")
+    old = {k: os.environ.get(k) for k in ("DATABASE_URL", "MEDREC_DATA_DIR")}
+    os.environ["DATABASE_URL"] = url
+    os.environ["MEDREC_DATA_DIR"] = str(data_dir)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield url
+    db.get_engine().dispose()
+    db.get_engine.cache_clear()
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    db.drop_database(pg_admin_url, db.database_name(url))
