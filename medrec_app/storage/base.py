@@ -13,6 +13,8 @@ from typing import BinaryIO, Protocol, runtime_checkable
 from urllib.parse import quote
 
 MAX_KEY_LENGTH = 500
+# Common file-system limit for one path component (NAME_MAX); keeps both stores in step.
+MAX_SEGMENT_LENGTH = 255
 # Chunk size for copying streams: large enough for throughput, small enough for memory.
 COPY_CHUNK_SIZE = 1024 * 1024
 
@@ -79,7 +81,7 @@ def validate_key(key: str) -> str:
     """Return ``key`` unchanged if it is a safe relative key, else raise ``InvalidKey``.
 
     Allowed: ``/``-separated, non-empty segments of ``[a-z0-9_.-]`` not starting with a
-    dot, at most ``MAX_KEY_LENGTH`` characters in all.
+    dot, each at most ``MAX_SEGMENT_LENGTH`` and at most ``MAX_KEY_LENGTH`` characters in all.
     """
     if not isinstance(key, str) or not key:
         raise InvalidKey("key must be a non-empty string")
@@ -88,6 +90,8 @@ def validate_key(key: str) -> str:
     for segment in key.split("/"):
         if not _SEGMENT.fullmatch(segment):
             raise InvalidKey(f"invalid key {key[:80]!r}: bad segment {segment[:40]!r}")
+        if len(segment) > MAX_SEGMENT_LENGTH:
+            raise InvalidKey(f"key segment longer than {MAX_SEGMENT_LENGTH} characters")
     return key
 
 
