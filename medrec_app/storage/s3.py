@@ -30,13 +30,17 @@ def default_transfer_config() -> TransferConfig:
     Streams are passed to S3 non-seekable, so s3transfer reads them part by part instead of
     seeking around in them; ``max_in_memory_upload_chunks`` bounds how far it reads ahead.
     """
-    return TransferConfig(
+    config = TransferConfig(
         multipart_threshold=8 * MB,
         multipart_chunksize=8 * MB,
         max_concurrency=4,
-        max_in_memory_upload_chunks=4,
         use_threads=True,
+        # The CRT client has its own buffering rules; keep the documented classic one.
+        preferred_transfer_client="classic",
     )
+    # An s3transfer setting that boto3's constructor does not expose (default 10 parts).
+    config.max_in_memory_upload_chunks = 4
+    return config
 
 
 def make_s3_client(region: str, endpoint_url: str | None = None) -> BaseClient:
