@@ -1,0 +1,67 @@
+"""File storage: the ``BlobStore`` interface, a local-disk and an S3 store, ``get_store``.
+
+``S3BlobStore`` lives in ``medrec_app.storage.s3`` and is imported only when the S3
+backend is chosen, so the embedded setup never loads boto3.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from medrec_app.storage.base import (
+    BlobNotFound,
+    BlobStore,
+    InvalidKey,
+    content_disposition,
+    patient_file_key,
+    template_file_key,
+    validate_key,
+)
+from medrec_app.storage.local import (
+    InvalidSignature,
+    LinkExpired,
+    LocalBlobStore,
+    SignedGrant,
+)
+
+if TYPE_CHECKING:
+    from medrec_app.settings import Settings
+
+__all__ = [
+    "BlobNotFound",
+    "BlobStore",
+    "InvalidKey",
+    "InvalidSignature",
+    "LinkExpired",
+    "LocalBlobStore",
+    "SignedGrant",
+    "StorageConfigError",
+    "content_disposition",
+    "get_store",
+    "patient_file_key",
+    "template_file_key",
+    "validate_key",
+]
+
+
+class StorageConfigError(ValueError):
+    """The storage settings do not describe a usable store."""
+
+
+def get_store(settings: Settings) -> BlobStore:
+    """The store chosen by ``settings.storage_backend``: ``local`` (default) or ``s3``."""
+    if settings.storage_backend == "s3":
+        if not settings.s3_bucket:
+            raise StorageConfigError(
+                "MEDREC_STORAGE_BACKEND=s3 needs MEDREC_S3_BUCKET to name the bucket"
+            )
+        from medrec_app.storage.s3 import S3BlobStore
+
+        return S3BlobStore(
+            bucket=settings.s3_bucket,
+            region=settings.s3_region,
+            endpoint_url=settings.s3_endpoint_url or None,
+        )
+    if settings.storage_backend == "local":
+        return LocalBlobStore(settings.files_dir, settings.signing_key())
+    raise StorageConfigError(f"unknown storage backend {settings.storage_backend!r}")
