@@ -110,10 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("serve", help="start database (embedded unless DATABASE_URL) and the app")
     sub.add_parser("migrate", help="apply Alembic migrations to DATABASE_URL")
+    sub.add_parser("prepare", help="migrate and load the demo data once")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.cmd == "serve":
         return serve()
+    if args.cmd == "prepare":
+        with database() as url:
+            prepare(url)
+        return 0
     if args.cmd == "migrate":
         with database() as url:
             migrate(url)

@@ -7,11 +7,18 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from medrec_app.api import auth
+from medrec_app.settings import get_settings
+from medrec_app.storage import LocalBlobStore, get_store
+from medrec_app.storage.local_route import file_route
 
 
 def build_api() -> Starlette:
     """Our routes; Reflex mounts its app under this one, so these take precedence."""
-    return Starlette(routes=[*auth.routes])
+    routes = [*auth.routes]
+    store = get_store(get_settings())
+    if isinstance(store, LocalBlobStore):
+        routes.append(file_route(store))
+    return Starlette(routes=routes)
 
 
 def block_reflex_uploads(app: ASGIApp) -> ASGIApp:

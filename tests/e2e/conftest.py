@@ -1,0 +1,131 @@
+"""The real app (``reflex run --env prod``) on a free port and a fresh database, once per
+test session, and Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Engine
+
+from medrec_app.db import database_name, drop_database, make_engine
+from medrec_app.migrations import migrate
+from medrec_app.settings import PROJECT_ROOT
+from tests.plugins.database import fresh_database
+
+START_TIMEOUT_S = 600  # a cold first build installs the frontend packages
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class AppServer:
+    url: str
+    port: int
+    db: Engine
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"reflex exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=2) as r:  # noqa: S310
+                if r.status == 200:
+                    with urllib.request.urlopen(f"{url}/login", timeout=5) as page:  # noqa: S310
+                        if page.status == 200:
+                            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"app did not start in {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    db_url = fresh_database(pg_admin_url, "medrec_e2e")
+    migrate(db_url)
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("app-data")
+    log = data_dir / "reflex.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "MEDREC_DATA_DIR": str(data_dir),
+        "MEDREC_PORT": str(port),
+        "MEDREC_DEMO_DATA": "true",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+    }
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "medrec_app.cli", "prepare"], env=env, cwd=PROJECT_ROOT, check=True
+    )
+    with log.open("w") as out:
+        proc = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable, "-m", "reflex", "run", "--env", "prod",
+                "--frontend-port", str(port), "--backend-port", str(port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://localhost:{port}"
+    engine = make_engine(db_url)
+    try:
+        _wait_until_up(url, proc, log)
+        yield AppServer(url=url, port=port, db=engine, log=log)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        engine.dispose()
+        drop_database(pg_admin_url, database_name(db_url))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=app_server.url)
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()

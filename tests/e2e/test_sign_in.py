@@ -1,0 +1,98 @@
+"""Sign-in, clinic scoping and session end, as a user sees them in Chromium."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import text
+
+from medrec_app.services.demo import CLINICS, DEMO_PASSWORD
+
+PRACTITIONER_A = "dr.okafor@riverside.example"
+CLINIC_A_SURNAMES = [last for _, last, _ in CLINICS[0]["patients"]]
+CLINIC_B_SURNAMES = [last for _, last, _ in CLINICS[1]["patients"]]
+CLINIC_B_FIRST_EVENT = CLINICS[1]["first_event_id"]
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+
+
+def test_practitioner_sees_own_clinic_appointments_and_none_of_the_other(page: Page):
+    sign_in(page, PRACTITIONER_A)
+    table = page.get_by_test_id("appointments-table")
+    expect(table).to_be_visible()
+    expect(page.get_by_test_id("user-name")).to_have_text("Dr. Ngozi Okafor")
+    rows = page.get_by_test_id("appointment-row")
+    expect(rows).to_have_count(35)  # a week of 5 visits a day
+    body = table.inner_text()
+    assert all(name in body for name in CLINIC_A_SURNAMES)
+    assert not any(name in body for name in CLINIC_B_SURNAMES)
+    ids = [int(i) for i in rows.evaluate_all("rs => rs.map(r => r.dataset.appointmentId)")]
+    assert ids == sorted(ids, reverse=True)  # demo ids grow with time: newest first
+
+
+def test_wrong_password_shows_an_error_and_stays_signed_out(page: Page):
+    sign_in(page, PRACTITIONER_A, "not the password")
+    expect(page.get_by_test_id("login-notice")).to_contain_text("incorrect")
+    assert "/login" in page.url
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(page: Page):
+    page.goto("/appointments/1001")
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_test_id("login-email")).to_be_visible()
+
+
+def test_expired_session_sends_you_back_to_sign_in(page: Page, app_server):
+    sign_in(page, "auditor@riverside.example")
+    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    with app_server.db.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE user_sessions SET last_seen_at = now() - :idle WHERE user_id = "
+                "(SELECT id FROM users WHERE email = 'auditor@riverside.example')"
+            ),
+            {"idle": timedelta(minutes=16)},
+        )
+    page.get_by_test_id("appointment-link").first.click()
+    expect(page).to_have_url(re.compile(r"/login\?expired=1"))
+    expect(page.get_by_test_id("login-notice")).to_contain_text("session has ended")
+
+
+def test_opening_another_clinics_record_url_shows_not_found(page: Page):
+    sign_in(page, PRACTITIONER_A)
+    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    page.goto(f"/appointments/{CLINIC_B_FIRST_EVENT}")
+    expect(page.get_by_test_id("not-found")).to_be_visible()
+    content = page.content()
+    assert not any(name in content for name in CLINIC_B_SURNAMES)
+
+
+def test_record_summary_shows_the_saved_form(page: Page):
+    sign_in(page, "frontdesk@riverside.example")
+    started = page.get_by_test_id("appointment-row").filter(has_text="Started").first
+    started.get_by_test_id("appointment-link").click()
+    expect(page.get_by_test_id("record-summary")).to_be_visible()
+    expect(page.get_by_test_id("record-fields")).to_contain_text("Persistent knee pain")
+    expect(page.get_by_test_id("record-drawing")).to_contain_text("1 strokes, 2 shapes")
+
+
+def test_sign_out_ends_the_session_in_every_tab(page: Page):
+    sign_in(page, "dr.lindqvist@riverside.example")
+    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    other_tab = page.context.new_page()
+    other_tab.goto("/")
+    expect(other_tab.get_by_test_id("appointments-table")).to_be_visible()
+
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_test_id("login-notice")).to_contain_text("signed out")
+    other_tab.get_by_test_id("appointment-link").first.click()
+    expect(other_tab).to_have_url(re.compile(r"/login"))
