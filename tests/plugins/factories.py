@@ -15,8 +15,8 @@ from medrec_app.domain.permissions import Actor, Role
 from medrec_app.models import Appointment, Patient
 from medrec_app.services import accounts
 
-PASSWORD = "correct horse battery"  # noqa: S105
-_event_ids = itertools.count(int(uuid.uuid4().int % 10_000_000) * 100 + 500_000_000)
+PASSWORD = "correct horse battery"
+_event_ids = itertools.count(1_000_000)  # each test session has its own database
 
 
 @dataclass
