@@ -1,0 +1,54 @@
+"""Value checks shared by the JSON documents, phrased for people.
+
+Each ``*_problem`` function returns why a value is refused, or None if it is fine, so
+both pydantic validators and hand-written validators can use the same wording.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from medrec_app.domain.errors import fail, shown
+
+
+def number_problem(value: Any, limit: float) -> str | None:
+    """Why ``value`` is not a finite JSON number within ``±limit``, or None.
+
+    Python's ``json.loads`` accepts ``NaN`` and ``Infinity``, which PostgreSQL JSONB and
+    browsers do not, so floats are checked here rather than trusted.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number, not {shown(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, not {value}"
+    if -limit <= value <= limit:
+        return None
+    return f"must be between -{limit} and {limit}, got {shown(value)}"
+
+
+def string_problem(value: Any, max_chars: int) -> str | None:
+    """Why ``value`` is not a string PostgreSQL JSONB can store, or None.
+
+    JSONB refuses ``\\u0000`` and unpaired surrogates, both of which ``json.loads`` lets
+    through; the length bound keeps one field from filling a record.
+    """
+    if not isinstance(value, str):
+        return f"must be a string, not {shown(value)}"
+    if "\x00" in value:
+        return "must not contain NUL characters (\\u0000); PostgreSQL cannot store them"
+    if len(value) > max_chars:
+        return f"is {len(value)} characters long; the limit is {max_chars}"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains invalid Unicode (an unpaired surrogate)"
+    return None
+
+
+def check_string(value: Any, max_chars: int) -> str:
+    """Pydantic-validator form of :func:`string_problem`."""
+    problem = string_problem(value, max_chars)
+    if problem:
+        raise fail(problem)
+    return value
