@@ -7,6 +7,7 @@ both pydantic validators and hand-written validators can use the same wording.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from medrec_app.domain.errors import fail, shown
@@ -52,3 +53,16 @@ def check_string(value: Any, max_chars: int) -> str:
     if problem:
         raise fail(problem)
     return value
+
+
+def whole_number(low: int, high: int) -> Callable[[Any], int]:
+    """Pydantic validator for a JSON integer in ``low..high`` (``true`` and ``1.0`` refused)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail(f"must be a whole number, not {shown(value)}")
+        if not low <= value <= high:
+            raise fail(f"must be between {low} and {high}, got {value}")
+        return value
+
+    return check

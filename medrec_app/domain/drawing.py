@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from medrec_app.domain.checks import check_string, number_problem
+from medrec_app.domain.checks import check_string, number_problem, whole_number
 from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -88,17 +88,6 @@ def _positive(limit: float) -> Callable[[Any], Number]:
             raise fail(f"must be greater than 0, got {shown(value)}")
         if value > limit:
             raise fail(f"must be at most {limit}, got {shown(value)}")
-        return value
-
-    return check
-
-
-def _whole(low: int, high: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise fail(f"must be a whole number, not {shown(value)}")
-        if not low <= value <= high:
-            raise fail(f"must be between {low} and {high}, got {value}")
         return value
 
     return check
@@ -162,8 +151,8 @@ ArrowPoints = Annotated[list[Number], PlainValidator(_points(MAX_POINTS_PER_ARRO
 Colour = Annotated[str, PlainValidator(_colour)]
 ElementId = Annotated[str, PlainValidator(_element_id)]
 ShapeText = Annotated[str, PlainValidator(_text)]
-FileId = Annotated[int, PlainValidator(_whole(1, MAX_FILE_ID))]
-PageCount = Annotated[int, PlainValidator(_whole(1, MAX_PDF_PAGES))]
+FileId = Annotated[int, PlainValidator(whole_number(1, MAX_FILE_ID))]
+PageCount = Annotated[int, PlainValidator(whole_number(1, MAX_PDF_PAGES))]
 
 
 class _Document(BaseModel):
@@ -248,7 +237,7 @@ def _raw_points_count(item: Any) -> int:
 class DrawingData(_Document):
     """The whole ``drawing_data`` document. ``DrawingData()`` is an empty drawing."""
 
-    version: Annotated[int, PlainValidator(_whole(1, CURRENT_DRAWING_VERSION))] | None = None
+    version: Annotated[int, PlainValidator(whole_number(1, CURRENT_DRAWING_VERSION))] | None = None
     lines: list[Line] = Field(default_factory=list)
     shapes: list[Shape] = Field(default_factory=list)
     stage_size: StageSize = Field(default_factory=StageSize, alias="stageSize")
