@@ -66,3 +66,19 @@ def whole_number(low: int, high: int) -> Callable[[Any], int]:
         return value
 
     return check
+
+
+def document_version(current: int) -> Callable[[Any], int]:
+    """Pydantic validator for a document's ``version``: a known version, 1..``current``."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail(f"must be a whole number of at least 1, not {shown(value)}")
+        if value > current:
+            raise fail(
+                f"version {value} is newer than this app understands (up to {current}); "
+                "update the app"
+            )
+        return value
+
+    return check

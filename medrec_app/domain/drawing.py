@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from medrec_app.domain.checks import check_string, number_problem, whole_number
+from medrec_app.domain.checks import check_string, document_version, number_problem, whole_number
 from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -237,7 +237,7 @@ def _raw_points_count(item: Any) -> int:
 class DrawingData(_Document):
     """The whole ``drawing_data`` document. ``DrawingData()`` is an empty drawing."""
 
-    version: Annotated[int, PlainValidator(whole_number(1, CURRENT_DRAWING_VERSION))] | None = None
+    version: Annotated[int, PlainValidator(document_version(CURRENT_DRAWING_VERSION))] | None = None
     lines: list[Line] = Field(default_factory=list)
     shapes: list[Shape] = Field(default_factory=list)
     stage_size: StageSize = Field(default_factory=StageSize, alias="stageSize")

@@ -25,7 +25,13 @@ from pydantic import (
     model_validator,
 )
 
-from medrec_app.domain.checks import check_string, number_problem, string_problem, whole_number
+from medrec_app.domain.checks import (
+    check_string,
+    document_version,
+    number_problem,
+    string_problem,
+    whole_number,
+)
 from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
 
 MAX_FORM_VALUE_CHARS = 20_000
@@ -234,7 +240,7 @@ class FieldSpec(_SchemaDocument):
 class TemplateSchema(_SchemaDocument):
     """``medical_record_templates.form_schema``: the fields a record's form shows."""
 
-    version: Annotated[int, PlainValidator(whole_number(1, CURRENT_TEMPLATE_VERSION))] = (
+    version: Annotated[int, PlainValidator(document_version(CURRENT_TEMPLATE_VERSION))] = (
         CURRENT_TEMPLATE_VERSION
     )
     fields: list[FieldSpec] = Field(default_factory=list)
