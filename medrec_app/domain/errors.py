@@ -48,7 +48,11 @@ def shown(value: Any) -> str:
 
 
 def format_path(loc: Iterable[int | str]) -> str:
-    """``("shapes", 2, "circle", "radius")`` -> ``"shapes[2].radius"``."""
+    """``("shapes", 2, "circle", "radius")`` -> ``"shapes[2].radius"``.
+
+    Keys with control characters (a NUL in an unknown key) are shown quoted and escaped,
+    so a message is always safe to log or store.
+    """
     parts = list(loc)
     out = ""
     for i, part in enumerate(parts):
@@ -58,7 +62,8 @@ def format_path(loc: Iterable[int | str]) -> str:
         is_tag = part in _UNION_TAGS and i > 0 and isinstance(parts[i - 1], int)
         if is_tag and i + 1 < len(parts):
             continue
-        out += f".{part}" if out else part
+        name = part if part.isprintable() else shown(part)
+        out += f".{name}" if out else name
     return out
 
 

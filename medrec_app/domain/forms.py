@@ -339,16 +339,16 @@ def validate_form_against_schema(
 
 
 def _check_level(
-    fields: list[FieldSpec], values: Mapping[str, Any], prefix: str, errors: dict[str, str]
+    fields: list[FieldSpec], values: Mapping[str, Any], group: str, errors: dict[str, str]
 ) -> None:
     for spec in fields:
-        path = prefix + spec.key
+        path = _path(group, spec.key)
         value = values.get(spec.key)
         if spec.type == "group":
             if value is None:
                 value = {}
             if isinstance(value, Mapping):
-                _check_level(spec.fields or [], value, path + ".", errors)
+                _check_level(spec.fields or [], value, path, errors)
             else:
                 errors[path] = f"{spec.label} must be a group of fields"
             continue
@@ -358,7 +358,7 @@ def _check_level(
     known = {spec.key for spec in fields}
     for key in values:
         if key not in known:
-            errors[prefix + str(key)] = f"{shown(key)} is not a field of this template"
+            errors[_path(group, key)] = f"{shown(key)} is not a field of this template"
 
 
 def _is_blank(value: Any) -> bool:

@@ -325,7 +325,8 @@ def test_nul_characters_are_refused_in_every_string() -> None:
 
 def test_nul_in_a_key_is_refused_as_unknown_key() -> None:
     messages = refusal({"shapes": [circle(**{"fi\x00ll": "#000"})]})
-    assert messages == ["shapes[0].fi\x00ll: is not a known key here (unknown keys are refused)"]
+    assert messages == ["shapes[0].'fi\\x00ll': is not a known key here (unknown keys are refused)"]
+    assert "\x00" not in messages[0]
 
 
 def test_unpaired_surrogate_is_refused() -> None:

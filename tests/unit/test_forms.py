@@ -230,6 +230,12 @@ def test_unknown_keys_are_reported_at_their_path() -> None:
     }
 
 
+def test_unknown_key_with_control_characters_is_reported_escaped() -> None:
+    assert check({**spec_form(), "x\x00": "1"}) == {
+        "'x\\x00'": "'x\\x00' is not a field of this template"
+    }
+
+
 def test_group_given_as_a_single_value_and_value_given_as_group() -> None:
     form = {**spec_form(), "vital_signs": "120/80", "notes": {"a": "b"}}
     assert check(form) == {
