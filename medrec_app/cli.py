@@ -15,7 +15,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from medrec_app.migrations import migrate
 from medrec_app.settings import PROJECT_ROOT, get_settings
@@ -64,8 +63,16 @@ def serve() -> int:
         }
         proc = subprocess.Popen(  # noqa: S603 - fixed command line
             [
-                sys.executable, "-m", "reflex", "run", "--env", "prod",
-                "--frontend-port", str(settings.port), "--backend-port", str(settings.port),
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(settings.port),
+                "--backend-port",
+                str(settings.port),
             ],
             cwd=PROJECT_ROOT,
             env=env,

@@ -12,7 +12,9 @@ app = rx.App(
     api_transformer=[build_api(), block_reflex_uploads],
 )
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
-app.add_page(appointments_page, route="/", title="Appointments · medrec", on_load=AppointmentsState.load)
+app.add_page(
+    appointments_page, route="/", title="Appointments · medrec", on_load=AppointmentsState.load
+)
 app.add_page(
     record_page,
     route="/appointments/[appointment_id]",

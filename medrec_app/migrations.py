@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic import command
 from alembic.config import Config
 
+from alembic import command
 from medrec_app.settings import PROJECT_ROOT
 
 # Indexes on expressions or with operator classes, written by hand in the migrations;
@@ -14,7 +14,9 @@ from medrec_app.settings import PROJECT_ROOT
 HAND_WRITTEN_INDEXES = {"idx_medical_records_drawing_data", "idx_medical_records_form_data"}
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)
 
 

@@ -67,9 +67,7 @@ def _jsonb(nullable: bool = False) -> Any:
 class ClinicBase(SQLModel):
     name: str = Field(max_length=200)
     # IANA zone name; appointment times are shown in the clinic's local time.
-    timezone: str = Field(
-        default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"}
-    )
+    timezone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
 
 
 class Clinic(ClinicBase, table=True):

@@ -68,12 +68,13 @@ class RecordState(AuthState):
         self.has_record = summary.record_id is not None
         self.template_name = summary.template_name or ""
         self.fields = _field_views(summary.form_data)
-        self.drawing_summary = (
-            f"{summary.line_count} strokes, {summary.shape_count} shapes"
-            + (f", {summary.background_type} background" if summary.background_type else "")
+        self.drawing_summary = f"{summary.line_count} strokes, {summary.shape_count} shapes" + (
+            f", {summary.background_type} background" if summary.background_type else ""
         )
         last = local_datetime(summary.updated_at, zone)
-        self.last_saved = f"{last} by {summary.updated_by_name}" if summary.updated_by_name else last
+        self.last_saved = (
+            f"{last} by {summary.updated_by_name}" if summary.updated_by_name else last
+        )
         self.status = "found"
         return None
 

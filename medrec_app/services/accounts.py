@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -78,7 +79,11 @@ def create_clinic_with_admin(
     session.flush()
     user = _insert_user(session, clinic.id, email, full_name, Role.ADMIN, password)
     audit.record(
-        session, None, "clinic.create", clinic_id=clinic.id, user_id=user.id,
+        session,
+        None,
+        "clinic.create",
+        clinic_id=clinic.id,
+        user_id=user.id,
     )
     return UserPublic.model_validate(user)
 
@@ -145,7 +150,7 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
     keys = [_throttle_key("account", email), _throttle_key("ip", ip)]
     if _is_locked(session, keys):
         audit.record(session, None, "auth.sign_in_throttled", ip=ip)
-        raise SignInFailed()
+        _commit_then_refuse(session)
 
     user = session.exec(select(User).where(User.email == email)).first()
     ok = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
@@ -160,7 +165,7 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
             user_id=user.id if user else None,
             ip=ip,
         )
-        raise SignInFailed()
+        _commit_then_refuse(session)
 
     session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == keys[0]))
     token = secrets.token_urlsafe(32)
@@ -175,6 +180,12 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
     )
     audit.record(session, None, "auth.sign_in", clinic_id=user.clinic_id, user_id=user.id, ip=ip)
     return token
+
+
+def _commit_then_refuse(session: Session) -> NoReturn:
+    """Refuse the sign-in, keeping the failure count and audit row the caller would roll back."""
+    session.commit()
+    raise SignInFailed()
 
 
 def actor_for_token(session: Session, token: str, *, touch: bool = True) -> Actor | None:

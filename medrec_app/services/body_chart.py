@@ -21,21 +21,38 @@ def _figure(draw: ImageDraw.ImageDraw, cx: int) -> None:
     draw.line((cx - 12, 112, cx - 12, 128), fill=LINE, width=LINE_WIDTH)
     draw.line((cx + 12, 112, cx + 12, 128), fill=LINE, width=LINE_WIDTH)
     torso = [
-        (cx - 12, 128), (cx - 70, 142), (cx - 78, 170), (cx - 66, 300), (cx - 60, 330),
-        (cx + 60, 330), (cx + 66, 300), (cx + 78, 170), (cx + 70, 142), (cx + 12, 128),
+        (cx - 12, 128),
+        (cx - 70, 142),
+        (cx - 78, 170),
+        (cx - 66, 300),
+        (cx - 60, 330),
+        (cx + 60, 330),
+        (cx + 66, 300),
+        (cx + 78, 170),
+        (cx + 70, 142),
+        (cx + 12, 128),
     ]
     draw.line([*torso], fill=LINE, width=LINE_WIDTH, joint="curve")
     for side in (-1, 1):
         arm = [
-            (cx + side * 70, 142), (cx + side * 100, 170), (cx + side * 112, 260),
-            (cx + side * 122, 340), (cx + side * 112, 346), (cx + side * 98, 268),
+            (cx + side * 70, 142),
+            (cx + side * 100, 170),
+            (cx + side * 112, 260),
+            (cx + side * 122, 340),
+            (cx + side * 112, 346),
+            (cx + side * 98, 268),
             (cx + side * 82, 196),
         ]
         draw.line(arm, fill=LINE, width=LINE_WIDTH, joint="curve")
         leg = [
-            (cx + side * 60, 330), (cx + side * 58, 440), (cx + side * 50, 550),
-            (cx + side * 62, 566), (cx + side * 34, 566), (cx + side * 26, 450),
-            (cx + side * 6, 340), (cx, 336),
+            (cx + side * 60, 330),
+            (cx + side * 58, 440),
+            (cx + side * 50, 550),
+            (cx + side * 62, 566),
+            (cx + side * 34, 566),
+            (cx + side * 26, 450),
+            (cx + side * 6, 340),
+            (cx, 336),
         ]
         draw.line(leg, fill=LINE, width=LINE_WIDTH, joint="curve")
 

@@ -197,7 +197,7 @@ def _load_template(session: Session, clinic_id: int) -> MedicalRecordTemplate:
         clinic_id=clinic_id,
         name="General consultation",
         is_default=True,
-        form_schema=DEFAULT_TEMPLATE_SCHEMA,
+        form_schema=DEFAULT_TEMPLATE_SCHEMA.to_document(),
     )
     session.add(template)
     session.flush()

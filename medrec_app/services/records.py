@@ -123,8 +123,16 @@ def get_record_summary(session: Session, actor: Actor, appointment_id: int) -> R
     record = session.exec(
         select(MedicalRecord).where(col(MedicalRecord.appointment_id) == appointment_id)
     ).first()
-    template = session.get(MedicalRecordTemplate, record.template_id) if record and record.template_id else None
-    updated_by = session.get(User, record.updated_by_user_id) if record and record.updated_by_user_id else None
+    template = (
+        session.get(MedicalRecordTemplate, record.template_id)
+        if record and record.template_id
+        else None
+    )
+    updated_by = (
+        session.get(User, record.updated_by_user_id)
+        if record and record.updated_by_user_id
+        else None
+    )
     drawing = record.drawing_data if record else {}
     audit.record(
         session,

@@ -56,9 +56,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"reflex exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2) as r:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/ping", timeout=2) as r:
                 if r.status == 200:
-                    with urllib.request.urlopen(f"{url}/login", timeout=5) as page:  # noqa: S310
+                    with urllib.request.urlopen(f"{url}/login", timeout=5) as page:
                         if page.status == 200:
                             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -83,14 +83,22 @@ def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "-m", "medrec_app.cli", "prepare"], env=env, cwd=PROJECT_ROOT, check=True
     )
     with log.open("w") as out:
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [
-                sys.executable, "-m", "reflex", "run", "--env", "prod",
-                "--frontend-port", str(port), "--backend-port", str(port),
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
             ],
             cwd=PROJECT_ROOT,
             env=env,

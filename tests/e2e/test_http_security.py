@@ -31,7 +31,9 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 def test_sign_in_sets_an_httponly_samesite_cookie(app_server):
     status, headers, _ = request(
-        app_server, "POST", "/auth/sign-in",
+        app_server,
+        "POST",
+        "/auth/sign-in",
         sign_in_form("viewer@hillcrest.example", DEMO_PASSWORD),
         {**FORM, "Origin": app_server.url},
     )
@@ -42,8 +44,10 @@ def test_sign_in_sets_an_httponly_samesite_cookie(app_server):
 
 
 def test_cross_site_sign_in_post_is_refused(app_server):
-    status, headers, body = request(
-        app_server, "POST", "/auth/sign-in",
+    status, headers, _ = request(
+        app_server,
+        "POST",
+        "/auth/sign-in",
         sign_in_form("viewer@hillcrest.example", DEMO_PASSWORD),
         {**FORM, "Origin": EVIL},
     )

@@ -109,7 +109,9 @@ def test_disabling_a_user_ends_their_sessions_and_blocks_sign_in(clinic_factory)
 def test_only_admins_of_the_same_clinic_manage_users(clinic_factory):
     a, b = clinic_factory(), clinic_factory()
     with session_scope() as session, pytest.raises(PermissionDenied):
-        accounts.disable_user(session, a.actors[Role.PRACTITIONER], a.actors[Role.READ_ONLY].user_id)
+        accounts.disable_user(
+            session, a.actors[Role.PRACTITIONER], a.actors[Role.READ_ONLY].user_id
+        )
     with session_scope() as session, pytest.raises(NotFound):
         accounts.disable_user(session, a.actors[Role.ADMIN], b.actors[Role.PRACTITIONER].user_id)
     assert actor(sign_in(b.emails[Role.PRACTITIONER])) is not None
@@ -148,11 +150,19 @@ def test_duplicate_email_and_short_password_are_refused(clinic_factory):
     admin = clinic.actors[Role.ADMIN]
     with session_scope() as session, pytest.raises(ServiceError, match="already exists"):
         accounts.create_user(
-            session, admin, email=clinic.emails[Role.READ_ONLY], full_name="X",
-            role=Role.READ_ONLY, password=PASSWORD,
+            session,
+            admin,
+            email=clinic.emails[Role.READ_ONLY],
+            full_name="X",
+            role=Role.READ_ONLY,
+            password=PASSWORD,
         )
     with session_scope() as session, pytest.raises(ServiceError, match="at least"):
         accounts.create_user(
-            session, admin, email="short@test.example", full_name="X",
-            role=Role.READ_ONLY, password="short",
+            session,
+            admin,
+            email="short@test.example",
+            full_name="X",
+            role=Role.READ_ONLY,
+            password="short",
         )

@@ -12,7 +12,17 @@ from medrec_app.services import records
 
 DRAWING = {
     "lines": [{"tool": "pen", "points": [1, 2, 3, 4], "color": "#000000", "strokeWidth": 3}],
-    "shapes": [{"id": "c1", "type": "circle", "x": 5, "y": 5, "radius": 4, "color": "#FF0000", "strokeWidth": 2}],
+    "shapes": [
+        {
+            "id": "c1",
+            "type": "circle",
+            "x": 5,
+            "y": 5,
+            "radius": 4,
+            "color": "#FF0000",
+            "strokeWidth": 2,
+        }
+    ],
     "stageSize": {"width": 800, "height": 600},
 }
 
@@ -20,8 +30,12 @@ DRAWING = {
 def _record(clinic) -> int:
     with session_scope() as session:
         record = records.create_record(
-            session, clinic.actors[Role.PRACTITIONER], appointment_id=clinic.appointment_ids[0],
-            template_id=None, drawing_data=DRAWING, form_data={"notes": "x"},
+            session,
+            clinic.actors[Role.PRACTITIONER],
+            appointment_id=clinic.appointment_ids[0],
+            template_id=None,
+            drawing_data=DRAWING,
+            form_data={"notes": "x"},
         )
     return record.id
 
@@ -33,7 +47,7 @@ def test_updated_at_moves_on_every_update_however_written(clinic_factory):
             text("SELECT updated_at FROM medical_records WHERE id = :i"), {"i": record_id}
         ).scalar_one()
         conn.execute(
-            text("UPDATE medical_records SET form_data = '{\"notes\": \"y\"}' WHERE id = :i"),
+            text('UPDATE medical_records SET form_data = \'{"notes": "y"}\' WHERE id = :i'),
             {"i": record_id},
         )
         after = conn.execute(
@@ -64,8 +78,7 @@ def test_one_record_per_appointment(clinic_factory):
     with pytest.raises(IntegrityError), get_engine().begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO medical_records (appointment_id, created_by_user_id) "
-                "VALUES (:a, :u)"
+                "INSERT INTO medical_records (appointment_id, created_by_user_id) VALUES (:a, :u)"
             ),
             {"a": clinic.appointment_ids[0], "u": clinic.actors[Role.PRACTITIONER].user_id},
         )
@@ -99,7 +112,7 @@ def test_form_data_containment_uses_its_gin_index(clinic_factory):
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(
             conn.execute(
-                text("EXPLAIN SELECT id FROM medical_records WHERE form_data @> '{\"notes\": \"x\"}'")
+                text('EXPLAIN SELECT id FROM medical_records WHERE form_data @> \'{"notes": "x"}\'')
             ).scalars()
         )
     assert "idx_medical_records_form_data" in plan
@@ -130,10 +143,17 @@ def test_unlinking_a_record_cascades_to_its_file_links(clinic_factory):
                 " s3_bucket, uploaded_by_user_id) VALUES (:p, 'x.png', 'image/png', 1, :k,"
                 " 'local', :u) RETURNING id"
             ),
-            {"p": clinic.patient_ids[0], "k": f"patients/{clinic.patient_ids[0]}/{record_id}.png", "u": uid},
+            {
+                "p": clinic.patient_ids[0],
+                "k": f"patients/{clinic.patient_ids[0]}/{record_id}.png",
+                "u": uid,
+            },
         ).scalar_one()
         conn.execute(
-            text("INSERT INTO medical_record_files (medical_record_id, patient_file_id) VALUES (:r, :f)"),
+            text(
+                "INSERT INTO medical_record_files (medical_record_id, patient_file_id) "
+                "VALUES (:r, :f)"
+            ),
             {"r": record_id, "f": file_id},
         )
         role = conn.execute(

@@ -52,11 +52,17 @@ def test_practitioner_creates_a_record_and_the_summary_shows_it(clinic_factory):
     practitioner = a.actors[Role.PRACTITIONER]
     with session_scope() as session:
         record = records.create_record(
-            session, practitioner, appointment_id=a.appointment_ids[0],
-            template_id=None, drawing_data=DRAWING, form_data=FORM,
+            session,
+            practitioner,
+            appointment_id=a.appointment_ids[0],
+            template_id=None,
+            drawing_data=DRAWING,
+            form_data=FORM,
         )
     with session_scope() as session:
-        summary = records.get_record_summary(session, a.actors[Role.READ_ONLY], a.appointment_ids[0])
+        summary = records.get_record_summary(
+            session, a.actors[Role.READ_ONLY], a.appointment_ids[0]
+        )
         actions = session.exec(
             select(AuditEvent.action).where(AuditEvent.record_id == record.id)
         ).all()
@@ -70,8 +76,12 @@ def test_roles_without_edit_cannot_create_records(clinic_factory, role):
     a = clinic_factory()
     with session_scope() as session, pytest.raises(PermissionDenied):
         records.create_record(
-            session, a.actors[role], appointment_id=a.appointment_ids[0],
-            template_id=None, drawing_data=DRAWING, form_data=FORM,
+            session,
+            a.actors[role],
+            appointment_id=a.appointment_ids[0],
+            template_id=None,
+            drawing_data=DRAWING,
+            form_data=FORM,
         )
 
 
@@ -79,18 +89,28 @@ def test_creating_a_record_for_another_clinics_appointment_is_not_found(clinic_f
     a, b = clinic_factory(), clinic_factory()
     with session_scope() as session, pytest.raises(NotFound):
         records.create_record(
-            session, a.actors[Role.PRACTITIONER], appointment_id=b.appointment_ids[0],
-            template_id=None, drawing_data=DRAWING, form_data=FORM,
+            session,
+            a.actors[Role.PRACTITIONER],
+            appointment_id=b.appointment_ids[0],
+            template_id=None,
+            drawing_data=DRAWING,
+            form_data=FORM,
         )
 
 
 def test_invalid_documents_are_refused_with_messages_and_nothing_stored(clinic_factory):
     a = clinic_factory()
-    bad_drawing = {"lines": [{"tool": "laser", "points": [1, 2, 3], "color": "#000", "strokeWidth": 2}]}
+    bad_drawing = {
+        "lines": [{"tool": "laser", "points": [1, 2, 3], "color": "#000", "strokeWidth": 2}]
+    }
     with session_scope() as session, pytest.raises(ValidationFailed) as err:
         records.create_record(
-            session, a.actors[Role.PRACTITIONER], appointment_id=a.appointment_ids[0],
-            template_id=None, drawing_data=bad_drawing, form_data={"notes": "a\x00b"},
+            session,
+            a.actors[Role.PRACTITIONER],
+            appointment_id=a.appointment_ids[0],
+            template_id=None,
+            drawing_data=bad_drawing,
+            form_data={"notes": "a\x00b"},
         )
     text = " ".join(err.value.messages)
     assert "drawing_data" in text and "form_data" in text

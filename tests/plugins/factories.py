@@ -39,9 +39,7 @@ def make_clinic(name: str = "Test clinic", appointments: int = 3) -> ClinicData:
             password=PASSWORD,
         )
         admin_actor = Actor(admin.id, admin.clinic_id, Role.ADMIN)
-        data = ClinicData(
-            admin.clinic_id, {Role.ADMIN: admin_actor}, {Role.ADMIN: admin.email}
-        )
+        data = ClinicData(admin.clinic_id, {Role.ADMIN: admin_actor}, {Role.ADMIN: admin.email})
         for role in (Role.PRACTITIONER, Role.FRONT_DESK, Role.READ_ONLY):
             user = accounts.create_user(
                 session,
