@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply Alembic migrations to DATABASE_URL")
     sub.add_parser("prepare", help="migrate and load the demo data once")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if args.cmd == "serve":
         return serve()
     if args.cmd == "prepare":

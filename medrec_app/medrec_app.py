@@ -7,10 +7,7 @@ from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
 from medrec_app.pages.record import RecordState, record_page
 
-app = rx.App(
-    theme=rx.theme(accent_color="teal", radius="medium"),
-    api_transformer=[build_api(), block_reflex_uploads],
-)
+app = rx.App(api_transformer=[build_api(), block_reflex_uploads])
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
 app.add_page(
     appointments_page, route="/", title="Appointments · medrec", on_load=AppointmentsState.load

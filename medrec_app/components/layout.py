@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.components.native_form import native_form
 from medrec_app.state import SESSION_CHECK_SECONDS, AuthState
 
 
 def sign_out_button() -> rx.Component:
     # A real form post: the server clears the HttpOnly cookie and ends every session.
-    return rx.el.form(
+    return native_form(
         rx.button("Sign out", type="submit", variant="soft", data_testid="sign-out"),
         action="/auth/sign-out",
         method="post",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.components.native_form import native_form
 from medrec_app.services.errors import SignInFailed
 
 NOTICES = {
@@ -30,7 +31,7 @@ class LoginState(rx.State):
 def login_page() -> rx.Component:
     return rx.center(
         rx.card(
-            rx.el.form(
+            native_form(
                 rx.vstack(
                     rx.heading("Sign in to medrec", size="6"),
                     rx.cond(
