@@ -27,7 +27,7 @@ class AppointmentRow(BaseModel):
 
     @property
     def record_status(self) -> str:
-        return "Started" if self.record_id is not None else "Not started"
+        return "In progress" if self.record_id is not None else "Not started"
 
 
 def list_appointments(

@@ -78,7 +78,7 @@ def test_opening_another_clinics_record_url_shows_not_found(page: Page):
 
 def test_record_summary_shows_the_saved_form(page: Page):
     sign_in(page, "frontdesk@riverside.example")
-    started = page.get_by_test_id("appointment-row").filter(has_text="Started").first
+    started = page.get_by_test_id("appointment-row").filter(has_text="In progress").first
     started.get_by_test_id("appointment-link").click()
     expect(page.get_by_test_id("record-summary")).to_be_visible()
     expect(page.get_by_test_id("record-fields")).to_contain_text("Persistent knee pain")
