@@ -6,6 +6,7 @@ from medrec_app.api import block_reflex_uploads, build_api
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
 from medrec_app.pages.record import RecordState, record_page
+from medrec_app.pages.users import UsersState, users_page
 
 app = rx.App(api_transformer=[build_api(), block_reflex_uploads])
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
@@ -18,3 +19,4 @@ app.add_page(
     title="Record · medrec",
     on_load=RecordState.load,
 )
+app.add_page(users_page, route="/admin/users", title="Users · medrec", on_load=UsersState.load)

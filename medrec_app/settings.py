@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = []
 
     session_idle_minutes: int = 15
+    # How often an open page asks whether its session still stands (sign-out elsewhere,
+    # a disabled account, idle timeout). Read when the frontend is built.
+    session_check_seconds: int = 60
     session_max_hours: int = 12
     login_max_failures: int = 5
     login_lockout_minutes: int = 15

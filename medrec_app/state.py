@@ -12,10 +12,11 @@ from http.cookies import CookieError, SimpleCookie
 import reflex as rx
 
 from medrec_app.db import session_scope
-from medrec_app.domain.permissions import Actor
+from medrec_app.domain.permissions import Actor, Role
 from medrec_app.services import accounts
+from medrec_app.settings import get_settings
 
-SESSION_CHECK_SECONDS = 60
+SESSION_CHECK_SECONDS = get_settings().session_check_seconds
 
 
 class AuthState(rx.State):
@@ -23,6 +24,7 @@ class AuthState(rx.State):
     user_role: str = ""
     clinic_name: str = ""
     clinic_timezone: str = "UTC"
+    is_admin: bool = False
 
     def _token(self) -> str:
         cookie = SimpleCookie()
@@ -45,6 +47,7 @@ class AuthState(rx.State):
         self.clinic_timezone = clinic.timezone
         self.user_name = user.full_name
         self.user_role = user.role.replace("_", " ")
+        self.is_admin = user.role == Role.ADMIN
 
     def _to_sign_in(self) -> rx.event.EventSpec:
         """Forget everything shown and send the browser to the sign-in page."""

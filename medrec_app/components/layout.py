@@ -21,6 +21,10 @@ def header() -> rx.Component:
     return rx.hstack(
         rx.link(rx.heading("medrec", size="5"), href="/", underline="none"),
         rx.text(AuthState.clinic_name, color_scheme="gray", data_testid="clinic-name"),
+        rx.cond(
+            AuthState.is_admin,
+            rx.link("Users", href="/admin/users", data_testid="nav-users"),
+        ),
         rx.spacer(),
         rx.text(AuthState.user_name, weight="medium", data_testid="user-name"),
         rx.badge(AuthState.user_role, data_testid="user-role"),

@@ -12,12 +12,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine
 
 from medrec_app.db import database_name, drop_database, make_engine
@@ -80,6 +80,7 @@ def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "MEDREC_DATA_DIR": str(data_dir),
         "MEDREC_PORT": str(port),
         "MEDREC_DEMO_DATA": "true",
+        "MEDREC_SESSION_CHECK_SECONDS": "2",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }
@@ -131,9 +132,21 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=app_server.url)
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    yield pg
-    context.close()
+def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], Page]]:
+    """Pages in separate browser contexts: each is its own user with its own cookies."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = browser.new_context(base_url=app_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    return new_page()
