@@ -50,6 +50,14 @@ def prepare(url: str) -> list[tuple[str, str, str]]:
     return demo.ensure_demo_data()
 
 
+def reflex_command(port: int) -> list[str]:
+    """The production server: frontend and backend on one port."""
+    return [
+        sys.executable, "-m", "reflex", "run", "--env", "prod",
+        "--frontend-port", str(port), "--backend-port", str(port),
+    ]  # fmt: skip
+
+
 def serve() -> int:
     settings = get_settings()
     with database() as url:
@@ -62,18 +70,7 @@ def serve() -> int:
             "REFLEX_CHECK_LATEST_VERSION": "false",
         }
         proc = subprocess.Popen(  # noqa: S603 - fixed command line
-            [
-                sys.executable,
-                "-m",
-                "reflex",
-                "run",
-                "--env",
-                "prod",
-                "--frontend-port",
-                str(settings.port),
-                "--backend-port",
-                str(settings.port),
-            ],
+            reflex_command(settings.port),
             cwd=PROJECT_ROOT,
             env=env,
             start_new_session=True,

@@ -39,6 +39,13 @@ class AuthState(rx.State):
         with session_scope() as session:
             return accounts.actor_for_token(session, self._token(), touch=touch)
 
+    def _begin_page(self) -> Actor | None:
+        """The acting user for a page load, with the header's identity filled in."""
+        actor = self._actor()
+        if actor is not None:
+            self._load_identity(actor)
+        return actor
+
     def _load_identity(self, actor: Actor) -> None:
         with session_scope() as session:
             user = accounts.get_user(session, actor)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from medrec_app.components.format import local_date, local_time
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.table import data_table
 from medrec_app.db import session_scope
 from medrec_app.services import appointments
 from medrec_app.state import AuthState
@@ -30,10 +31,9 @@ class AppointmentsState(AuthState):
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
-        actor = self._actor()
+        actor = self._begin_page()
         if actor is None:
             return self._to_sign_in()
-        self._load_identity(actor)
         with session_scope() as session:
             found = appointments.list_appointments(session, actor)
         zone = self.clinic_timezone
@@ -79,19 +79,11 @@ def appointments_page() -> rx.Component:
             AppointmentsState.loaded,
             rx.cond(
                 AppointmentsState.rows.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Date"),
-                            rx.table.column_header_cell("Time"),
-                            rx.table.column_header_cell("Patient"),
-                            rx.table.column_header_cell("Practitioner"),
-                            rx.table.column_header_cell("Record"),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(AppointmentsState.rows, _row)),
-                    width="100%",
-                    data_testid="appointments-table",
+                data_table(
+                    ["Date", "Time", "Patient", "Practitioner", "Record"],
+                    AppointmentsState.rows,
+                    _row,
+                    "appointments-table",
                 ),
                 rx.text("No appointments yet.", data_testid="appointments-empty"),
             ),

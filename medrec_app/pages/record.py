@@ -46,10 +46,9 @@ class RecordState(AuthState):
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
-        actor = self._actor()
+        actor = self._begin_page()
         if actor is None:
             return self._to_sign_in()
-        self._load_identity(actor)
         self.status = "loading"
         raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:

@@ -7,6 +7,7 @@ import dataclasses
 import reflex as rx
 
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.table import data_table
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Action, PermissionDenied, can
 from medrec_app.services import accounts
@@ -46,10 +47,9 @@ class UsersState(AuthState):
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
-        actor = self._actor()
+        actor = self._begin_page()
         if actor is None:
             return self._to_sign_in()
-        self._load_identity(actor)
         self.message = ""
         self.allowed = can(actor.role, Action.MANAGE_USERS)
         if self.allowed:
@@ -139,19 +139,8 @@ def users_page() -> rx.Component:
                     UsersState.message != "",
                     rx.callout(UsersState.message, data_testid="users-message"),
                 ),
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Name"),
-                            rx.table.column_header_cell("Email"),
-                            rx.table.column_header_cell("Role"),
-                            rx.table.column_header_cell("Status"),
-                            rx.table.column_header_cell(""),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(UsersState.users, _row)),
-                    width="100%",
-                    data_testid="users-table",
+                data_table(
+                    ["Name", "Email", "Role", "Status", ""], UsersState.users, _row, "users-table"
                 ),
                 width="100%",
             ),

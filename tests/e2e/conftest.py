@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine
 
+from medrec_app.cli import reflex_command
 from medrec_app.db import database_name, drop_database, make_engine
 from medrec_app.migrations import migrate
 from medrec_app.settings import PROJECT_ROOT
@@ -89,18 +90,7 @@ def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     )
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reflex",
-                "run",
-                "--env",
-                "prod",
-                "--frontend-port",
-                str(port),
-                "--backend-port",
-                str(port),
-            ],
+            reflex_command(port),
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
