@@ -35,3 +35,11 @@ def migrate(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def server_has_lz4(bind: Any) -> bool:
+    """Whether the server was built with lz4 (then JSONB columns use it for TOAST)."""
+    enumvals = bind.exec_driver_sql(
+        "SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"
+    ).scalar()
+    return bool(enumvals) and "lz4" in enumvals

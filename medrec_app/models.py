@@ -180,8 +180,35 @@ class MedicalRecord(SQLModel, table=True):
     form_data: dict[str, Any] = _jsonb()
     created_by_user_id: int = Field(foreign_key="users.id")
     updated_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    # Bumped by every save; the ETag of the REST API and the base of merges.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime | None = _created_at()
     updated_at: datetime | None = _updated_at()
+
+
+class MedicalRecordOp(SQLModel, table=True):
+    """Every edit operation applied to a record, in order.
+
+    The unique ``(medical_record_id, op_id)`` makes a re-sent operation a no-op (the
+    browser re-sends until it sees its acknowledgement); the log is also the base of
+    revision history.
+    """
+
+    __tablename__ = "medical_record_ops"
+    __table_args__ = (
+        UniqueConstraint("medical_record_id", "op_id", name="uq_medical_record_ops_op"),
+        Index("idx_medical_record_ops_record_revision", "medical_record_id", "revision"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    medical_record_id: int = Field(foreign_key="medical_records.id", ondelete="CASCADE")
+    revision: int
+    op_id: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="users.id")
+    op: dict[str, Any] = _jsonb()
+    applied_at: datetime | None = _created_at()
 
 
 class PatientFile(SQLModel, table=True):

@@ -26,6 +26,7 @@ import sqlmodel
 from sqlalchemy.dialects import postgresql
 
 from alembic import op
+from medrec_app.migrations import server_has_lz4
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -425,7 +426,7 @@ def _create_database_rules() -> None:
         "CREATE INDEX idx_medical_records_form_data ON medical_records "
         "USING gin (form_data jsonb_path_ops)"
     )
-    if _server_has_lz4():
+    if server_has_lz4(op.get_bind()):
         for table, column in JSONB_COLUMNS:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION lz4")
 
@@ -461,17 +462,6 @@ def _create_database_rules() -> None:
         "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
         "FOR EACH STATEMENT EXECUTE FUNCTION medrec_audit_append_only()"
     )
-
-
-def _server_has_lz4() -> bool:
-    enumvals = (
-        op.get_bind()
-        .exec_driver_sql(
-            "SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"
-        )
-        .scalar()
-    )
-    return bool(enumvals) and "lz4" in enumvals
 
 
 def downgrade() -> None:
