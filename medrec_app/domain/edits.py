@@ -383,14 +383,12 @@ def apply_operations(
     else:
         new_drawing = copy.deepcopy(dict(drawing))
     fields: dict[str, Any] = dict(form)
-    for index, op in field_ops:
-        problem = _set_field(fields, op)
-        if problem:
-            problems.append(f"ops[{index}].path: {problem}")
+    conflicts = [(index, _set_field(fields, op)) for index, op in field_ops]
+    problems += [f"ops[{index}].path: {problem}" for index, problem in conflicts if problem]
     new_form: FormData = {}
     if not field_ops:
         new_form = copy.deepcopy(fields)
-    elif not problems:
+    elif not any(problem for _, problem in conflicts):
         try:
             new_form = parse_form_data(fields)
         except DocumentError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from medrec_app.domain.drawing import MAX_LINES, MAX_POINTS_PER_LINE
+from medrec_app.domain.drawing import MAX_LINES, MAX_POINTS_PER_LINE, MAX_SHAPES
 from medrec_app.domain.edits import (
     MAX_OPS_PER_BATCH,
     AddLine,
@@ -26,6 +26,7 @@ from medrec_app.domain.edits import (
     parse_operations,
 )
 from medrec_app.domain.errors import DocumentError
+from medrec_app.domain.forms import MAX_FORM_FIELDS
 
 _op_numbers = itertools.count()
 
@@ -477,3 +478,15 @@ def test_a_stored_drawing_from_a_newer_app_is_refused() -> None:
     with pytest.raises(DocumentError) as caught:
         apply({"version": 99}, {}, [add_line("l1")])
     assert caught.value.messages[0].startswith("drawing_data: version: this drawing is version 99")
+
+
+def test_drawing_and_form_refusals_are_reported_together() -> None:
+    shapes = [circle(f"s{i}")["shape"] for i in range(MAX_SHAPES)]
+    form = {f"field_{i}": "v" for i in range(MAX_FORM_FIELDS)}
+    with pytest.raises(DocumentError) as caught:
+        apply({"shapes": shapes}, form, [circle("one-more"), set_field("one_more", "v")])
+    assert caught.value.messages == [
+        f"drawing_data: shapes: has {MAX_SHAPES + 1} shapes; the limit is {MAX_SHAPES}",
+        f"form_data: the form has more than {MAX_FORM_FIELDS} fields; "
+        f"the limit is {MAX_FORM_FIELDS}",
+    ]
