@@ -14,8 +14,13 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 # Tags of the discriminated unions in the documents. Pydantic puts the tag it chose into
-# the error path (``shapes.2.circle.radius``); people expect ``shapes[2].radius``.
-_UNION_TAGS = frozenset({"circle", "rect", "arrow", "text"})
+# the error path (``shapes.2.circle.radius``); people expect ``shapes[2].radius``. A tag
+# follows a list index, or the name of a field that holds one union value (``shape``).
+_UNION_TAGS = frozenset(
+    {"circle", "rect", "arrow", "text"}
+    | {"addLine", "putShape", "deleteElements", "setField", "setBackground", "setStage"}
+)
+_UNION_FIELDS = frozenset({"shape"})
 
 _MAX_SHOWN_INPUT = 40
 
@@ -59,8 +64,11 @@ def format_path(loc: Iterable[int | str]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
             continue
-        is_tag = part in _UNION_TAGS and i > 0 and isinstance(parts[i - 1], int)
-        if is_tag and i + 1 < len(parts):
+        if (
+            part in _UNION_TAGS
+            and i > 0
+            and (isinstance(parts[i - 1], int) or parts[i - 1] in _UNION_FIELDS)
+        ):
             continue
         name = part if part.isprintable() else shown(part)
         out += f".{name}" if out else name

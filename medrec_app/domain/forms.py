@@ -60,7 +60,8 @@ FormValue: TypeAlias = str | int | float | bool | None
 FormData: TypeAlias = dict[str, FormValue | dict[str, FormValue]]
 
 
-def _key_problem(key: Any) -> str | None:
+def field_key_problem(key: Any) -> str | None:
+    """Why ``key`` cannot name a form field or group, or None."""
     if not isinstance(key, str) or not _FIELD_KEY.fullmatch(key):
         return _KEY_RULE
     return None
@@ -103,7 +104,7 @@ def parse_form_data(raw: object) -> FormData:
     problems: list[str] = []
     result: FormData = {}
     for key, value in raw.items():
-        problem = _key_problem(key)
+        problem = field_key_problem(key)
         if problem:
             problems.append(f"{_path('', key)}: {problem}")
             continue
@@ -129,7 +130,7 @@ def _parse_group(group: str, values: dict[Any, Any], problems: list[str]) -> dic
     result: dict[str, FormValue] = {}
     for key, value in values.items():
         path = _path(group, key)
-        problem = _key_problem(key)
+        problem = field_key_problem(key)
         if not problem and isinstance(value, dict):
             problem = "groups cannot contain groups; only one level of nesting is allowed"
         problem = problem or _value_problem(value)
@@ -141,7 +142,7 @@ def _parse_group(group: str, values: dict[Any, Any], problems: list[str]) -> dic
 
 
 def _field_key(value: Any) -> str:
-    problem = string_problem(value, 64) or _key_problem(value)
+    problem = string_problem(value, 64) or field_key_problem(value)
     if problem:
         raise fail(f"{problem}, not {shown(value)}")
     return value

@@ -12,7 +12,7 @@ FORBIDDEN = ("reflex", "sqlmodel", "sqlalchemy", "boto3", "botocore")
 def test_domain_imports_no_framework() -> None:
     code = (
         "import sys\n"
-        "import medrec_app.domain.drawing, medrec_app.domain.forms\n"
+        "import medrec_app.domain.drawing, medrec_app.domain.forms, medrec_app.domain.edits\n"
         "import medrec_app.domain.permissions, medrec_app.domain.geometry\n"
         f"print(sorted(m for m in {FORBIDDEN!r} if m in sys.modules))\n"
     )

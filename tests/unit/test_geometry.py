@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import time
 
 import pytest
 
@@ -74,6 +75,28 @@ def _distance(px: float, py: float, a: tuple[float, float], b: tuple[float, floa
 def test_simplify_handles_long_strokes_without_recursion_errors() -> None:
     zigzag = [v for i in range(1_100) for v in (i, (i % 2) * 10)]
     assert simplify_points(zigzag) == zigzag
+
+
+def test_simplify_worst_case_zigzag_of_the_largest_stroke_is_fast() -> None:
+    """Plain RDP is quadratic on a zigzag where every point is kept (~20 s here); the
+    balanced split keeps the per-line maximum (10,000 points) far below half a second."""
+    zigzag = [v for i in range(10_000) for v in (i, (i % 2) * 10)]
+    started = time.perf_counter()
+    simplified = simplify_points(zigzag)
+    elapsed = time.perf_counter() - started
+    assert simplified == zigzag
+    assert elapsed < 0.5, f"took {elapsed:.3f} s"
+
+
+def test_simplify_keeps_a_corner_near_the_end_of_a_long_stroke() -> None:
+    # The corner is in the last quarter, so the range is split at the quarter mark first;
+    # the corner must still be kept and the straight runs still dropped.
+    run = [v for i in range(100) for v in (float(i), 0.0)]
+    leg = [v for j in range(1, 6) for v in (99.0, float(j))]
+    simplified = simplify_points(run + leg)
+    assert simplified[:2] == [0.0, 0.0] and simplified[-2:] == [99.0, 5.0]
+    assert simplified[-4:-2] == [99.0, 0.0]
+    assert len(simplified) <= 8
 
 
 def test_simplify_refuses_bad_input() -> None:

@@ -1,0 +1,398 @@
+"""Edit operations sent by the record editor, and applying them to the stored documents.
+
+The canvas sends one small operation per finished stroke or shape change instead of the
+whole document, and every save applies its operations to the *latest* stored drawing
+and form. Two tabs editing one record therefore merge by construction: lines and shapes
+are addressed by id and form fields by key, so each tab only touches what it changed.
+Where both change the same element, the operation applied later wins; nothing else is
+dropped. Lines from documents written before ids existed are carried along untouched.
+Validate input with :func:`parse_operations`, then call :func:`apply_operations`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from medrec_app.domain.checks import check_string
+from medrec_app.domain.drawing import (
+    MAX_DOCUMENT_BYTES,
+    MAX_LINES,
+    MAX_POINTS_PER_LINE,
+    MAX_SHAPES,
+    MAX_TOTAL_POINTS,
+    DrawingData,
+    ElementId,
+    FileId,
+    Line,
+    PageCount,
+    Shape,
+    StageSide,
+    parse_drawing,
+    upgrade,
+)
+from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
+from medrec_app.domain.forms import (
+    MAX_FORM_VALUE_CHARS,
+    FormData,
+    field_key_problem,
+    parse_form_data,
+)
+from medrec_app.domain.geometry import round_points, simplify_points
+
+MAX_OPS_PER_BATCH = 500
+"""Operations in one save; the editor sends a handful, even after a long offline spell."""
+MAX_BATCH_POINTS = MAX_TOTAL_POINTS
+"""Point values across the lines and arrows of one batch: no more than a drawing holds."""
+MAX_BATCH_BYTES = MAX_DOCUMENT_BYTES
+"""Largest batch accepted as JSON text."""
+POINT_DECIMALS = 2
+"""Stroke points are stored rounded to 0.01 px and simplified within half a pixel."""
+SIMPLIFY_TOLERANCE = 0.5
+
+_OP_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _op_id(value: Any) -> str:
+    if not isinstance(value, str) or not _OP_ID.fullmatch(value):
+        raise fail(f"must be 8 to 64 letters, digits, '_' or '-', not {shown(value)}")
+    return value
+
+
+def _at_most(limit: int, what: str) -> BeforeValidator:
+    """Refuse an over-long list by its length, before any item is validated."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, list) and len(value) > limit:
+            raise fail(f"has {len(value)} {what}; the limit is {limit}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _field_path(value: Any) -> str:
+    check_string(value, 129)
+    segments = value.split(".")
+    if len(segments) > 2:
+        raise fail(f"groups nest one level only ('group.field'), not {shown(value)}")
+    for segment in segments:
+        problem = field_key_problem(segment)
+        if problem:
+            raise fail(f"each part {problem}, not {shown(value)}")
+    return value
+
+
+OpId = Annotated[str, PlainValidator(_op_id)]
+FieldPath = Annotated[str, PlainValidator(_field_path)]
+LineIds = Annotated[list[ElementId], _at_most(MAX_LINES, "line ids")]
+ShapeIds = Annotated[list[ElementId], _at_most(MAX_SHAPES, "shape ids")]
+FormText = Annotated[str, PlainValidator(lambda value: check_string(value, MAX_FORM_VALUE_CHARS))]
+
+
+class _Op(BaseModel):
+    """Shared config: strict JSON types, unknown keys refused, immutable once parsed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+    op_id: OpId = Field(alias="opId")
+    """Made by the client; the idempotency key of a re-sent operation."""
+
+
+class AddLine(_Op):
+    """A finished stroke. Re-sending it replaces the stored line with the same id."""
+
+    op: Literal["addLine"]
+    line: Line
+
+    @field_validator("line")
+    @classmethod
+    def _has_id(cls, line: Line) -> Line:
+        if line.id is None:
+            raise fail("needs an id, so a re-send or a later delete can find it")
+        return line
+
+
+class PutShape(_Op):
+    """Create a shape, or replace the one with its id (move, resize, text, colour)."""
+
+    op: Literal["putShape"]
+    shape: Shape
+
+
+class DeleteElements(_Op):
+    """Remove lines and shapes by id; ids already gone are ignored (another tab's doing).
+
+    "Clear" lists the ids the client knows, so strokes added elsewhere meanwhile survive.
+    """
+
+    op: Literal["deleteElements"]
+    line_ids: LineIds = Field(default_factory=list, alias="lineIds")
+    shape_ids: ShapeIds = Field(default_factory=list, alias="shapeIds")
+
+
+class SetField(_Op):
+    """Set one form field (``"notes"`` or ``"vital_signs.bp"``); ``null`` removes it."""
+
+    op: Literal["setField"]
+    path: FieldPath
+    value: FormText | None
+
+
+class SetBackground(_Op):
+    """Replace the four background keys together; a null type clears them all."""
+
+    op: Literal["setBackground"]
+    background_type: Literal["image", "pdf"] | None = Field(alias="backgroundType")
+    background_file_id: FileId | None = Field(None, alias="backgroundFileId")
+    pdf_page_number: PageCount | None = Field(None, alias="pdfPageNumber")
+    pdf_num_pages: PageCount | None = Field(None, alias="pdfNumPages")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SetBackground:
+        """Apply the drawing's background rules here, so the message names the op."""
+        values = self.background_keys()
+        if self.background_type is None and any(v is not None for v in values.values()):
+            raise fail(
+                "backgroundType null clears the background; backgroundFileId, "
+                "pdfPageNumber and pdfNumPages must then be null too"
+            )
+        try:
+            DrawingData.model_validate({k: v for k, v in values.items() if v is not None})
+        except ValidationError as exc:
+            raise fail("; ".join(error_messages(exc))) from None
+        return self
+
+    def background_keys(self) -> dict[str, Any]:
+        """The four drawing keys this operation sets, by their document names."""
+        return {
+            "backgroundType": self.background_type,
+            "backgroundFileId": self.background_file_id,
+            "pdfPageNumber": self.pdf_page_number,
+            "pdfNumPages": self.pdf_num_pages,
+        }
+
+
+class SetStage(_Op):
+    """Resize the canvas; strokes keep their coordinates."""
+
+    op: Literal["setStage"]
+    width: StageSide
+    height: StageSide
+
+
+Operation = Annotated[
+    AddLine | PutShape | DeleteElements | SetField | SetBackground | SetStage,
+    Field(discriminator="op"),
+]
+DRAWING_OPS = (AddLine, PutShape, DeleteElements, SetBackground, SetStage)
+
+
+class _Batch(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    ops: list[Operation]
+
+
+def _raw_points(item: Any) -> int:
+    """Point values an unvalidated operation carries, without looking at them.
+
+    Capped at the per-line limit: a longer array is refused by its own (length-first)
+    check, with a message that names it.
+    """
+    if not isinstance(item, dict):
+        return 0
+    total = 0
+    for key in ("line", "shape"):
+        element = item.get(key)
+        points = element.get("points") if isinstance(element, dict) else None
+        total += min(len(points), MAX_POINTS_PER_LINE) if isinstance(points, list) else 0
+    return total
+
+
+def parse_operations(raw: object, *, max_ops: int = MAX_OPS_PER_BATCH) -> list[Operation]:
+    """Validate a batch of operations: a list (decoded JSON) or JSON text.
+
+    Sizes are checked before any value is looked at, so a hostile batch is refused fast.
+    Raises :class:`DocumentError` with one ``"ops[3].line.points: ..."`` line per problem.
+    """
+    if isinstance(raw, str | bytes | bytearray):
+        if len(raw) > MAX_BATCH_BYTES:
+            raise DocumentError([f"ops: {len(raw)} bytes of JSON; the limit is {MAX_BATCH_BYTES}"])
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise DocumentError([f"ops: not valid JSON: {exc}"]) from None
+    if not isinstance(raw, list):
+        raise DocumentError([f"ops: must be a list of operations, not {shown(raw)}"])
+    if len(raw) > max_ops:
+        raise DocumentError([f"ops: has {len(raw)} operations; the limit is {max_ops}"])
+    points = sum(_raw_points(item) for item in raw)
+    if points > MAX_BATCH_POINTS:
+        raise DocumentError(
+            [f"ops: carry {points} point values in total; the limit is {MAX_BATCH_POINTS}"]
+        )
+    try:
+        ops = _Batch.model_validate({"ops": raw}).ops
+    except ValidationError as exc:
+        raise DocumentError(error_messages(exc)) from exc
+    first_use: dict[str, int] = {}
+    problems = []
+    for index, op in enumerate(ops):
+        if op.op_id in first_use:
+            problems.append(
+                f"ops[{index}].opId: {op.op_id!r} is already used by ops[{first_use[op.op_id]}]"
+            )
+        first_use.setdefault(op.op_id, index)
+    if problems:
+        raise DocumentError(problems)
+    return ops
+
+
+class _Elements:
+    """Lines or shapes in document order, addressable by id.
+
+    A dict keeps insertion order, so replacing an id keeps its position and a new id
+    appends. Elements without a usable id (legacy lines, or a repeated id in a bad stored
+    document) get a private key no operation can name, so they pass through untouched.
+    """
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items: dict[str | tuple[int], Any] = {}
+        for index, item in enumerate(items):
+            element_id = item.get("id") if isinstance(item, dict) else None
+            usable = isinstance(element_id, str) and element_id not in self._items
+            self._items[element_id if usable else (index,)] = item
+
+    def put(self, element_id: str, element: dict[str, Any]) -> None:
+        self._items[element_id] = element
+
+    def remove(self, element_ids: Iterable[str]) -> None:
+        for element_id in element_ids:
+            self._items.pop(element_id, None)
+
+    def values(self) -> list[Any]:
+        return list(self._items.values())
+
+
+def _compacted(line: Line) -> dict[str, Any]:
+    """The stroke as stored: points rounded to 0.01 px, then simplified within 0.5 px."""
+    document = line.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    document["points"] = simplify_points(
+        round_points(line.points, POINT_DECIMALS), SIMPLIFY_TOLERANCE
+    )
+    return document
+
+
+def _set_field(fields: dict[str, Any], op: SetField) -> str | None:
+    """Set or remove one field, or say why the path does not fit the form.
+
+    Groups appear with their first field and go with their last, so setting a group to a
+    value (which would drop the fields another tab typed into it) is refused.
+    """
+    group, _, key = op.path.rpartition(".")
+    if not group:
+        if isinstance(fields.get(key), dict):
+            return f"{key!r} is a group; set its fields ({key}.name) one by one"
+        if op.value is None:
+            fields.pop(key, None)
+        else:
+            fields[key] = op.value
+        return None
+    current = fields.get(group)
+    if current is not None and not isinstance(current, dict):
+        return f"{group!r} is a field, not a group of fields"
+    members = dict(current or {})
+    if op.value is not None:
+        members[key] = op.value
+        fields[group] = members
+    elif key in members:
+        del members[key]
+        if members:
+            fields[group] = members
+        else:
+            del fields[group]
+    return None
+
+
+def _edited_drawing(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dict[str, Any]:
+    document = upgrade(dict(drawing))
+    for key in ("lines", "shapes"):
+        if not isinstance(document.get(key, []), list):
+            raise DocumentError([f"{key}: must be a list"])
+    lines, shapes = _Elements(document.get("lines", [])), _Elements(document.get("shapes", []))
+    for op in ops:
+        if isinstance(op, AddLine):
+            assert op.line.id is not None  # AddLine refuses lines without one
+            lines.put(op.line.id, _compacted(op.line))
+        elif isinstance(op, PutShape):
+            shapes.put(
+                op.shape.id, op.shape.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            )
+        elif isinstance(op, DeleteElements):
+            lines.remove(op.line_ids)
+            shapes.remove(op.shape_ids)
+        elif isinstance(op, SetBackground):
+            for key, value in op.background_keys().items():
+                document.pop(key, None)
+                if value is not None:
+                    document[key] = value
+        elif isinstance(op, SetStage):
+            document["stageSize"] = {"width": op.width, "height": op.height}
+    for key, elements in (("lines", lines.values()), ("shapes", shapes.values())):
+        if elements or key in document:
+            document[key] = elements
+    return document
+
+
+def apply_operations(
+    drawing: Mapping[str, Any], form: Mapping[str, Any], ops: Sequence[Operation]
+) -> tuple[dict[str, Any], FormData]:
+    """Apply ``ops`` in order to the stored documents; returns new ``(drawing, form)``.
+
+    Pure: the inputs are not changed. A touched document is validated as a whole
+    afterwards (stroke and shape counts, size, background rules), and any refusal raises
+    :class:`DocumentError` with ``drawing_data: ...`` / ``form_data: ...`` messages.
+    A document no operation touches comes back as an unchanged copy, not re-validated,
+    so a form edit is never refused because of the drawing or the other way round.
+    """
+    if not isinstance(drawing, Mapping) or not isinstance(form, Mapping):
+        raise DocumentError(["drawing_data and form_data must be JSON objects"])
+    drawing_ops = [op for op in ops if isinstance(op, DRAWING_OPS)]
+    field_ops = [(index, op) for index, op in enumerate(ops) if isinstance(op, SetField)]
+    problems: list[str] = []
+    new_drawing: dict[str, Any] = {}
+    if drawing_ops:
+        try:
+            new_drawing = parse_drawing(_edited_drawing(drawing, drawing_ops)).to_document()
+        except DocumentError as exc:
+            problems += [f"drawing_data: {message}" for message in exc.messages]
+    else:
+        new_drawing = copy.deepcopy(dict(drawing))
+    fields: dict[str, Any] = dict(form)
+    conflicts = [(index, _set_field(fields, op)) for index, op in field_ops]
+    problems += [f"ops[{index}].path: {problem}" for index, problem in conflicts if problem]
+    new_form: FormData = {}
+    if not field_ops:
+        new_form = copy.deepcopy(fields)
+    elif not any(problem for _, problem in conflicts):
+        try:
+            new_form = parse_form_data(fields)
+        except DocumentError as exc:
+            problems += [f"form_data: {message}" for message in exc.messages]
+    if problems:
+        raise DocumentError(problems)
+    return new_drawing, new_form
