@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from medrec_app.api import auth
+from medrec_app.api import auth, records
 from medrec_app.settings import get_settings
 from medrec_app.storage import LocalBlobStore, get_store
 from medrec_app.storage.local_route import file_route
@@ -14,7 +14,7 @@ from medrec_app.storage.local_route import file_route
 
 def build_api() -> Starlette:
     """Our routes; Reflex mounts its app under this one, so these take precedence."""
-    routes = [*auth.routes]
+    routes = [*auth.routes, *records.routes]
     store = get_store(get_settings())
     if isinstance(store, LocalBlobStore):
         routes.append(file_route(store))

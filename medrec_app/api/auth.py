@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from medrec_app.api.session import actor_from_request
 from medrec_app.db import session_scope
 from medrec_app.services import accounts
 from medrec_app.services.errors import SignInFailed
@@ -45,8 +47,7 @@ async def sign_in(request: Request) -> Response:
         email = str(form.get("email") or "")[:254]
         password = str(form.get("password") or "")[:1024]
     try:
-        with session_scope() as session:
-            token = accounts.sign_in(session, email, password, _client_ip(request))
+        token = await run_in_threadpool(_sign_in, email, password, _client_ip(request))
     except SignInFailed:
         return RedirectResponse("/login?error=1", status_code=303)
     response = RedirectResponse("/", status_code=303)
@@ -61,14 +62,23 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
+def _sign_in(email: str, password: str, ip: str) -> str:
+    # Password hashing takes tens of milliseconds of CPU: keep it off the event loop.
+    with session_scope() as session:
+        return accounts.sign_in(session, email, password, ip)
+
+
+def _sign_out(request: Request) -> None:
+    with session_scope() as session:
+        actor = actor_from_request(session, request, touch=False)
+        if actor is not None:
+            accounts.sign_out(session, actor)
+
+
 async def sign_out(request: Request) -> Response:
     if not _origin_allowed(request):
         return PlainTextResponse("Cross-site sign-out refused.", status_code=403)
-    token = request.cookies.get(accounts.SESSION_COOKIE, "")
-    with session_scope() as session:
-        actor = accounts.actor_for_token(session, token, touch=False)
-        if actor is not None:
-            accounts.sign_out(session, actor)
+    await run_in_threadpool(_sign_out, request)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.delete_cookie(accounts.SESSION_COOKIE, path="/")
     return response

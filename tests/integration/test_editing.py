@@ -1,0 +1,158 @@
+"""The editor's save path on real PostgreSQL: open, apply operations, merge, refuse."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlmodel import select
+
+from medrec_app.db import session_scope
+from medrec_app.domain.permissions import PermissionDenied, Role
+from medrec_app.models import AuditEvent, MedicalRecordOp
+from medrec_app.services import editing
+from medrec_app.services.errors import NotFound, ValidationFailed
+
+
+def line_op(x: int = 10, line_id: str | None = None) -> dict:
+    return {
+        "op": "addLine",
+        "opId": uuid.uuid4().hex,
+        "line": {
+            "id": line_id or uuid.uuid4().hex,
+            "tool": "pen",
+            "points": [x, 10, x + 40, 50, x + 80, 20],
+            "color": "#000000",
+            "strokeWidth": 3,
+        },
+    }
+
+
+def field_op(path: str, value: str | None) -> dict:
+    return {"op": "setField", "opId": uuid.uuid4().hex, "path": path, "value": value}
+
+
+def open_record(clinic, role=Role.PRACTITIONER, index=0) -> editing.EditorRecord:
+    with session_scope() as session:
+        return editing.open_for_editing(session, clinic.actors[role], clinic.appointment_ids[index])
+
+
+def save(clinic, record_id: int, ops: list, role=Role.PRACTITIONER) -> editing.SaveResult:
+    with session_scope() as session:
+        return editing.save_operations(session, clinic.actors[role], record_id, ops)
+
+
+def drawing(clinic, record_id: int) -> tuple[int, dict]:
+    with session_scope() as session:
+        return editing.load_drawing(session, clinic.actors[Role.READ_ONLY], record_id)
+
+
+def test_first_opening_by_a_practitioner_creates_the_record_once(clinic_factory):
+    clinic = clinic_factory()
+    first, second = open_record(clinic), open_record(clinic)
+    assert first.record_id is not None and first.record_id == second.record_id
+    assert first.can_edit and first.revision == 0
+    assert first.form_schema["fields"][0]["key"] == "chief_complaint"
+
+
+def test_viewers_cannot_create_a_record_by_opening_it(clinic_factory):
+    clinic = clinic_factory()
+    for role in (Role.FRONT_DESK, Role.READ_ONLY):
+        opened = open_record(clinic, role)
+        assert opened.record_id is None and not opened.can_edit
+
+
+def test_operations_are_saved_with_a_new_revision_and_an_audit_row(clinic_factory):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    ops = [line_op(), field_op("chief_complaint", "Knee pain")]
+    ops.append(field_op("vital_signs.bp", "120/80"))
+    result = save(clinic, record_id, ops)
+    assert result.revision == 1
+    assert result.acked_op_ids == [op["opId"] for op in ops]
+    revision, document = drawing(clinic, record_id)
+    assert revision == 1 and len(document["lines"]) == 1
+    reopened = open_record(clinic, Role.READ_ONLY)
+    assert reopened.form_data == {"chief_complaint": "Knee pain", "vital_signs": {"bp": "120/80"}}
+    with session_scope() as session:
+        saves = session.exec(
+            select(AuditEvent.details).where(
+                AuditEvent.record_id == record_id, AuditEvent.action == "record.save"
+            )
+        ).all()
+    assert saves == [{"revision": 1, "operations": 3}]
+
+
+def test_a_resent_operation_is_applied_once(clinic_factory):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    op = line_op()
+    save(clinic, record_id, [op])
+    again = save(clinic, record_id, [op])
+    assert again.revision == 1 and again.acked_op_ids == [op["opId"]]
+    assert len(drawing(clinic, record_id)[1]["lines"]) == 1
+    with session_scope() as session:
+        logged = session.exec(
+            select(MedicalRecordOp.op_id).where(MedicalRecordOp.medical_record_id == record_id)
+        ).all()
+    assert logged == [op["opId"]]
+
+
+def test_two_tabs_saving_at_once_keep_every_stroke(clinic_factory):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    tab_a = [line_op(x) for x in range(0, 200, 10)]
+    tab_b = [line_op(x) for x in range(300, 500, 10)]
+    errors: list[BaseException] = []
+
+    def run(ops: list) -> None:
+        try:
+            for op in ops:
+                save(clinic, record_id, [op])
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(ops,)) for ops in (tab_a, tab_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    revision, document = drawing(clinic, record_id)
+    ids = {line["id"] for line in document["lines"]}
+    assert ids == {op["line"]["id"] for op in tab_a + tab_b}
+    assert revision == len(tab_a) + len(tab_b)
+
+
+def test_invalid_operations_are_refused_and_nothing_changes(clinic_factory):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    save(clinic, record_id, [line_op()])
+    bad = line_op()
+    bad["line"]["points"] = [1, 2, 3]
+    with pytest.raises(ValidationFailed) as err:
+        save(clinic, record_id, [line_op(), bad])
+    assert "even" in str(err.value)
+    revision, document = drawing(clinic, record_id)
+    assert revision == 1 and len(document["lines"]) == 1
+
+
+@pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.READ_ONLY])
+def test_roles_without_edit_are_refused(clinic_factory, role):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    with pytest.raises(PermissionDenied):
+        save(clinic, record_id, [line_op()], role=role)
+    assert drawing(clinic, record_id)[0] == 0
+
+
+def test_another_clinics_record_is_not_found_for_every_call(clinic_factory):
+    a, b = clinic_factory(), clinic_factory()
+    record_b = open_record(b).record_id
+    with pytest.raises(NotFound):
+        save(a, record_b, [line_op()])
+    with session_scope() as session, pytest.raises(NotFound):
+        editing.load_drawing(session, a.actors[Role.ADMIN], record_b)
+    with session_scope() as session, pytest.raises(NotFound):
+        editing.open_for_editing(session, a.actors[Role.PRACTITIONER], b.appointment_ids[0])
