@@ -5,7 +5,7 @@ import reflex as rx
 from medrec_app.api import block_reflex_uploads, build_api
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
-from medrec_app.pages.record import RecordState, record_page
+from medrec_app.pages.record import EditorState, record_page
 from medrec_app.pages.users import UsersState, users_page
 
 app = rx.App(api_transformer=[build_api(), block_reflex_uploads])
@@ -17,6 +17,6 @@ app.add_page(
     record_page,
     route="/appointments/[appointment_id]",
     title="Record · medrec",
-    on_load=RecordState.load,
+    on_load=EditorState.load,
 )
 app.add_page(users_page, route="/admin/users", title="Users · medrec", on_load=UsersState.load)

@@ -37,10 +37,10 @@ def header() -> rx.Component:
     )
 
 
-def signed_in_page(*children: rx.Component) -> rx.Component:
+def signed_in_page(*children: rx.Component, max_width: str = "1100px") -> rx.Component:
     return rx.box(
         header(),
-        rx.box(*children, padding="24px", max_width="1100px", margin="0 auto"),
+        rx.box(*children, padding="24px", max_width=max_width, margin="0 auto"),
         rx.moment(
             interval=SESSION_CHECK_SECONDS * 1000,
             on_change=lambda _now: AuthState.check_session(),

@@ -1,81 +1,295 @@
-"""Record page for one appointment: a read-only summary until the editor lands."""
+"""The record editor for one appointment: template form beside the drawing canvas.
+
+Page state holds what is shown and the operations received but not yet saved; the
+saved documents live in the database. Every change arrives as an operation (a finished
+stroke, a shape change, a form field) and is saved by ``autosave`` about a second
+after the last change, and at least every five seconds while changes keep coming.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
+import time
+import uuid
+from typing import Any
 
 import reflex as rx
+from sqlalchemy.exc import DBAPIError
 
-from medrec_app.components.format import local_datetime
+from medrec_app.components.canvas import canvas
+from medrec_app.components.format import local_datetime, local_time
 from medrec_app.components.layout import signed_in_page
 from medrec_app.db import session_scope
-from medrec_app.services import records
-from medrec_app.services.errors import NotFound
+from medrec_app.domain.edits import parse_operations
+from medrec_app.domain.errors import DocumentError, error_messages
+from medrec_app.domain.forms import parse_template_schema, validate_form_against_schema
+from medrec_app.domain.permissions import Actor, PermissionDenied
+from medrec_app.services import editing
+from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.state import AuthState
+
+SAVE_DELAY_S = 1.0
+SAVE_AT_LEAST_EVERY_S = 5.0
+RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
+# Recent acknowledgements kept for the browser, so a re-sent duplicate is acked too.
+ACKS_KEPT = 100
 
 
 @dataclasses.dataclass
 class FieldView:
+    path: str
     label: str
-    value: str
+    kind: str  # text | textarea | number | select | heading
+    unit: str
+    options: list[str]
 
 
-def _field_views(form_data: dict) -> list[FieldView]:
+def _field_views(schema: dict[str, Any]) -> list[FieldView]:
     views: list[FieldView] = []
-    for key, value in form_data.items():
-        label = key.replace("_", " ").capitalize()
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
-            views.append(FieldView(label, inner))
+    for field in parse_template_schema(schema).fields:
+        if field.type == "group":
+            views.append(FieldView(field.key, field.label, "heading", "", []))
+            views += [
+                FieldView(f"{field.key}.{f.key}", f.label, f.type, f.unit or "", f.options or [])
+                for f in field.fields or []
+            ]
         else:
-            views.append(FieldView(label, "" if value is None else str(value)))
+            views.append(
+                FieldView(field.key, field.label, field.type, field.unit or "", field.options or [])
+            )
     return views
 
 
-class RecordState(AuthState):
-    status: str = "loading"  # loading | found | not_found
+def _flatten(form: dict[str, Any]) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in form.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": "" if v is None else str(v) for k, v in value.items()})
+        else:
+            flat[key] = "" if value is None else str(value)
+    return flat
+
+
+def _unflatten(values: dict[str, str]) -> dict[str, Any]:
+    form: dict[str, Any] = {}
+    for path, value in values.items():
+        if value == "":
+            continue
+        group, _, key = path.partition(".")
+        if key:
+            form.setdefault(group, {})[key] = value
+        else:
+            form[group] = value
+    return form
+
+
+class EditorState(AuthState):
+    status: str = "loading"  # loading | ready | not_found | not_started
+    record_id: int = 0
+    revision: int = 0
+    can_edit: bool = False
     patient_name: str = ""
-    patient_dob: str = ""
     visit_time: str = ""
     practitioner_name: str = ""
-    has_record: bool = False
     template_name: str = ""
     fields: list[FieldView] = []
-    drawing_summary: str = ""
-    last_saved: str = ""
+    values: dict[str, str] = {}
+    field_errors: dict[str, str] = {}
+    background_url: str = ""
+    acked_op_ids: list[str] = []
+    save_status: str = "saved"  # saved | pending | saving | retrying | refused
+    save_message: str = ""
+
+    # JSON text, not a dict: Reflex wraps dict state in proxies that pydantic refuses.
+    _schema_json: str = "{}"
+    # Operations received but not yet saved, as JSON text: state containers come back
+    # wrapped in Reflex proxies, and the save path wants plain JSON values.
+    _pending: list[str] = []
+    _first_change: float = 0.0
+    _last_change: float = 0.0
+    _saving: bool = False
+
+    @rx.var
+    def save_label(self) -> str:
+        return {
+            "saved": self.save_message or "All changes saved",
+            "pending": "Unsaved changes",
+            "saving": "Saving…",
+            "retrying": "Not saved, retrying…",
+            "refused": self.save_message,
+        }.get(self.save_status, "")
+
+    @rx.var
+    def document_url(self) -> str:
+        return f"/api/records/{self.record_id}/drawing" if self.record_id else ""
+
+    @rx.var
+    def record_key(self) -> str:
+        return f"record-{self.record_id}"
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
         actor = self._begin_page()
         if actor is None:
             return self._to_sign_in()
-        self.status = "loading"
         raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
+            appointment_id = _parse_id(raw_id)
             with session_scope() as session:
-                summary = records.get_record_summary(session, actor, _parse_id(raw_id))
+                opened = editing.open_for_editing(session, actor, appointment_id)
         except NotFound:
-            self.reset()
-            self._load_identity(actor)
             self.status = "not_found"
             return None
-        zone = self.clinic_timezone
-        self.patient_name = summary.patient_name
-        self.patient_dob = summary.patient_date_of_birth
-        self.visit_time = local_datetime(summary.starts_at, zone)
-        self.practitioner_name = summary.practitioner_name
-        self.has_record = summary.record_id is not None
-        self.template_name = summary.template_name or ""
-        self.fields = _field_views(summary.form_data)
-        self.drawing_summary = f"{summary.line_count} strokes, {summary.shape_count} shapes" + (
-            f", {summary.background_type} background" if summary.background_type else ""
-        )
-        last = local_datetime(summary.updated_at, zone)
-        self.last_saved = (
-            f"{last} by {summary.updated_by_name}" if summary.updated_by_name else last
-        )
-        self.status = "found"
+        self._show(opened)
         return None
+
+    def _show(self, opened: editing.EditorRecord) -> None:
+        zone = self.clinic_timezone
+        self.record_id = opened.record_id or 0
+        self.revision = opened.revision
+        self.can_edit = opened.can_edit
+        self.patient_name = opened.patient_name
+        self.visit_time = local_datetime(opened.starts_at, zone)
+        self.practitioner_name = opened.practitioner_name
+        self.template_name = opened.template_name
+        self._schema_json = json.dumps(opened.form_schema)
+        self.fields = _field_views(opened.form_schema)
+        self.values = {f.path: "" for f in self.fields if f.kind != "heading"} | _flatten(
+            opened.form_data
+        )
+        self.field_errors = validate_form_against_schema(opened.form_schema, opened.form_data)
+        self.background_url = opened.background_url
+        self._pending, self.acked_op_ids = [], []
+        self.save_status, self.save_message = "saved", _saved_at(opened.updated_at, zone)
+        self.status = "ready" if opened.record_id else "not_started"
+
+    def _editor(self) -> Actor | None:
+        """The acting user if they may change this record now, else None."""
+        actor = self._actor()
+        if actor is None or not self.can_edit or not self.record_id:
+            return None
+        return actor
+
+    @rx.event
+    def receive_ops(self, ops: list) -> rx.event.EventSpec | None:
+        """Operations from the canvas: checked now, saved by ``autosave``."""
+        if self._actor() is None:
+            return self._to_sign_in()
+        if self._editor() is None:
+            return rx.toast.error("This record is read-only for you.")
+        try:
+            parsed = parse_operations(ops)
+        except DocumentError as exc:
+            return rx.toast.error("A change was refused: " + "; ".join(error_messages(exc)[:3]))
+        queued = {op["opId"] for op in self._pending_ops()}
+        self._pending += [
+            op.model_dump_json(by_alias=True, exclude_unset=True)
+            for op in parsed
+            if op.op_id not in queued
+        ]
+        return self._changed()
+
+    def _pending_ops(self) -> list[dict[str, Any]]:
+        return [json.loads(text) for text in self._pending]
+
+    @rx.event
+    def set_field(self, path: str, value: str) -> rx.event.EventSpec | None:
+        if self._editor() is None:
+            return None
+        if path not in self.values or not isinstance(value, str):
+            return None
+        self.values[path] = value
+        form = _unflatten(self.values)
+        self.field_errors = validate_form_against_schema(json.loads(self._schema_json), form)
+        self._pending = [
+            json.dumps(op)
+            for op in self._pending_ops()
+            if not (op["op"] == "setField" and op["path"] == path)
+        ]
+        self._pending.append(
+            json.dumps(
+                {"op": "setField", "opId": uuid.uuid4().hex, "path": path, "value": value or None}
+            )
+        )
+        return self._changed()
+
+    def _changed(self) -> rx.event.EventSpec | None:
+        now = time.monotonic()
+        self._last_change = now
+        if not self._first_change:
+            self._first_change = now
+        if self.save_status in ("saved", "refused"):
+            self.save_status = "pending"
+        if self._saving:
+            return None
+        self._saving = True
+        return EditorState.autosave
+
+    @rx.event(background=True)
+    async def autosave(self) -> None:
+        """Save pending operations, debounced; retry with backoff while the database is away."""
+        attempt = 0
+        while True:
+            async with self:
+                if not self._pending:
+                    self._saving, self._first_change = False, 0.0
+                    return
+                due = min(
+                    self._last_change + SAVE_DELAY_S, self._first_change + SAVE_AT_LEAST_EVERY_S
+                )
+            wait = due - time.monotonic()
+            if wait > 0 and attempt == 0:
+                await asyncio.sleep(wait)
+                continue
+            async with self:
+                batch, record_id = self._pending_ops(), self.record_id
+                self.save_status = "saving" if attempt == 0 else "retrying"
+                actor = self._actor_or_none_on_outage()
+            try:
+                result = await asyncio.to_thread(_save, actor, record_id, batch)
+            except (DBAPIError, OSError):
+                async with self:
+                    self.save_status = "retrying"
+                await asyncio.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
+                attempt += 1
+                continue
+            except (ValidationFailed, PermissionDenied, NotFound) as exc:
+                result = None
+                message = f"A change was refused: {exc}"
+            attempt = 0
+            async with self:
+                done = [op["opId"] for op in batch]
+                self._pending = [
+                    json.dumps(op) for op in self._pending_ops() if op["opId"] not in set(done)
+                ]
+                self.acked_op_ids = (self.acked_op_ids + done)[-ACKS_KEPT:]
+                if not self._pending:
+                    self._first_change = 0.0
+                if result is None:
+                    self.save_status, self.save_message = "refused", message
+                else:
+                    self.revision = result.revision
+                    self.save_status = "saved" if not self._pending else "pending"
+                    self.save_message = _saved_at(result.updated_at, self.clinic_timezone)
+
+    def _actor_or_none_on_outage(self) -> Actor | None:
+        try:
+            return self._actor()
+        except DBAPIError:
+            return None
+
+
+def _save(actor: Actor | None, record_id: int, ops: list[dict[str, Any]]) -> editing.SaveResult:
+    if actor is None:
+        raise OSError("session could not be checked")
+    with session_scope() as session:
+        return editing.save_operations(session, actor, record_id, ops)
+
+
+def _saved_at(value: Any, zone: str) -> str:
+    return f"Saved at {local_time(value, zone)}" if value else ""
 
 
 def _parse_id(raw: str) -> int:
@@ -84,36 +298,111 @@ def _parse_id(raw: str) -> int:
     return int(raw)
 
 
-def _found() -> rx.Component:
-    return rx.vstack(
-        rx.heading(RecordState.patient_name, size="6", data_testid="record-patient"),
-        rx.text("Born ", RecordState.patient_dob, color_scheme="gray"),
-        rx.text("Visit: ", RecordState.visit_time, " with ", RecordState.practitioner_name),
-        rx.cond(
-            RecordState.has_record,
-            rx.vstack(
-                rx.text("Template: ", RecordState.template_name),
-                rx.text("Last saved: ", RecordState.last_saved, data_testid="record-saved"),
-                rx.data_list.root(
-                    rx.foreach(
-                        RecordState.fields,
-                        lambda f: rx.data_list.item(
-                            rx.data_list.label(f.label), rx.data_list.value(f.value)
-                        ),
-                    ),
-                    data_testid="record-fields",
-                ),
-                rx.text("Drawing: ", RecordState.drawing_summary, data_testid="record-drawing"),
-                align="start",
-            ),
-            rx.callout(
-                "No record has been started for this appointment yet.",
-                data_testid="record-empty",
+def _field(field: FieldView) -> rx.Component:
+    common = {
+        "default_value": EditorState.values[field.path],
+        "on_change": lambda value: EditorState.set_field(field.path, value),
+        "disabled": ~EditorState.can_edit,
+        "data_testid": "field-" + field.path,
+        "width": "100%",
+    }
+    control = rx.match(
+        field.kind,
+        ("textarea", rx.text_area(rows="3", **common)),
+        (
+            "select",
+            rx.el.select(
+                rx.el.option("", value=""),
+                rx.foreach(field.options, lambda o: rx.el.option(o, value=o)),
+                **common,
             ),
         ),
-        align="start",
-        spacing="3",
-        data_testid="record-summary",
+        ("number", rx.input(input_mode="decimal", **common)),
+        rx.input(**common),
+    )
+    return rx.cond(
+        field.kind == "heading",
+        rx.heading(field.label, size="3", margin_top="8px"),
+        rx.box(
+            rx.hstack(
+                rx.text(field.label, size="2", weight="medium"),
+                rx.cond(field.unit != "", rx.text(field.unit, size="1", color_scheme="gray")),
+                spacing="2",
+                align="baseline",
+            ),
+            control,
+            rx.cond(
+                EditorState.field_errors.contains(field.path),
+                rx.text(
+                    EditorState.field_errors[field.path],
+                    color_scheme="red",
+                    size="1",
+                    data_testid="error-" + field.path,
+                ),
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _editor() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.heading(EditorState.patient_name, size="6", data_testid="record-patient"),
+                rx.text(
+                    EditorState.visit_time,
+                    " · ",
+                    EditorState.practitioner_name,
+                    " · ",
+                    EditorState.template_name,
+                    color_scheme="gray",
+                    size="2",
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.cond(~EditorState.can_edit, rx.badge("Read only", color_scheme="gray")),
+            rx.badge(
+                EditorState.save_label,
+                color_scheme=rx.match(
+                    EditorState.save_status,
+                    ("retrying", "orange"),
+                    ("refused", "red"),
+                    ("saved", "green"),
+                    "gray",
+                ),
+                data_testid="save-status",
+                data_state=EditorState.save_status,
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.flex(
+            rx.vstack(
+                rx.foreach(EditorState.fields, _field),
+                width=rx.breakpoints(initial="100%", md="34%"),
+                spacing="3",
+                data_testid="record-form",
+            ),
+            rx.box(
+                canvas(
+                    record_key=EditorState.record_key,
+                    document_url=EditorState.document_url,
+                    background_url=EditorState.background_url,
+                    read_only=~EditorState.can_edit,
+                    acked_op_ids=EditorState.acked_op_ids,
+                    on_ops=EditorState.receive_ops,
+                ),
+                width=rx.breakpoints(initial="100%", md="66%"),
+            ),
+            direction=rx.breakpoints(initial="column", md="row"),
+            gap="24px",
+            width="100%",
+        ),
+        width="100%",
+        spacing="4",
+        data_testid="record-editor",
     )
 
 
@@ -121,8 +410,15 @@ def record_page() -> rx.Component:
     return signed_in_page(
         rx.link("← Appointments", href="/", data_testid="back-to-appointments"),
         rx.match(
-            RecordState.status,
-            ("found", _found()),
+            EditorState.status,
+            ("ready", _editor()),
+            (
+                "not_started",
+                rx.callout(
+                    "No record has been started for this appointment yet.",
+                    data_testid="record-empty",
+                ),
+            ),
             (
                 "not_found",
                 rx.callout(
@@ -133,4 +429,5 @@ def record_page() -> rx.Component:
             ),
             rx.spinner(),
         ),
+        max_width="1400px",
     )
