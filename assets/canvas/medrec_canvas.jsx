@@ -450,6 +450,7 @@ export function MedrecCanvas({
   const dragRef = useRef(null); // {pointerId, tool, x0, y0}
   const textareaRef = useRef(null);
   const colorInputRef = useRef(null);
+  const autoPenOnlyRef = useRef(true); // the first stylus event turns pen-only mode on
 
   // Latest props for handlers that outlive a render.
   const propsRef = useRef({});
@@ -585,6 +586,11 @@ export function MedrecCanvas({
 
   useEffect(() => {
     let cancelled = false;
+    // Another record (or a retry): never show the previous drawing or merge its queue.
+    pendingRef.current = [];
+    setPendingCount(0);
+    docRef.current = normaliseDocument(null);
+    setDoc(docRef.current);
     setLoadState("loading");
     setLoadError("");
     setSelectedId(null);
@@ -954,7 +960,10 @@ export function MedrecCanvas({
 
   const acceptPointer = (evt) => {
     if (!interactive || textEdit) return false;
-    if (evt.pointerType === "pen" && !penOnly) setPenOnly(true);
+    if (evt.pointerType === "pen" && !penOnly && autoPenOnlyRef.current) {
+      autoPenOnlyRef.current = false; // once; after that only the toggle decides
+      setPenOnly(true);
+    }
     if (penOnly && evt.pointerType === "touch") return false;
     if (evt.pointerType === "mouse" && evt.button !== 0) return false;
     return true;
@@ -1313,7 +1322,10 @@ export function MedrecCanvas({
         aria-pressed={penOnly}
         title="Stylus only: ignore finger touches (palm rejection)"
         disabled={disabled}
-        onClick={() => setPenOnly((v) => !v)}
+        onClick={() => {
+          autoPenOnlyRef.current = false;
+          setPenOnly((v) => !v);
+        }}
         style={S.button(penOnly, disabled)}
       >
         Stylus only
