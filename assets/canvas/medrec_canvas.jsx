@@ -87,6 +87,10 @@ const RESEND_TICK_MS = 1000;
 // One websocket message is at most 1 MB: emit big batches in chunks.
 const MAX_BATCH_CHARS = 400000;
 const MIN_POINT_DISTANCE = 0.5;
+// Finished strokes are drawn from one bitmap (the "base") plus, on top, up to this many
+// recent strokes drawn as vectors; the bitmap is rebuilt only when the tail is full or
+// an older stroke changes, so finishing a stroke stays cheap on a 5,000-stroke drawing.
+const RECENT_MAX = 64;
 const MIN_DRAG = 3;
 
 /* ---------------------------------------------------------------- helpers */
@@ -440,11 +444,13 @@ export function MedrecCanvas({
   const stageRef = useRef(null);
   const strokesGroupRef = useRef(null);
   const liveLineRef = useRef(null);
+  const baseLinesRef = useRef([]);
   const transformerRef = useRef(null);
   const liveRef = useRef(null); // {pointerId, tool, points, color, strokeWidth}
   const dragRef = useRef(null); // {pointerId, tool, x0, y0}
   const textareaRef = useRef(null);
   const colorInputRef = useRef(null);
+  const autoPenOnlyRef = useRef(true); // the first stylus event turns pen-only mode on
 
   // Latest props for handlers that outlive a render.
   const propsRef = useRef({});
@@ -580,6 +586,11 @@ export function MedrecCanvas({
 
   useEffect(() => {
     let cancelled = false;
+    // Another record (or a retry): never show the previous drawing or merge its queue.
+    pendingRef.current = [];
+    setPendingCount(0);
+    docRef.current = normaliseDocument(null);
+    setDoc(docRef.current);
     setLoadState("loading");
     setLoadError("");
     setSelectedId(null);
@@ -662,12 +673,24 @@ export function MedrecCanvas({
     return () => ro.disconnect();
   }, []);
 
-  // Finished strokes are drawn from a bitmap cache; rebuild it when they change.
+  // Split finished strokes into the cached base and the recent tail. The base keeps its
+  // identity while the lines before the tail are unchanged (compared by reference).
+  const { baseLines, recentLines } = useMemo(() => {
+    const lines = doc.lines;
+    let base = baseLinesRef.current;
+    let keep = base.length <= lines.length && lines.length - base.length <= RECENT_MAX;
+    for (let i = 0; keep && i < base.length; i++) keep = lines[i] === base[i];
+    if (!keep) base = lines.slice();
+    baseLinesRef.current = base;
+    return { baseLines: base, recentLines: lines.slice(base.length) };
+  }, [doc.lines]);
+
+  // The base is drawn from a bitmap cache; rebuild it when it changes.
   useLayoutEffect(() => {
     const group = strokesGroupRef.current;
     if (!group || !scale) return;
     group.clearCache();
-    if (doc.lines.length) {
+    if (baseLines.length) {
       try {
         group.cache({
           x: 0,
@@ -682,7 +705,7 @@ export function MedrecCanvas({
     }
     const layer = group.getLayer();
     if (layer) layer.batchDraw();
-  }, [doc.lines, scale, stageSize.width, stageSize.height]);
+  }, [baseLines, scale, stageSize.width, stageSize.height]);
 
   /* ------------------------------------------------------ selection */
 
@@ -937,7 +960,10 @@ export function MedrecCanvas({
 
   const acceptPointer = (evt) => {
     if (!interactive || textEdit) return false;
-    if (evt.pointerType === "pen" && !penOnly) setPenOnly(true);
+    if (evt.pointerType === "pen" && !penOnly && autoPenOnlyRef.current) {
+      autoPenOnlyRef.current = false; // once; after that only the toggle decides
+      setPenOnly(true);
+    }
     if (penOnly && evt.pointerType === "touch") return false;
     if (evt.pointerType === "mouse" && evt.button !== 0) return false;
     return true;
@@ -1296,7 +1322,10 @@ export function MedrecCanvas({
         aria-pressed={penOnly}
         title="Stylus only: ignore finger touches (palm rejection)"
         disabled={disabled}
-        onClick={() => setPenOnly((v) => !v)}
+        onClick={() => {
+          autoPenOnlyRef.current = false;
+          setPenOnly((v) => !v);
+        }}
         style={S.button(penOnly, disabled)}
       >
         Stylus only
@@ -1383,8 +1412,9 @@ export function MedrecCanvas({
             </Layer>
             <Layer listening={false}>
               <Group ref={strokesGroupRef}>
-                <CommittedLines lines={doc.lines} />
+                <CommittedLines lines={baseLines} />
               </Group>
+              <CommittedLines lines={recentLines} />
               <Line
                 ref={liveLineRef}
                 points={[]}
@@ -1408,6 +1438,7 @@ export function MedrecCanvas({
               <Transformer
                 ref={transformerRef}
                 flipEnabled={false}
+                ignoreStroke
                 keepRatio={
                   !!selectedShape && (selectedShape.type === "circle" || selectedShape.type === "text")
                 }
