@@ -127,7 +127,9 @@ def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], P
     contexts: list[BrowserContext] = []
 
     def make() -> Page:
-        context = browser.new_context(base_url=app_server.url)
+        context = browser.new_context(
+            base_url=app_server.url, viewport={"width": 1400, "height": 1000}
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

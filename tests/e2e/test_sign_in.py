@@ -62,8 +62,10 @@ def test_expired_session_sends_you_back_to_sign_in(page: Page, app_server):
             ),
             {"idle": timedelta(minutes=16)},
         )
-    page.get_by_test_id("appointment-link").first.click()
+    # The open page's session check, or any next action, finds the session over.
     expect(page).to_have_url(re.compile(r"/login\?expired=1"))
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_test_id("login-notice")).to_contain_text("session has ended")
 
 
@@ -74,15 +76,6 @@ def test_opening_another_clinics_record_url_shows_not_found(page: Page):
     expect(page.get_by_test_id("not-found")).to_be_visible()
     content = page.content()
     assert not any(name in content for name in CLINIC_B_SURNAMES)
-
-
-def test_record_summary_shows_the_saved_form(page: Page):
-    sign_in(page, "frontdesk@riverside.example")
-    started = page.get_by_test_id("appointment-row").filter(has_text="In progress").first
-    started.get_by_test_id("appointment-link").click()
-    expect(page.get_by_test_id("record-summary")).to_be_visible()
-    expect(page.get_by_test_id("record-fields")).to_contain_text("Persistent knee pain")
-    expect(page.get_by_test_id("record-drawing")).to_contain_text("1 strokes, 2 shapes")
 
 
 def test_sign_out_ends_the_session_in_every_tab(page: Page):

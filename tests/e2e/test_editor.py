@@ -1,0 +1,204 @@
+"""The record editor in Chromium: drawing, form, auto-save, reload, two tabs, read-only."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from PIL import Image, ImageChops
+from playwright.sync_api import Page, WebSocketRoute, expect
+from sqlalchemy import text
+
+from tests.e2e.test_sign_in import sign_in
+
+PRACTITIONER = "dr.okafor@riverside.example"
+# Demo appointments 1030-1035 lie in the future and start without a record; each test
+# here takes its own so they do not see each other's strokes.
+
+
+def open_editor(page: Page, appointment_id: int) -> None:
+    page.goto(f"/appointments/{appointment_id}")
+    expect(page.get_by_test_id("record-editor")).to_be_visible()
+    expect(page.get_by_test_id("canvas-stage")).to_have_attribute("data-state", "ready")
+
+
+def stage_point(page: Page, x: float, y: float) -> tuple[float, float]:
+    """Screen position of stage coordinates (x, y) on the 800 x 600 stage."""
+    box = page.get_by_test_id("canvas-stage").locator("canvas").first.bounding_box()
+    scale = box["width"] / 800
+    return box["x"] + x * scale, box["y"] + y * scale
+
+
+def drag(page: Page, start: tuple[float, float], end: tuple[float, float], steps: int = 12):
+    page.mouse.move(*stage_point(page, *start))
+    page.mouse.down()
+    page.mouse.move(*stage_point(page, *end), steps=steps)
+    page.mouse.up()
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
+    page.wait_for_function("window.__medrecCanvas && window.__medrecCanvas.pendingCount() === 0")
+    expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
+
+
+def stored(app_server, appointment_id: int) -> tuple[dict, dict, int]:
+    with app_server.db.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT drawing_data, form_data, revision FROM medical_records "
+                "WHERE appointment_id = :a"
+            ),
+            {"a": appointment_id},
+        ).one()
+    return row.drawing_data, row.form_data, row.revision
+
+
+def canvas_document(page: Page) -> dict:
+    return page.evaluate("window.__medrecCanvas.getDocument()")
+
+
+def stage_image(page: Page) -> Image.Image:
+    return Image.open(io.BytesIO(page.get_by_test_id("canvas-stage").screenshot())).convert("RGB")
+
+
+def test_a_visit_documented_in_full_is_all_there_after_a_reload(page: Page, app_server):
+    sign_in(page, PRACTITIONER)
+    open_editor(page, 1030)
+
+    page.get_by_test_id("field-chief_complaint").fill("Pain in the left shoulder")
+    page.get_by_test_id("field-vital_signs.bp").fill("128/84")
+    page.get_by_test_id("field-vital_signs.pulse").fill("fast")
+    expect(page.get_by_test_id("error-vital_signs.pulse")).to_contain_text("number")
+    page.get_by_test_id("field-vital_signs.pulse").fill("76")
+    expect(page.get_by_test_id("error-vital_signs.pulse")).to_have_count(0)
+
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 100), (250, 160))
+    page.get_by_test_id("tool-eraser").click()
+    drag(page, (150, 90), (150, 180))
+    page.get_by_test_id("tool-circle").click()
+    drag(page, (400, 300), (440, 300))
+    page.get_by_test_id("tool-rect").click()
+    drag(page, (500, 100), (600, 180))
+    page.get_by_test_id("tool-arrow").click()
+    drag(page, (300, 450), (380, 400))
+    page.get_by_test_id("tool-text").click()
+    page.mouse.click(*stage_point(page, 120, 520))
+    page.get_by_test_id("canvas-text-input").fill("tender <script>alert(1)</script>")
+    page.keyboard.press("Enter")
+
+    page.get_by_test_id("tool-select").click()
+    drag(page, (550, 140), (650, 240))  # move the rectangle by (100, 100)
+    page.get_by_test_id("undo").click()  # ...and back
+    page.get_by_test_id("redo").click()  # ...and moved again
+
+    wait_saved(page)
+    drawing, form, _ = stored(app_server, 1030)
+    assert form == {
+        "chief_complaint": "Pain in the left shoulder",
+        "vital_signs": {"bp": "128/84", "pulse": "76"},
+    }
+    assert [line["tool"] for line in drawing["lines"]] == ["pen", "eraser"]
+    shapes = {s["type"]: s for s in drawing["shapes"]}
+    assert set(shapes) == {"circle", "rect", "arrow", "text"}
+    assert abs(shapes["rect"]["x"] - 600) < 1 and abs(shapes["rect"]["y"] - 200) < 1
+    assert shapes["text"]["text"] == "tender <script>alert(1)</script>"
+    before_doc = canvas_document(page)
+    # The server stores strokes simplified within 0.5 px, so compare them by id here.
+    assert [line["id"] for line in before_doc["lines"]] == [line["id"] for line in drawing["lines"]]
+    assert before_doc["shapes"] == drawing["shapes"]
+    page.get_by_test_id("tool-pen").click()  # deselect, so no handles show
+    before = stage_image(page)
+
+    page.reload()
+    open_editor(page, 1030)
+    expect(page.get_by_test_id("field-chief_complaint")).to_have_value("Pain in the left shoulder")
+    expect(page.get_by_test_id("field-vital_signs.pulse")).to_have_value("76")
+    after_doc = canvas_document(page)
+    assert after_doc["lines"] == drawing["lines"] and after_doc["shapes"] == drawing["shapes"]
+    diff = ImageChops.difference(before, stage_image(page)).convert("L")
+    changed = sum(1 for value in diff.getdata() if value > 32)
+    assert changed < 0.002 * before.width * before.height
+
+
+def test_two_tabs_drawing_on_one_record_keep_every_stroke(new_page, app_server):
+    tabs = [new_page(), new_page()]
+    for tab, email in zip(tabs, [PRACTITIONER, "dr.lindqvist@riverside.example"], strict=True):
+        sign_in(tab, email)
+        expect(tab.get_by_test_id("appointments-table")).to_be_visible()
+        open_editor(tab, 1031)
+        tab.get_by_test_id("tool-pen").click()
+    for i in range(4):
+        for n, tab in enumerate(tabs):
+            y = 50 + i * 100 + n * 40
+            drag(tab, (100 + n * 300, y), (300 + n * 300, y + 20))
+    for tab in tabs:
+        wait_saved(tab)
+    drawing, _, _ = stored(app_server, 1031)
+    drawn = {line["id"] for tab in tabs for line in canvas_document(tab)["lines"]}
+    assert len(drawing["lines"]) == 8
+    assert {line["id"] for line in drawing["lines"]} == drawn
+
+
+def test_read_only_and_front_desk_see_the_record_but_cannot_change_it(page: Page, app_server):
+    sign_in(page, "frontdesk@riverside.example")
+    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    open_editor(page, 1001)  # a demo visit with a record
+    expect(page.get_by_test_id("field-chief_complaint")).to_have_value(
+        "Persistent knee pain after running"
+    )
+    expect(page.get_by_test_id("field-chief_complaint")).to_be_disabled()
+    expect(page.get_by_test_id("tool-pen")).to_be_disabled()
+    before = stored(app_server, 1001)
+    drag(page, (100, 100), (300, 200))
+    assert page.evaluate("window.__medrecCanvas.pendingCount()") == 0
+    assert stored(app_server, 1001) == before
+
+
+def _rewrite_ops(page: Page, crafted: str) -> list[str]:
+    """Route the app's websocket and swap the ops of the next receive_ops event."""
+    sent: list[str] = []
+
+    def handler(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str) and "receive_ops" in message and not sent:
+                message = re.sub(r'"ops":\[.*\]\}', '"ops":' + crafted + "}", message, count=1)
+                sent.append(message)
+            server.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(re.compile(r"/_event"), handler)
+    return sent
+
+
+CRAFTED = {
+    "nan": '[{"op":"addLine","opId":"crafted-nan-0001","line":{"id":"x1","tool":"pen",'
+    '"points":[1,NaN,3,4],"color":"#000000","strokeWidth":3}}]',
+    "unknown tool": '[{"op":"addLine","opId":"crafted-tool-0001","line":{"id":"x2",'
+    '"tool":"laser","points":[1,2,3,4],"color":"#000000","strokeWidth":3}}]',
+    "too many points": '[{"op":"addLine","opId":"crafted-long-0001","line":{"id":"x3",'
+    '"tool":"pen","points":[' + ",".join(["1"] * 100_000) + '],"color":"#000000",'
+    '"strokeWidth":3}}]',
+}
+
+
+def test_crafted_operations_are_refused_with_a_message_and_nothing_stored(new_page, app_server):
+    for appointment_id, (name, crafted) in zip((1032, 1033, 1034), CRAFTED.items(), strict=True):
+        page = new_page()
+        sent = _rewrite_ops(page, crafted)
+        sign_in(page, PRACTITIONER)
+        expect(page.get_by_test_id("appointments-table")).to_be_visible()
+        open_editor(page, appointment_id)
+        before = stored(app_server, appointment_id)
+        page.get_by_test_id("tool-pen").click()
+        drag(page, (100, 100), (300, 200))
+        expect(page.get_by_text("A change was refused")).to_be_visible()
+        assert sent, name
+        assert stored(app_server, appointment_id) == before, name
+        assert json.dumps(before[0]).count("crafted") == 0
