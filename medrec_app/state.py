@@ -10,6 +10,7 @@ from __future__ import annotations
 from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
+from sqlalchemy.exc import DBAPIError
 
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor, Role
@@ -63,7 +64,13 @@ class AuthState(rx.State):
 
     @rx.event
     def check_session(self) -> rx.event.EventSpec | None:
-        """Periodic check from every signed-in page; does not count as activity."""
-        if self._actor(touch=False) is None:
-            return self._to_sign_in()
-        return None
+        """Periodic check from every signed-in page; does not count as activity.
+
+        While the database is away the session stands: a clinician mid-visit is not
+        signed out by an outage; the next check after it decides.
+        """
+        try:
+            actor = self._actor(touch=False)
+        except DBAPIError:
+            return None
+        return self._to_sign_in() if actor is None else None

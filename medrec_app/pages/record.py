@@ -134,6 +134,11 @@ class EditorState(AuthState):
         actor = self._begin_page()
         if actor is None:
             return self._to_sign_in()
+        self._open(actor)
+        return None
+
+    def _open(self, actor: Actor) -> None:
+        """Open the record of the appointment in the page's URL."""
         raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
             appointment_id = _parse_id(raw_id)
@@ -141,12 +146,14 @@ class EditorState(AuthState):
                 opened = editing.open_for_editing(session, actor, appointment_id)
         except NotFound:
             self.status = "not_found"
-            return None
+            return
         self._show(opened)
-        return None
 
     def _show(self, opened: editing.EditorRecord) -> None:
         zone = self.clinic_timezone
+        if self.record_id != (opened.record_id or 0):
+            # Another record; a reconnect re-running load keeps what is still unsaved.
+            self._pending, self.acked_op_ids = [], []
         self.record_id = opened.record_id or 0
         self.revision = opened.revision
         self.can_edit = opened.can_edit
@@ -161,23 +168,36 @@ class EditorState(AuthState):
         )
         self.field_errors = validate_form_against_schema(opened.form_schema, opened.form_data)
         self.background_url = opened.background_url
-        self._pending, self.acked_op_ids = [], []
-        self.save_status, self.save_message = "saved", _saved_at(opened.updated_at, zone)
+        self.save_status = "pending" if self._pending else "saved"
+        self.save_message = _saved_at(opened.updated_at, zone)
         self.status = "ready" if opened.record_id else "not_started"
 
-    def _editor(self) -> Actor | None:
-        """The acting user if they may change this record now, else None."""
-        actor = self._actor()
-        if actor is None or not self.can_edit or not self.record_id:
-            return None
-        return actor
+    def _edit_check(self) -> str:
+        """May this user change the record now: ok, signed_out, read_only or outage.
+
+        While the database is away the session cannot be checked; a page that was opened
+        for editing keeps queueing, and ``autosave`` checks the session before it saves.
+        After a backend restart the page state is new: the record is opened again from
+        the page's URL, so changes re-sent by the browser still land.
+        """
+        try:
+            actor = self._actor()
+        except DBAPIError:
+            return "outage" if self.record_id and self.can_edit else "read_only"
+        if actor is None:
+            return "signed_out"
+        if not self.record_id:
+            self._load_identity(actor)
+            self._open(actor)
+        return "ok" if self.record_id and self.can_edit else "read_only"
 
     @rx.event
     def receive_ops(self, ops: list) -> rx.event.EventSpec | None:
         """Operations from the canvas: checked now, saved by ``autosave``."""
-        if self._actor() is None:
+        check = self._edit_check()
+        if check == "signed_out":
             return self._to_sign_in()
-        if self._editor() is None:
+        if check == "read_only":
             return rx.toast.error("This record is read-only for you.")
         try:
             parsed = parse_operations(ops)
@@ -196,7 +216,7 @@ class EditorState(AuthState):
 
     @rx.event
     def set_field(self, path: str, value: str) -> rx.event.EventSpec | None:
-        if self._editor() is None:
+        if self._edit_check() not in ("ok", "outage"):
             return None
         if path not in self.values or not isinstance(value, str):
             return None

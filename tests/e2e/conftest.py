@@ -39,10 +39,40 @@ CHROMIUM_ARGS = [
 
 @dataclass
 class AppServer:
+    """The running app; ``restart()`` stops and starts its backend on the same port."""
+
     url: str
     port: int
     db: Engine
     log: Path
+    env: dict[str, str]
+    proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(
+                reflex_command(self.port),
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_until_up(self.url, self.proc, self.log)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
 
 def _free_port() -> int:
@@ -88,27 +118,15 @@ def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     subprocess.run(
         [sys.executable, "-m", "medrec_app.cli", "prepare"], env=env, cwd=PROJECT_ROOT, check=True
     )
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            reflex_command(port),
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://localhost:{port}"
-    engine = make_engine(db_url)
+    server = AppServer(
+        url=f"http://localhost:{port}", port=port, db=make_engine(db_url), log=log, env=env
+    )
     try:
-        _wait_until_up(url, proc, log)
-        yield AppServer(url=url, port=port, db=engine, log=log)
+        server.start()
+        yield server
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        engine.dispose()
+        server.stop()
+        server.db.dispose()
         drop_database(pg_admin_url, database_name(db_url))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 from PIL import Image, ImageChops
 from playwright.sync_api import Page, WebSocketRoute, expect
@@ -202,3 +203,52 @@ def test_crafted_operations_are_refused_with_a_message_and_nothing_stored(new_pa
         assert sent, name
         assert stored(app_server, appointment_id) == before, name
         assert json.dumps(before[0]).count("crafted") == 0
+
+
+def test_strokes_drawn_while_the_database_is_down_are_saved_when_it_is_back(
+    page: Page, app_server, pg_server
+):
+    sign_in(page, PRACTITIONER)
+    open_editor(page, 1035)
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 100), (300, 120))
+    wait_saved(page)
+
+    pg_server.stop()
+    try:
+        for i in range(3):
+            drag(page, (100, 200 + 60 * i), (300, 220 + 60 * i))
+        expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "retrying")
+        expect(page.get_by_test_id("canvas-pending")).to_be_visible()
+    finally:
+        pg_server.ensure_postgres_running()
+
+    expect(page.get_by_test_id("save-status")).to_have_attribute(
+        "data-state", "saved", timeout=60_000
+    )
+    page.wait_for_function("window.__medrecCanvas.pendingCount() === 0", timeout=60_000)
+    drawing, _, _ = stored(app_server, 1035)
+    assert len(drawing["lines"]) == 4
+    assert {line["id"] for line in drawing["lines"]} == {
+        line["id"] for line in canvas_document(page)["lines"]
+    }
+
+
+def test_strokes_finished_before_a_backend_restart_are_all_saved(page: Page, app_server):
+    sign_in(page, PRACTITIONER)
+    open_editor(page, 1029)
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 100), (300, 120))
+    wait_saved(page)
+    for i in range(3):
+        drag(page, (100, 200 + 60 * i), (300, 220 + 60 * i))
+    drawn = {line["id"] for line in canvas_document(page)["lines"]}
+
+    app_server.restart()  # page state on the server is gone; the browser still has its queue
+
+    deadline = time.monotonic() + 60
+    while len(stored(app_server, 1029)[0]["lines"]) < 4 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    drawing, _, _ = stored(app_server, 1029)
+    assert {line["id"] for line in drawing["lines"]} == drawn
+    expect(page.get_by_test_id("canvas-pending")).to_have_count(0)

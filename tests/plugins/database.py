@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -17,14 +18,22 @@ TEST_PG_DIR = PROJECT_ROOT / "data" / "test-pg"
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url() -> Iterator[str]:
-    """URL of the test server's maintenance database (embedded unless TEST_DATABASE_URL)."""
-    if url := os.environ.get("TEST_DATABASE_URL"):
-        yield url
+def pg_server() -> Iterator[Any]:
+    """The embedded test server's handle (None when TEST_DATABASE_URL names another)."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield None
         return
     server, _ = db.start_embedded(TEST_PG_DIR, database="postgres")
-    yield server.get_uri(driver="psycopg")
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(pg_server: Any) -> str:
+    """URL of the test server's maintenance database (embedded unless TEST_DATABASE_URL)."""
+    if pg_server is None:
+        return os.environ["TEST_DATABASE_URL"]
+    return pg_server.get_uri(driver="psycopg")
 
 
 def fresh_database(admin_url: str, prefix: str) -> str:
