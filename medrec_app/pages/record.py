@@ -99,6 +99,10 @@ class EditorState(AuthState):
     field_errors: dict[str, str] = {}
     background_url: str = ""
     acked_op_ids: list[str] = []
+    # Form changes not yet acknowledged, kept in the browser (JSON: record id -> path ->
+    # setField op) so that they outlive lost page state, a reload or a crash; load
+    # queues them again. Canvas changes have the canvas's own queue.
+    form_drafts: str = rx.LocalStorage("{}", name="medrec_form_drafts", sync=True)
     save_status: str = "saved"  # saved | pending | saving | retrying | refused
     save_message: str = ""
 
@@ -135,7 +139,7 @@ class EditorState(AuthState):
         if actor is None:
             return self._to_sign_in()
         self._open(actor)
-        return None
+        return self._requeue_drafts() if self.status == "ready" else None
 
     def _open(self, actor: Actor) -> None:
         """Open the record of the appointment in the page's URL."""
@@ -228,12 +232,42 @@ class EditorState(AuthState):
             for op in self._pending_ops()
             if not (op["op"] == "setField" and op["path"] == path)
         ]
-        self._pending.append(
-            json.dumps(
-                {"op": "setField", "opId": uuid.uuid4().hex, "path": path, "value": value or None}
-            )
-        )
+        op = {"op": "setField", "opId": uuid.uuid4().hex, "path": path, "value": value or None}
+        self._pending.append(json.dumps(op))
+        self._set_drafts(self._drafts() | {path: op})
         return self._changed()
+
+    def _drafts(self) -> dict[str, dict[str, Any]]:
+        """This record's unacknowledged form changes, by field path."""
+        try:
+            drafts = json.loads(self.form_drafts or "{}").get(str(self.record_id), {})
+        except (ValueError, AttributeError):
+            return {}
+        return drafts if isinstance(drafts, dict) else {}
+
+    def _set_drafts(self, drafts: dict[str, dict[str, Any]]) -> None:
+        try:
+            everything = json.loads(self.form_drafts or "{}")
+        except ValueError:
+            everything = {}
+        if not isinstance(everything, dict):
+            everything = {}
+        if drafts:
+            everything[str(self.record_id)] = drafts
+        else:
+            everything.pop(str(self.record_id), None)
+        self.form_drafts = json.dumps(everything)
+
+    def _requeue_drafts(self) -> rx.event.EventSpec | None:
+        """Queue form changes the browser kept from before a reload or a lost state."""
+        drafts = self._drafts()
+        queued = {op["opId"] for op in self._pending_ops()}
+        fresh = [op for op in drafts.values() if op.get("opId") not in queued]
+        for op in fresh:
+            if op.get("path") in self.values:
+                self.values[op["path"]] = op.get("value") or ""
+            self._pending.append(json.dumps(op))
+        return self._changed() if fresh and self.can_edit else None
 
     def _changed(self) -> rx.event.EventSpec | None:
         now = time.monotonic()
@@ -285,6 +319,9 @@ class EditorState(AuthState):
                     json.dumps(op) for op in self._pending_ops() if op["opId"] not in set(done)
                 ]
                 self.acked_op_ids = (self.acked_op_ids + done)[-ACKS_KEPT:]
+                self._set_drafts(
+                    {p: op for p, op in self._drafts().items() if op.get("opId") not in done}
+                )
                 if not self._pending:
                     self._first_change = 0.0
                 if result is None:
