@@ -163,8 +163,11 @@ def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: obj
         details={"revision": record.revision, "operations": len(fresh)},
     )
     session.flush()
-    session.refresh(record)
-    return SaveResult(revision=record.revision, acked_op_ids=ids, updated_at=record.updated_at)
+    # Only the trigger-set timestamp: refreshing the row would decode the drawing again.
+    updated_at = session.exec(
+        select(MedicalRecord.updated_at).where(MedicalRecord.id == record.id)
+    ).one()
+    return SaveResult(revision=record.revision, acked_op_ids=ids, updated_at=updated_at)
 
 
 def _record_for(session: Session, appointment_id: int, *, lock: bool) -> MedicalRecord | None:
