@@ -256,3 +256,52 @@ def test_strokes_finished_before_a_backend_restart_are_all_saved(page: Page, app
     assert {line["id"] for line in drawing["lines"]} == drawn
     assert form["assessment"] == "Typed just before the restart"
     expect(page.get_by_test_id("canvas-pending")).to_have_count(0)
+
+
+def test_a_selected_rectangle_is_resized_with_its_handle(page: Page, app_server):
+    sign_in(page, PRACTITIONER)
+    open_editor(page, 1028)
+    page.get_by_test_id("tool-rect").click()
+    drag(page, (200, 200), (300, 280))
+    page.get_by_test_id("tool-select").click()
+    page.mouse.click(*stage_point(page, 250, 240))
+    drag(page, (300, 280), (350, 320))  # the bottom-right handle
+    wait_saved(page)
+    (rect,) = stored(app_server, 1028)[0]["shapes"]
+    assert abs(rect["width"] - 150) < 2 and abs(rect["height"] - 120) < 2
+    assert abs(rect["x"] - 200) < 1 and abs(rect["y"] - 200) < 1
+    assert "scaleX" not in rect and "scaleY" not in rect
+
+
+STYLUS_STROKE = """({kind, id, y}) => {
+    const el = document.querySelector('[data-testid=canvas-stage] .konvajs-content');
+    const r = el.getBoundingClientRect();
+    const s = r.width / 800;
+    const fire = (type, x) => el.dispatchEvent(new PointerEvent(type, {
+        bubbles: true, cancelable: true, pointerId: id, pointerType: kind, isPrimary: true,
+        clientX: r.left + x * s, clientY: r.top + y * s, button: 0,
+        buttons: type === 'pointerup' ? 0 : 1, pressure: 0.5}));
+    fire('pointerdown', 100);
+    for (let x = 110; x <= 300; x += 10) fire('pointermove', x);
+    fire('pointerup', 300);
+}"""
+
+
+def test_once_a_stylus_is_seen_touches_are_ignored_until_switched_off(page: Page, app_server):
+    sign_in(page, PRACTITIONER)
+    open_editor(page, 1027)
+    page.get_by_test_id("tool-pen").click()
+
+    def stroke(kind: str, pointer_id: int, y: int) -> None:
+        page.evaluate(STYLUS_STROKE, {"kind": kind, "id": pointer_id, "y": y})
+
+    stroke("pen", 2, 100)
+    stroke("touch", 3, 200)  # a palm resting on the screen
+    wait_saved(page)
+    assert len(stored(app_server, 1027)[0]["lines"]) == 1
+    expect(page.get_by_test_id("pen-only")).to_have_attribute("aria-pressed", "true")
+
+    page.get_by_test_id("pen-only").click()
+    stroke("touch", 4, 300)
+    wait_saved(page)
+    assert len(stored(app_server, 1027)[0]["lines"]) == 2
