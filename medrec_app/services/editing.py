@@ -30,7 +30,7 @@ from medrec_app.models import (
 )
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound, ValidationFailed
-from medrec_app.services.records import get_appointment
+from medrec_app.services.records import create_record, get_appointment
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
 
@@ -207,25 +207,14 @@ def _create(session: Session, actor: Actor, appointment: Appointment) -> Medical
         )
         .order_by(col(MedicalRecordTemplate.version).desc())
     ).first()
-    record = MedicalRecord(
+    return create_record(
+        session,
+        actor,
         appointment_id=appointment.calendar_event_id,
         template_id=template.id if template else None,
         drawing_data={},
         form_data={},
-        created_by_user_id=actor.user_id,
-        updated_by_user_id=actor.user_id,
     )
-    session.add(record)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "record.create",
-        patient_id=appointment.patient_id,
-        appointment_id=appointment.calendar_event_id,
-        record_id=record.id,
-    )
-    return record
 
 
 def _template(
