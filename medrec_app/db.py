@@ -7,7 +7,6 @@ app processes through ``DATABASE_URL``.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -35,8 +35,14 @@ def normalize_url(url: str) -> str:
 
 
 def _dumps(value: Any) -> str:
-    # Compact JSON, and never NaN/Infinity: PostgreSQL JSONB refuses them.
-    return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    """Compact JSON for JSONB columns.
+
+    orjson, not the standard library: a 100 KB drawing encodes in 0.7 ms against 6 ms and
+    decodes in 1.6 ms against 5.5 ms, and a save does both (benchmarks/save_latency.py).
+    Documents reach the database only through the domain models, which refuse NaN and
+    Infinity (orjson would write them as null).
+    """
+    return orjson.dumps(value).decode()
 
 
 def make_engine(url: str) -> Engine:
@@ -44,6 +50,7 @@ def make_engine(url: str) -> Engine:
         normalize_url(url),
         pool_pre_ping=True,
         json_serializer=_dumps,
+        json_deserializer=orjson.loads,
     )
 
 
