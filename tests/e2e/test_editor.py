@@ -243,6 +243,10 @@ def test_strokes_finished_before_a_backend_restart_are_all_saved(page: Page, app
     for i in range(3):
         drag(page, (100, 200 + 60 * i), (300, 220 + 60 * i))
     page.get_by_test_id("field-assessment").fill("Typed just before the restart")
+    # The field change has reached the server once its draft is back in browser storage.
+    page.wait_for_function(
+        "(localStorage.getItem('medrec_form_drafts') || '').includes('just before the restart')"
+    )
     drawn = {line["id"] for line in canvas_document(page)["lines"]}
 
     app_server.restart()  # page state on the server is gone; the browser still has its queue
@@ -250,6 +254,7 @@ def test_strokes_finished_before_a_backend_restart_are_all_saved(page: Page, app
     deadline = time.monotonic() + 60
     while len(stored(app_server, 1029)[0]["lines"]) < 4 and time.monotonic() < deadline:
         page.wait_for_timeout(250)
+    deadline = time.monotonic() + 60
     while "assessment" not in stored(app_server, 1029)[1] and time.monotonic() < deadline:
         page.wait_for_timeout(250)
     drawing, form, _ = stored(app_server, 1029)
