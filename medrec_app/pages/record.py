@@ -86,7 +86,7 @@ def _unflatten(values: dict[str, str]) -> dict[str, Any]:
 
 
 class EditorState(AuthState):
-    status: str = "loading"  # loading | ready | not_found | not_started
+    status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
     revision: int = 0
     can_edit: bool = False
@@ -99,6 +99,8 @@ class EditorState(AuthState):
     field_errors: dict[str, str] = {}
     background_url: str = ""
     acked_op_ids: list[str] = []
+    template_choices: list[dict[str, str]] = []
+    chosen_template: str = ""
     # Form changes not yet acknowledged, kept in the browser (JSON: record id -> path ->
     # setField op) so that they outlive lost page state, a reload or a crash; load
     # queues them again. Canvas changes have the canvas's own queue.
@@ -141,17 +143,38 @@ class EditorState(AuthState):
         self._open(actor)
         return self._requeue_drafts() if self.status == "ready" else None
 
-    def _open(self, actor: Actor) -> None:
+    def _open(self, actor: Actor, template_id: int | None = None) -> None:
         """Open the record of the appointment in the page's URL."""
         raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
             appointment_id = _parse_id(raw_id)
             with session_scope() as session:
-                opened = editing.open_for_editing(session, actor, appointment_id)
+                opened = editing.open_for_editing(session, actor, appointment_id, template_id)
         except NotFound:
             self.status = "not_found"
             return
+        if opened.template_choices:
+            self.template_choices = [
+                {"id": str(c.id), "name": c.name} for c in opened.template_choices
+            ]
+            self.chosen_template = self.template_choices[0]["id"]
+            self.status = "choose_template"
+            return
         self._show(opened)
+
+    @rx.event
+    def choose_template(self, template_id: str) -> None:
+        self.chosen_template = template_id if isinstance(template_id, str) else ""
+
+    @rx.event
+    def start_record(self) -> rx.event.EventSpec | None:
+        """Create the record with the chosen template (checked by the service)."""
+        actor = self._actor()
+        if actor is None:
+            return self._to_sign_in()
+        chosen = self.chosen_template
+        self._open(actor, int(chosen) if chosen.isdigit() and len(chosen) < 10 else -1)
+        return None
 
     def _show(self, opened: editing.EditorRecord) -> None:
         zone = self.clinic_timezone
@@ -463,12 +486,36 @@ def _editor() -> rx.Component:
     )
 
 
+def _template_picker() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Start the record", size="4"),
+            rx.text("Choose the template for this visit.", color_scheme="gray"),
+            rx.el.select(
+                rx.foreach(
+                    EditorState.template_choices,
+                    lambda c: rx.el.option(c["name"], value=c["id"]),
+                ),
+                value=EditorState.chosen_template,
+                on_change=EditorState.choose_template,
+                data_testid="template-select",
+            ),
+            rx.button(
+                "Start record", on_click=EditorState.start_record, data_testid="start-record"
+            ),
+            spacing="3",
+        ),
+        max_width="420px",
+    )
+
+
 def record_page() -> rx.Component:
     return signed_in_page(
         rx.link("← Appointments", href="/", data_testid="back-to-appointments"),
         rx.match(
             EditorState.status,
             ("ready", _editor()),
+            ("choose_template", _template_picker()),
             (
                 "not_started",
                 rx.callout(

@@ -35,10 +35,21 @@ from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
 
 
+class TemplateChoice(BaseModel):
+    id: int
+    name: str
+    is_default: bool
+
+
 class EditorRecord(BaseModel):
-    """What the editor page needs to open a record."""
+    """What the editor page needs to open a record.
+
+    ``template_choices`` is set, and no record created, when an editor opens a visit
+    without a record in a clinic that has several templates: they pick one first.
+    """
 
     record_id: int | None
+    template_choices: list[TemplateChoice] = []
     appointment_id: int
     revision: int
     starts_at: datetime
@@ -58,18 +69,29 @@ class SaveResult(BaseModel):
     updated_at: datetime | None
 
 
-def open_for_editing(session: Session, actor: Actor, appointment_id: int) -> EditorRecord:
+def open_for_editing(
+    session: Session, actor: Actor, appointment_id: int, template_id: int | None = None
+) -> EditorRecord:
     """The appointment's record; the first opening by an editor creates it.
 
-    A new record uses the clinic's default template. Users who may not edit see the
-    record if it exists, and an empty, read-only one if it does not.
+    A new record uses ``template_id`` if given (one of the clinic's templates), else the
+    clinic's only or default template; with several templates and none given, nothing is
+    created and the choices come back. Users who may not edit see the record if it
+    exists, and an empty, read-only one if it does not.
     """
     require(actor, Action.VIEW_RECORD)
     appointment = get_appointment(session, actor, appointment_id)
     can_edit = can(actor.role, Action.EDIT_RECORD)
     record = _record_for(session, appointment_id, lock=False)
+    choices: list[TemplateChoice] = []
     if record is None and can_edit:
-        record = _create(session, actor, appointment)
+        choices = list_templates(session, actor)
+        if template_id is not None:
+            if template_id not in {c.id for c in choices}:
+                raise NotFound("template")
+            record = _create(session, actor, appointment, template_id)
+        elif len(choices) <= 1:
+            record = _create(session, actor, appointment, choices[0].id if choices else None)
     template = _template(session, actor, record.template_id if record else None)
     patient = session.get(Patient, appointment.patient_id)
     practitioner = session.get(User, appointment.practitioner_id)
@@ -84,6 +106,7 @@ def open_for_editing(session: Session, actor: Actor, appointment_id: int) -> Edi
     )
     return EditorRecord(
         record_id=record.id if record else None,
+        template_choices=choices if record is None else [],
         appointment_id=appointment_id,
         revision=record.revision if record else 0,
         starts_at=appointment.starts_at,
@@ -189,7 +212,9 @@ def _scoped_record(session: Session, actor: Actor, record_id: int, *, lock: bool
     return record
 
 
-def _create(session: Session, actor: Actor, appointment: Appointment) -> MedicalRecord:
+def _create(
+    session: Session, actor: Actor, appointment: Appointment, template_id: int | None
+) -> MedicalRecord:
     """Create the record under a lock on the appointment, so two first openings agree."""
     session.exec(
         select(Appointment)
@@ -199,22 +224,30 @@ def _create(session: Session, actor: Actor, appointment: Appointment) -> Medical
     existing = _record_for(session, appointment.calendar_event_id, lock=False)
     if existing is not None:
         return existing
-    template = session.exec(
-        select(MedicalRecordTemplate)
-        .where(
-            MedicalRecordTemplate.clinic_id == actor.clinic_id,
-            col(MedicalRecordTemplate.is_default).is_(True),
-        )
-        .order_by(col(MedicalRecordTemplate.version).desc())
-    ).first()
     return create_record(
         session,
         actor,
         appointment_id=appointment.calendar_event_id,
-        template_id=template.id if template else None,
+        template_id=template_id,
         drawing_data={},
         form_data={},
     )
+
+
+def list_templates(session: Session, actor: Actor) -> list[TemplateChoice]:
+    """The clinic's templates, newest version of each name, the default first."""
+    rows = session.exec(
+        select(MedicalRecordTemplate)
+        .where(MedicalRecordTemplate.clinic_id == actor.clinic_id)
+        .order_by(col(MedicalRecordTemplate.version).desc())
+    ).all()
+    newest: dict[str, MedicalRecordTemplate] = {}
+    for row in rows:
+        newest.setdefault(row.name, row)
+    choices = [
+        TemplateChoice(id=t.id, name=t.name, is_default=t.is_default) for t in newest.values()
+    ]
+    return sorted(choices, key=lambda c: (not c.is_default, c.name))
 
 
 def _template(

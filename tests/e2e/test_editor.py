@@ -310,3 +310,41 @@ def test_once_a_stylus_is_seen_touches_are_ignored_until_switched_off(page: Page
     stroke("touch", 4, 300)
     wait_saved(page)
     assert len(stored(app_server, 1027)[0]["lines"]) == 2
+
+
+def test_a_practitioner_picks_the_template_when_the_clinic_has_several(page: Page, app_server):
+    with app_server.db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO medical_record_templates (clinic_id, name, version, is_default,"
+                " form_schema) SELECT clinic_id, 'Physio assessment', 1, false, :schema"
+                " FROM users WHERE email = 'dr.moreau@hillcrest.example'"
+            ),
+            {
+                "schema": json.dumps(
+                    {
+                        "version": 1,
+                        "fields": [
+                            {"key": "range_of_motion", "label": "Range of motion", "type": "text"}
+                        ],
+                    }
+                )
+            },
+        )
+    sign_in(page, "dr.moreau@hillcrest.example")
+    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    page.goto("/appointments/2035")
+    select = page.get_by_test_id("template-select")
+    expect(select).to_have_value(re.compile(r"\d+"))
+    select.select_option(label="Physio assessment")
+    page.get_by_test_id("start-record").click()
+    expect(page.get_by_test_id("record-editor")).to_be_visible()
+    expect(page.get_by_test_id("field-range_of_motion")).to_be_visible()
+    with app_server.db.connect() as conn:
+        name = conn.execute(
+            text(
+                "SELECT t.name FROM medical_records r JOIN medical_record_templates t"
+                " ON t.id = r.template_id WHERE r.appointment_id = 2035"
+            )
+        ).scalar_one()
+    assert name == "Physio assessment"

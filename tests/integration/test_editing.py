@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
-from medrec_app.models import AuditEvent, MedicalRecordOp
+from medrec_app.models import AuditEvent, MedicalRecordOp, MedicalRecordTemplate
 from medrec_app.services import editing
 from medrec_app.services.errors import NotFound, ValidationFailed
 
@@ -156,3 +156,44 @@ def test_another_clinics_record_is_not_found_for_every_call(clinic_factory):
         editing.load_drawing(session, a.actors[Role.ADMIN], record_b)
     with session_scope() as session, pytest.raises(NotFound):
         editing.open_for_editing(session, a.actors[Role.PRACTITIONER], b.appointment_ids[0])
+
+
+def _add_template(clinic, name: str, is_default: bool) -> int:
+    with session_scope() as session:
+        template = MedicalRecordTemplate(
+            clinic_id=clinic.clinic_id,
+            name=name,
+            is_default=is_default,
+            form_schema={
+                "version": 1,
+                "fields": [{"key": "range_of_motion", "label": "Range of motion", "type": "text"}],
+            },
+        )
+        session.add(template)
+        session.flush()
+        return template.id
+
+
+def test_with_several_templates_the_practitioner_picks_one(clinic_factory):
+    clinic, other = clinic_factory(), clinic_factory()
+    general = _add_template(clinic, "General", is_default=True)
+    physio = _add_template(clinic, "Physio", is_default=False)
+    foreign = _add_template(other, "Foreign", is_default=True)
+
+    offered = open_record(clinic)
+    assert offered.record_id is None
+    assert [(c.id, c.name) for c in offered.template_choices] == [
+        (general, "General"),
+        (physio, "Physio"),
+    ]
+    with session_scope() as session, pytest.raises(NotFound):
+        editing.open_for_editing(
+            session, clinic.actors[Role.PRACTITIONER], clinic.appointment_ids[0], foreign
+        )
+    with session_scope() as session:
+        opened = editing.open_for_editing(
+            session, clinic.actors[Role.PRACTITIONER], clinic.appointment_ids[0], physio
+        )
+    assert opened.record_id is not None and opened.template_name == "Physio"
+    assert opened.form_schema["fields"][0]["key"] == "range_of_motion"
+    assert open_record(clinic).record_id == opened.record_id  # no second choice
