@@ -8,7 +8,7 @@ from sqlmodel import select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent
-from medrec_app.services import appointments, records
+from medrec_app.services import appointments, editing, records
 from medrec_app.services.errors import NotFound, ValidationFailed
 
 FORM = {"chief_complaint": "Headache", "vital_signs": {"bp": "120/80"}}
@@ -30,10 +30,10 @@ def test_appointment_list_holds_only_the_actors_clinic_newest_first(clinic_facto
 def test_every_role_reads_its_own_clinic_and_not_another(clinic_factory, role):
     a, b = clinic_factory(), clinic_factory()
     with session_scope() as session:
-        summary = records.get_record_summary(session, a.actors[role], a.appointment_ids[0])
+        summary = editing.open_for_editing(session, a.actors[role], a.appointment_ids[0])
     assert summary.appointment_id == a.appointment_ids[0]
     with session_scope() as session, pytest.raises(NotFound) as err:
-        records.get_record_summary(session, a.actors[role], b.appointment_ids[0])
+        editing.open_for_editing(session, a.actors[role], b.appointment_ids[0])
     assert "not found" in str(err.value)
 
 
@@ -42,7 +42,7 @@ def test_an_unknown_id_and_another_clinics_id_look_the_same(clinic_factory):
     messages = []
     for appointment_id in (b.appointment_ids[0], 2_000_000_000):
         with session_scope() as session, pytest.raises(NotFound) as err:
-            records.get_record_summary(session, a.actors[Role.ADMIN], appointment_id)
+            editing.open_for_editing(session, a.actors[Role.ADMIN], appointment_id)
         messages.append(str(err.value))
     assert messages[0] == messages[1]
 
@@ -60,15 +60,13 @@ def test_practitioner_creates_a_record_and_the_summary_shows_it(clinic_factory):
             form_data=FORM,
         )
     with session_scope() as session:
-        summary = records.get_record_summary(
-            session, a.actors[Role.READ_ONLY], a.appointment_ids[0]
-        )
+        summary = editing.open_for_editing(session, a.actors[Role.READ_ONLY], a.appointment_ids[0])
         actions = session.exec(
             select(AuditEvent.action).where(AuditEvent.record_id == record.id)
         ).all()
     assert summary.record_id == record.id
     assert summary.form_data == FORM
-    assert {"record.create", "record.view"} <= set(actions)
+    assert {"record.create", "record.open"} <= set(actions)
 
 
 @pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.READ_ONLY])
@@ -115,5 +113,5 @@ def test_invalid_documents_are_refused_with_messages_and_nothing_stored(clinic_f
     text = " ".join(err.value.messages)
     assert "drawing_data" in text and "form_data" in text
     with session_scope() as session:
-        summary = records.get_record_summary(session, a.actors[Role.ADMIN], a.appointment_ids[0])
+        summary = editing.open_for_editing(session, a.actors[Role.ADMIN], a.appointment_ids[0])
     assert summary.record_id is None
