@@ -1,0 +1,168 @@
+"""The record editor's layout: form fields, canvas, save status and template picker."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from medrec_app.components.canvas import canvas
+from medrec_app.components.layout import signed_in_page
+from medrec_app.pages.record.state import EditorState, FieldView
+
+
+def _field(field: FieldView) -> rx.Component:
+    common = {
+        "default_value": EditorState.values[field.path],
+        "on_change": lambda value: EditorState.set_field(field.path, value),
+        "disabled": ~EditorState.can_edit,
+        "data_testid": "field-" + field.path,
+        "width": "100%",
+    }
+    control = rx.match(
+        field.kind,
+        ("textarea", rx.text_area(rows="3", **common)),
+        (
+            "select",
+            rx.el.select(
+                rx.el.option("", value=""),
+                rx.foreach(field.options, lambda o: rx.el.option(o, value=o)),
+                **common,
+            ),
+        ),
+        ("number", rx.input(input_mode="decimal", **common)),
+        rx.input(**common),
+    )
+    return rx.cond(
+        field.kind == "heading",
+        rx.heading(field.label, size="3", margin_top="8px"),
+        rx.box(
+            rx.hstack(
+                rx.text(field.label, size="2", weight="medium"),
+                rx.cond(field.unit != "", rx.text(field.unit, size="1", color_scheme="gray")),
+                spacing="2",
+                align="baseline",
+            ),
+            control,
+            rx.cond(
+                EditorState.field_errors.contains(field.path),
+                rx.text(
+                    EditorState.field_errors[field.path],
+                    color_scheme="red",
+                    size="1",
+                    data_testid="error-" + field.path,
+                ),
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _editor() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.heading(EditorState.patient_name, size="6", data_testid="record-patient"),
+                rx.text(
+                    EditorState.visit_time,
+                    " · ",
+                    EditorState.practitioner_name,
+                    " · ",
+                    EditorState.template_name,
+                    color_scheme="gray",
+                    size="2",
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.cond(~EditorState.can_edit, rx.badge("Read only", color_scheme="gray")),
+            rx.badge(
+                EditorState.save_label,
+                color_scheme=rx.match(
+                    EditorState.save_status,
+                    ("retrying", "orange"),
+                    ("refused", "red"),
+                    ("saved", "green"),
+                    "gray",
+                ),
+                data_testid="save-status",
+                data_state=EditorState.save_status,
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.flex(
+            rx.vstack(
+                rx.foreach(EditorState.fields, _field),
+                width=rx.breakpoints(initial="100%", md="34%"),
+                spacing="3",
+                data_testid="record-form",
+            ),
+            rx.box(
+                canvas(
+                    record_key=EditorState.record_key,
+                    document_url=EditorState.document_url,
+                    background_url=EditorState.background_url,
+                    read_only=~EditorState.can_edit,
+                    acked_op_ids=EditorState.acked_op_ids,
+                    on_ops=EditorState.receive_ops,
+                ),
+                width=rx.breakpoints(initial="100%", md="66%"),
+            ),
+            direction=rx.breakpoints(initial="column", md="row"),
+            gap="24px",
+            width="100%",
+        ),
+        width="100%",
+        spacing="4",
+        data_testid="record-editor",
+    )
+
+
+def _template_picker() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Start the record", size="4"),
+            rx.text("Choose the template for this visit.", color_scheme="gray"),
+            rx.el.select(
+                rx.foreach(
+                    EditorState.template_choices,
+                    lambda c: rx.el.option(c["name"], value=c["id"]),
+                ),
+                value=EditorState.chosen_template,
+                on_change=EditorState.choose_template,
+                data_testid="template-select",
+            ),
+            rx.button(
+                "Start record", on_click=EditorState.start_record, data_testid="start-record"
+            ),
+            spacing="3",
+        ),
+        max_width="420px",
+    )
+
+
+def record_page() -> rx.Component:
+    return signed_in_page(
+        rx.link("← Appointments", href="/", data_testid="back-to-appointments"),
+        rx.match(
+            EditorState.status,
+            ("ready", _editor()),
+            ("choose_template", _template_picker()),
+            (
+                "not_started",
+                rx.callout(
+                    "No record has been started for this appointment yet.",
+                    data_testid="record-empty",
+                ),
+            ),
+            (
+                "not_found",
+                rx.callout(
+                    "Not found: this appointment does not exist or is not in your clinic.",
+                    color_scheme="red",
+                    data_testid="not-found",
+                ),
+            ),
+            rx.spinner(),
+        ),
+        max_width="1400px",
+    )
