@@ -35,11 +35,10 @@ from medrec_app import db  # noqa: E402
 from medrec_app.cli import reflex_command  # noqa: E402
 from medrec_app.domain.permissions import Actor, Role  # noqa: E402
 from medrec_app.migrations import migrate  # noqa: E402
-from medrec_app.settings import get_settings  # noqa: E402
 from tests.e2e.conftest import CHROMIUM_ARGS, _free_port, _wait_until_up  # noqa: E402
 from tests.e2e.test_editor import open_editor, stage_point  # noqa: E402
 from tests.e2e.test_sign_in import sign_in  # noqa: E402
-from tests.plugins.database import fresh_database  # noqa: E402
+from tests.plugins.database import app_database, fresh_database  # noqa: E402
 
 BENCH_PG_DIR = ROOT / "data" / "bench-pg"
 CHROMIUM = "/usr/bin/chromium"
@@ -68,24 +67,14 @@ def embedded_admin_url() -> Iterator[str]:
 def bench_database(admin_url: str, prefix: str) -> Iterator[str]:
     """A fresh migrated database, set as this process's DATABASE_URL; dropped on exit."""
     url = fresh_database(admin_url, prefix)
-    old = {k: os.environ.get(k) for k in ("DATABASE_URL", "MEDREC_DATA_DIR")}
     try:
         migrate(url)
-        with tempfile.TemporaryDirectory(prefix="medrec-bench-") as data_dir:
-            os.environ["DATABASE_URL"], os.environ["MEDREC_DATA_DIR"] = url, data_dir
-            get_settings.cache_clear()
-            db.get_engine.cache_clear()
+        with (
+            tempfile.TemporaryDirectory(prefix="medrec-bench-") as data_dir,
+            app_database(url, Path(data_dir)),
+        ):
             yield url
     finally:
-        if db.get_engine.cache_info().currsize:
-            db.get_engine().dispose()
-        db.get_engine.cache_clear()
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
         db.drop_database(admin_url, db.database_name(url))
 
 

@@ -6,11 +6,27 @@ both pydantic validators and hand-written validators can use the same wording.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
 
-from medrec_app.domain.errors import fail, shown
+from medrec_app.domain.errors import DocumentError, fail, shown
+
+
+def decoded_json(raw: object, limit: int, subject: str) -> object:
+    """``raw`` itself, or the value of ``raw`` if it is JSON text of at most ``limit`` bytes.
+
+    ``subject`` starts each message: a phrase ("the drawing is") or a path ("ops:").
+    """
+    if not isinstance(raw, str | bytes | bytearray):
+        return raw
+    if len(raw) > limit:
+        raise DocumentError([f"{subject} {len(raw)} bytes as JSON; the limit is {limit}"])
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise DocumentError([f"{subject} not valid JSON: {exc}"]) from None
 
 
 def number_problem(value: Any, limit: float) -> str | None:

@@ -14,7 +14,6 @@ rules such as "a background needs a file" only hold for a whole document.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
@@ -30,7 +29,13 @@ from pydantic import (
     model_validator,
 )
 
-from medrec_app.domain.checks import check_string, document_version, number_problem, whole_number
+from medrec_app.domain.checks import (
+    check_string,
+    decoded_json,
+    document_version,
+    number_problem,
+    whole_number,
+)
 from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -378,15 +383,7 @@ def parse_drawing(raw: object) -> DrawingData:
     """
     if isinstance(raw, DrawingData):
         raw = raw.to_document()
-    if isinstance(raw, str | bytes | bytearray):
-        if len(raw) > MAX_DOCUMENT_BYTES:
-            raise DocumentError(
-                [f"the drawing is {len(raw)} bytes as JSON; the limit is {MAX_DOCUMENT_BYTES}"]
-            )
-        try:
-            raw = json.loads(raw)
-        except (ValueError, RecursionError) as exc:
-            raise DocumentError([f"the drawing is not valid JSON: {exc}"]) from None
+    raw = decoded_json(raw, MAX_DOCUMENT_BYTES, "the drawing is")
     if not isinstance(raw, dict):
         raise DocumentError([f"the drawing must be a JSON object, not {shown(raw)}"])
     raw = upgrade(raw)

@@ -12,7 +12,6 @@ Validate input with :func:`parse_operations`, then call :func:`apply_operations`
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal
@@ -29,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from medrec_app.domain.checks import check_string
+from medrec_app.domain.checks import check_string, decoded_json
 from medrec_app.domain.drawing import (
     MAX_DOCUMENT_BYTES,
     MAX_LINES,
@@ -230,13 +229,7 @@ def parse_operations(raw: object, *, max_ops: int = MAX_OPS_PER_BATCH) -> list[O
     Sizes are checked before any value is looked at, so a hostile batch is refused fast.
     Raises :class:`DocumentError` with one ``"ops[3].line.points: ..."`` line per problem.
     """
-    if isinstance(raw, str | bytes | bytearray):
-        if len(raw) > MAX_BATCH_BYTES:
-            raise DocumentError([f"ops: {len(raw)} bytes of JSON; the limit is {MAX_BATCH_BYTES}"])
-        try:
-            raw = json.loads(raw)
-        except (ValueError, RecursionError) as exc:
-            raise DocumentError([f"ops: not valid JSON: {exc}"]) from None
+    raw = decoded_json(raw, MAX_BATCH_BYTES, "ops:")
     if not isinstance(raw, list):
         raise DocumentError([f"ops: must be a list of operations, not {shown(raw)}"])
     if len(raw) > max_ops:

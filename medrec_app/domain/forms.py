@@ -27,6 +27,7 @@ from pydantic import (
 
 from medrec_app.domain.checks import (
     check_string,
+    decoded_json,
     document_version,
     number_problem,
     string_problem,
@@ -88,13 +89,7 @@ def parse_form_data(raw: object) -> FormData:
     Values are kept exactly as given (``"72"`` stays a string, ``72`` stays a number).
     Raises :class:`DocumentError` listing every problem, each prefixed with its path.
     """
-    if isinstance(raw, str | bytes | bytearray):
-        if len(raw) > MAX_FORM_BYTES:
-            raise DocumentError([f"the form is {len(raw)} bytes; the limit is {MAX_FORM_BYTES}"])
-        try:
-            raw = json.loads(raw)
-        except (ValueError, RecursionError) as exc:
-            raise DocumentError([f"the form is not valid JSON: {exc}"]) from None
+    raw = decoded_json(raw, MAX_FORM_BYTES, "the form is")
     if not isinstance(raw, dict):
         raise DocumentError([f"the form must be a JSON object, not {shown(raw)}"])
     too_many = f"the form has more than {MAX_FORM_FIELDS} fields; the limit is {MAX_FORM_FIELDS}"

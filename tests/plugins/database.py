@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,27 @@ def fresh_database(admin_url: str, prefix: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+@contextmanager
+def app_database(url: str, data_dir: Path) -> Iterator[str]:
+    """Point this process's settings and engine at ``url`` (and ``data_dir``) meanwhile."""
+    old = {k: os.environ.get(k) for k in ("DATABASE_URL", "MEDREC_DATA_DIR")}
+    os.environ["DATABASE_URL"], os.environ["MEDREC_DATA_DIR"] = url, str(data_dir)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    try:
+        yield url
+    finally:
+        if db.get_engine.cache_info().currsize:
+            db.get_engine().dispose()
+        db.get_engine.cache_clear()
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def database_url(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database for this test session, set as the app's DATABASE_URL."""
@@ -51,19 +73,6 @@ def database_url(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 
     url = fresh_database(pg_admin_url, "medrec_test")
     migrate(url)
-    data_dir: Path = tmp_path_factory.mktemp("data")
-    old = {k: os.environ.get(k) for k in ("DATABASE_URL", "MEDREC_DATA_DIR")}
-    os.environ["DATABASE_URL"] = url
-    os.environ["MEDREC_DATA_DIR"] = str(data_dir)
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    yield url
-    db.get_engine().dispose()
-    db.get_engine.cache_clear()
-    for key, value in old.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_settings.cache_clear()
+    with app_database(url, tmp_path_factory.mktemp("data")):
+        yield url
     db.drop_database(pg_admin_url, db.database_name(url))
