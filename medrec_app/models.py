@@ -229,6 +229,10 @@ class PatientFile(SQLModel, table=True):
     s3_bucket: str = Field(max_length=255)
     uploaded_by_user_id: int = Field(foreign_key="users.id")
     created_at: datetime | None = _created_at()
+    # Beyond the spec: PDF page count and the key of a small preview image, both written
+    # at upload from the validated bytes (null when not applicable or not produced).
+    page_count: int | None = Field(default=None)
+    thumbnail_key: str | None = Field(default=None, max_length=500)
 
 
 class MedicalRecordFile(SQLModel, table=True):
