@@ -184,6 +184,9 @@ class MedicalRecord(SQLModel, table=True):
     revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime | None = _created_at()
     updated_at: datetime | None = _updated_at()
+    # Set by sign-off (a later issue); a signed record's files may not be deleted.
+    signed_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    signed_by_user_id: int | None = Field(default=None, foreign_key="users.id")
 
 
 class MedicalRecordOp(SQLModel, table=True):

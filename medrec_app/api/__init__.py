@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.responses import Response
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from medrec_app.api import auth, records
+from medrec_app.api.rest import build_rest
 from medrec_app.settings import get_settings
 from medrec_app.storage import LocalBlobStore, get_store
 from medrec_app.storage.local_route import file_route
@@ -18,6 +20,7 @@ def build_api() -> Starlette:
     store = get_store(get_settings())
     if isinstance(store, LocalBlobStore):
         routes.append(file_route(store))
+    routes.append(Mount("/api", app=build_rest()))
     return Starlette(routes=routes)
 
 

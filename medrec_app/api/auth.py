@@ -14,24 +14,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from medrec_app.api.session import actor_from_request
+from medrec_app.api.session import actor_from_request, origin_allowed
 from medrec_app.db import session_scope
 from medrec_app.services import accounts
 from medrec_app.services.errors import SignInFailed
-from medrec_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 MAX_FORM_BYTES = 4096
-
-
-def _origin_allowed(request: Request) -> bool:
-    """Refuse cross-site form posts (login CSRF); browsers always send Origin on POST."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    return origin == own or origin in get_settings().cors_origins
 
 
 def _client_ip(request: Request) -> str:
@@ -39,7 +29,7 @@ def _client_ip(request: Request) -> str:
 
 
 async def sign_in(request: Request) -> Response:
-    if not _origin_allowed(request):
+    if not origin_allowed(request):
         return PlainTextResponse("Cross-site sign-in refused.", status_code=403)
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
         return PlainTextResponse("Sign-in form too large.", status_code=413)
@@ -76,7 +66,7 @@ def _sign_out(request: Request) -> None:
 
 
 async def sign_out(request: Request) -> Response:
-    if not _origin_allowed(request):
+    if not origin_allowed(request):
         return PlainTextResponse("Cross-site sign-out refused.", status_code=403)
     await run_in_threadpool(_sign_out, request)
     response = RedirectResponse("/login?signed_out=1", status_code=303)

@@ -7,6 +7,16 @@ from starlette.requests import Request
 
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import accounts
+from medrec_app.settings import get_settings
+
+
+def origin_allowed(request: Request) -> bool:
+    """Refuse cross-site posts (CSRF); browsers always send Origin on POST."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin == own or origin in get_settings().cors_origins
 
 
 def actor_from_request(session: Session, request: Request, *, touch: bool = True) -> Actor | None:
