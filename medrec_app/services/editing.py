@@ -28,7 +28,7 @@ from medrec_app.models import (
     Patient,
     User,
 )
-from medrec_app.services import audit
+from medrec_app.services import audit, record_files
 from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.services.records import create_record, get_appointment
 from medrec_app.settings import get_settings
@@ -138,9 +138,11 @@ def load_drawing(session: Session, actor: Actor, record_id: int) -> tuple[int, d
 def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: object) -> SaveResult:
     """Apply edit operations to the latest stored record; returns the new revision.
 
-    Raises ``ValidationFailed`` (nothing stored) when an operation is malformed or the
-    result would break a document rule, ``NotFound`` for another clinic's record and
-    ``PermissionDenied`` for roles that may not edit.
+    Raises ``ValidationFailed`` (nothing stored) when an operation is malformed, the
+    result would break a document rule or a background is not the patient's file of its
+    kind (``record_files.keep_background_in_step``, which also keeps the background
+    link), ``NotFound`` for another clinic's record and ``PermissionDenied`` for roles
+    that may not edit.
     """
     require(actor, Action.EDIT_RECORD)
     try:
@@ -163,6 +165,7 @@ def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: obj
         drawing, form = apply_operations(record.drawing_data, record.form_data, fresh)
     except DocumentError as exc:
         raise ValidationFailed(error_messages(exc)) from exc
+    record_files.keep_background_in_step(session, actor, record, fresh, drawing)
     record.drawing_data, record.form_data = drawing, form
     record.revision += 1
     record.updated_by_user_id = actor.user_id
