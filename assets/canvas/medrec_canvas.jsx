@@ -8,6 +8,8 @@
  *   {op: "putShape", opId, shape: {id, type, x, y, ...}}
  *   {op: "deleteElements", opId, lineIds: [...], shapeIds: [...]}
  *   {op: "setStage", opId, width, height}          (never emitted by this version)
+ *   {op: "setBackground", opId, backgroundType, backgroundFileId, pdfPageNumber, pdfNumPages}
+ *       (PDF page turns, and background choices the page hands over in backgroundRequest)
  *
  * Each op is written to localStorage["medrec:pending:" + recordKey] *before* it is
  * emitted, and stays there until its opId shows up in `ackedOpIds`. Unacknowledged ops
@@ -18,7 +20,11 @@
  * Coordinates are always the document's stage coordinates (stageSize, default 800x600);
  * the stage is only scaled for display.
  *
- * Props: recordKey, documentUrl, backgroundUrl, readOnly, ackedOpIds, onOps.
+ * Props: recordKey, documentUrl, backgroundUrl (the template's image, shown when the
+ * drawing names no file), fileBackgroundId + fileBackgroundUrl (a short-lived link the
+ * page holds for that file), backgroundRequest (JSON {nonce, op}: a setBackground op
+ * chosen on the page, emitted once per nonce), readOnly, ackedOpIds, onOps,
+ * onBackgroundNeeded(fileId) (asks the page for a link). See background.jsx.
  */
 import React, {
   memo,
@@ -41,6 +47,7 @@ import {
   Text,
   Transformer,
 } from "react-konva";
+import { PdfPager, applyBackground, backgroundOp, useBackground } from "./background.jsx";
 
 const DEFAULT_STAGE = { width: 800, height: 600 };
 const PALETTE = [
@@ -181,6 +188,8 @@ function applyOp(doc, op) {
     }
     case "setStage":
       return { ...doc, stageSize: { width: op.width, height: op.height } };
+    case "setBackground":
+      return applyBackground(doc, op);
     default:
       return doc;
   }
@@ -329,23 +338,23 @@ const ShapesList = memo(function ShapesList({
   ));
 });
 
-function useImage(url) {
-  const [image, setImage] = useState(null);
-  useEffect(() => {
-    if (!url) {
-      setImage(null);
-      return undefined;
-    }
-    let cancelled = false;
-    const img = new window.Image();
-    img.onload = () => !cancelled && setImage(img);
-    img.onerror = () => !cancelled && setImage(null);
-    img.src = url;
-    return () => {
-      cancelled = true;
-    };
-  }, [url]);
-  return image;
+/* Background requests already emitted, per record: a reload must not emit one again. */
+const requestKey = (recordKey) => "medrec:background-request:" + (recordKey || "default");
+
+function requestDone(recordKey, nonce) {
+  try {
+    return window.localStorage.getItem(requestKey(recordKey)) === nonce;
+  } catch (_err) {
+    return false;
+  }
+}
+
+function markRequestDone(recordKey, nonce) {
+  try {
+    window.localStorage.setItem(requestKey(recordKey), nonce);
+  } catch (_err) {
+    /* storage full or disabled: the in-memory guard still holds for this page */
+  }
 }
 
 /* ---------------------------------------------------------------- styles */
@@ -413,9 +422,13 @@ export function MedrecCanvas({
   recordKey = "",
   documentUrl = "",
   backgroundUrl = "",
+  fileBackgroundId = 0,
+  fileBackgroundUrl = "",
+  backgroundRequest = "",
   readOnly = false,
   ackedOpIds = [],
   onOps,
+  onBackgroundNeeded,
 }) {
   const [doc, setDoc] = useState(() => normaliseDocument(null));
   const [loadState, setLoadState] = useState("loading"); // loading | ready | error
@@ -1173,6 +1186,58 @@ export function MedrecCanvas({
     }
   }, [interactive]);
 
+  /* ---------------------------------------------------- background */
+
+  const dpr = typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
+  const background = useBackground({
+    doc,
+    fileId: fileBackgroundId,
+    fileUrl: fileBackgroundUrl,
+    templateUrl: backgroundUrl,
+    // PDF pages are drawn for the screen, in half steps so small resizes keep the page.
+    pixelRatio: Math.max(1, Math.ceil(scale * dpr * 2) / 2),
+    onNeeded: onBackgroundNeeded,
+  });
+  const pdfPage = doc.backgroundType === "pdf" ? doc.pdfPageNumber || 1 : 0;
+
+  // A background chosen on the page arrives as an operation to emit, once per nonce.
+  useEffect(() => {
+    if (!backgroundRequest || readOnly || loadState !== "ready") return;
+    let request = null;
+    try {
+      request = JSON.parse(backgroundRequest);
+    } catch (_err) {
+      return;
+    }
+    if (!request || typeof request.nonce !== "string" || !request.op) return;
+    if (requestDone(recordKey, request.nonce)) return;
+    markRequestDone(recordKey, request.nonce);
+    const { opId: _ignored, ...op } = request.op;
+    commit([{ ...op, op: "setBackground" }], [backgroundOp(docRef.current)]);
+  }, [backgroundRequest, readOnly, loadState, recordKey, commit]);
+
+  const goToPage = useCallback(
+    (page) => {
+      const current = docRef.current;
+      if (current.backgroundType !== "pdf" || !current.backgroundFileId) return;
+      const numPages = background.numPages || current.pdfNumPages || page;
+      if (page < 1 || page > numPages) return;
+      commit(
+        [
+          {
+            op: "setBackground",
+            backgroundType: "pdf",
+            backgroundFileId: current.backgroundFileId,
+            pdfPageNumber: page,
+            pdfNumPages: numPages,
+          },
+        ],
+        [backgroundOp(current)],
+      );
+    },
+    [commit, background.numPages],
+  );
+
   /* ------------------------------------------------------ keyboard */
 
   const keyActions = useRef({});
@@ -1209,17 +1274,6 @@ export function MedrecCanvas({
 
   /* -------------------------------------------------------- render */
 
-  const background = useImage(backgroundUrl);
-  const backgroundBox = useMemo(() => {
-    if (!background) return null;
-    const iw = background.naturalWidth || background.width;
-    const ih = background.naturalHeight || background.height;
-    if (!iw || !ih) return null;
-    const f = Math.min(stageSize.width / iw, stageSize.height / ih);
-    const w = iw * f;
-    const h = ih * f;
-    return { x: (stageSize.width - w) / 2, y: (stageSize.height - h) / 2, width: w, height: h };
-  }, [background, stageSize.width, stageSize.height]);
 
   const disabled = !interactive;
   const touchAction = interactive ? "none" : "auto";
@@ -1379,6 +1433,20 @@ export function MedrecCanvas({
   return (
     <div style={S.root} data-testid="medrec-canvas" data-read-only={readOnly ? "true" : "false"}>
       {toolbar}
+      {pdfPage > 0 && (
+        <PdfPager
+          page={pdfPage}
+          numPages={background.numPages}
+          disabled={disabled}
+          onGo={goToPage}
+          buttonStyle={S.button}
+        />
+      )}
+      {background.status === "error" && (
+        <div style={S.error} role="alert" data-testid="background-error">
+          The background could not be loaded.
+        </div>
+      )}
       {loadState === "error" && (
         <div style={S.error} role="alert" data-testid="canvas-error">
           The drawing could not be loaded ({loadError}).{" "}
@@ -1391,6 +1459,8 @@ export function MedrecCanvas({
         ref={containerRef}
         data-testid="canvas-stage"
         data-state={loadState}
+        data-background={background.status}
+        data-background-page={background.page}
         style={{ ...S.stage(touchAction), cursor }}
       >
         {scale > 0 && (
@@ -1406,8 +1476,8 @@ export function MedrecCanvas({
             onPointerCancel={onPointerCancel}
           >
             <Layer listening={false}>
-              {background && backgroundBox && (
-                <KonvaImage image={background} {...backgroundBox} listening={false} />
+              {background.image && background.box && (
+                <KonvaImage image={background.image} {...background.box} listening={false} />
               )}
             </Layer>
             <Layer listening={false}>

@@ -7,6 +7,8 @@ what is saved. It sends them in batches to ``on_ops`` (a list of operation dicts
 - ``{"op": "putShape", "opId", "shape": {...}}`` (create, move, resize, recolour, edit)
 - ``{"op": "deleteElements", "opId", "lineIds": [...], "shapeIds": [...]}``
 - ``{"op": "setStage", "opId", "width", "height"}`` (not emitted yet)
+- ``{"op": "setBackground", "opId", "backgroundType", "backgroundFileId", "pdfPageNumber",
+  "pdfNumPages"}``: a PDF page turn, or a choice handed over in ``background_request``
 
 ``opId`` is 32 hex characters, fresh for every op (undo emits new inverse ops). Ops
 stay in the browser's ``localStorage["medrec:pending:" + record_key]`` until their
@@ -16,7 +18,14 @@ re-sent. The handler must therefore be idempotent: remember committed opIds and 
 repeated op without applying it again.
 
 Coordinates are in the document's ``stageSize`` units (default 800x600) whatever the
-screen size.
+screen size; a background never changes them (images and PDF pages are fitted to the
+stage, aspect kept).
+
+Backgrounds: the drawing names a patient file by id. The page holds one short-lived link
+(``file_background_id`` + ``file_background_url``); when the drawing names a file the
+page has no link for, or a link fails, the canvas calls ``on_background_needed(file_id)``
+and the page asks the server for one. PDF pages are rendered with pdf.js (``pdfjs-dist``)
+over HTTP Range requests.
 """
 
 from __future__ import annotations
@@ -33,14 +42,21 @@ class MedrecCanvas(rx.Component):
     tag = "MedrecCanvas"
     # Local libraries are never installed: the npm packages the JSX imports must be
     # listed here or the build drops them.
-    lib_dependencies = ["react-konva@19.2.1", "konva@10.0.12"]
+    lib_dependencies = ["react-konva@19.2.1", "konva@10.0.12", "pdfjs-dist@6.5.438"]
 
     record_key: rx.Var[str]
     """Namespaces the browser's pending-op queue, e.g. ``"record-42"``. Not PHI."""
     document_url: rx.Var[str]
     """Same-origin GET (cookies sent) answering ``{"revision": int, "drawing": {...}}``."""
     background_url: rx.Var[str]
-    """Image drawn under everything, or ``""`` for none."""
+    """The template's image, drawn when the drawing names no background file; ``""``: none."""
+    file_background_id: rx.Var[int]
+    """The patient file ``file_background_url`` is a link to (0: none)."""
+    file_background_url: rx.Var[str]
+    """A short-lived link to that file, issued by the server (never built by the browser)."""
+    background_request: rx.Var[str]
+    """JSON ``{"nonce", "op"}``: a ``setBackground`` op chosen on the page. The canvas
+    emits it (undoable, queued like its own ops) once per nonce, never again after a reload."""
     read_only: rx.Var[bool]
     """Tools disabled, nothing emitted; the drawing still renders."""
     acked_op_ids: rx.Var[list[str]]
@@ -48,6 +64,8 @@ class MedrecCanvas(rx.Component):
 
     on_ops: rx.EventHandler[rx.event.passthrough_event_spec(list)]
     """Receives one list of operation dicts per batch."""
+    on_background_needed: rx.EventHandler[rx.event.passthrough_event_spec(int)]
+    """Receives the file id the drawing's background names when a link is wanted."""
 
 
 canvas = MedrecCanvas.create

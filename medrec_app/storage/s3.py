@@ -24,6 +24,27 @@ MAX_URL_TTL_SECONDS = 7 * 24 * 3600
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 
 
+def browser_cors_configuration(origins: list[str]) -> dict:
+    """The bucket CORS rule the record canvas needs in S3 mode (``put_bucket_cors``).
+
+    The browser loads backgrounds straight from presigned URLs: images with GET, PDFs with
+    pdf.js, which reads ``Accept-Ranges`` and ``Content-Length`` to fetch only the byte
+    ranges a page needs (``Range`` requests answered with ``Content-Range``). Those
+    headers must be readable cross-origin, and a ``Range`` request header allowed.
+    """
+    return {
+        "CORSRules": [
+            {
+                "AllowedOrigins": list(origins),
+                "AllowedMethods": ["GET", "HEAD"],
+                "AllowedHeaders": ["Range"],
+                "ExposeHeaders": ["Accept-Ranges", "Content-Range", "Content-Length", "ETag"],
+                "MaxAgeSeconds": 3600,
+            }
+        ]
+    }
+
+
 def default_transfer_config() -> TransferConfig:
     """8 MB parts, 4 at a time; at most 4 parts buffered, so memory stays ~32 MB per put.
 

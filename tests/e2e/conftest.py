@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from medrec_app.cli import reflex_command
 from medrec_app.db import database_name, drop_database, make_engine
 from medrec_app.migrations import migrate
 from medrec_app.settings import PROJECT_ROOT
+from medrec_app.storage import BlobStore, LocalBlobStore
+from medrec_app.storage.s3 import S3BlobStore, browser_cors_configuration, make_s3_client
 from tests.plugins.database import fresh_database
 
 START_TIMEOUT_S = 600  # a cold first build installs the frontend packages
@@ -73,6 +76,17 @@ class AppServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def store(self) -> BlobStore:
+        """The app's file store, for tests that put files on patients directly."""
+        if self.env.get("MEDREC_STORAGE_BACKEND") == "s3":
+            return S3BlobStore(
+                bucket=self.env["MEDREC_S3_BUCKET"],
+                region="us-east-1",
+                endpoint_url=self.env["MEDREC_S3_ENDPOINT_URL"],
+            )
+        # Writing needs no signing key; only the app signs links.
+        return LocalBlobStore(Path(self.env["MEDREC_DATA_DIR"]) / "files", b"unused")
 
 
 def _free_port() -> int:
@@ -128,6 +142,36 @@ def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         server.stop()
         server.db.dispose()
         drop_database(pg_admin_url, database_name(db_url))
+
+
+@pytest.fixture
+def s3_app_server(app_server: AppServer, moto_s3_endpoint: str) -> Iterator[AppServer]:
+    """The same app (port, database) restarted on the S3 store of a moto server.
+
+    The bucket carries the CORS rule the README documents for the canvas. Restarting
+    the one app, rather than starting a second on another port, keeps the single
+    frontend build (its websocket address holds the port) right for every test.
+    """
+    bucket = f"medrec-e2e-{uuid.uuid4().hex[:10]}"
+    client = make_s3_client("us-east-1", moto_s3_endpoint)
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(
+        Bucket=bucket, CORSConfiguration=browser_cors_configuration([app_server.url])
+    )
+    local_env = app_server.env
+    app_server.env = {
+        **{k: v for k, v in local_env.items() if k != "AWS_PROFILE"},
+        **{k: v for k, v in os.environ.items() if k.startswith("AWS_")},
+        "MEDREC_STORAGE_BACKEND": "s3",
+        "MEDREC_S3_BUCKET": bucket,
+        "MEDREC_S3_ENDPOINT_URL": moto_s3_endpoint,
+    }
+    app_server.restart()
+    try:
+        yield app_server
+    finally:
+        app_server.env = local_env
+        app_server.restart()
 
 
 @pytest.fixture(scope="session")

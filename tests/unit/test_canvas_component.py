@@ -49,10 +49,14 @@ def test_library_points_at_the_asset_file():
 
 
 def test_npm_packages_the_jsx_imports_are_pinned_dependencies():
-    imported = set(re.findall(r'^\s*}?\s*from "([^"$./][^"]*)";', JSX.read_text(), re.M))
-    assert imported == {"react", "react-konva"}
+    """Every npm package the canvas modules import, statically or lazily, is pinned."""
+    sources = "\n".join(p.read_text() for p in sorted(JSX.parent.glob("*.js*")))
+    static = re.findall(r'^\s*}?\s*(?:import .* )?from "([^"$./][^"?]*)";', sources, re.M)
+    lazy = re.findall(r'import\("([^"$./][^"?]*)(?:\?url)?"\)', sources)
+    packages = {name if name.startswith("@") else name.split("/")[0] for name in static + lazy}
+    assert packages == {"react", "react-konva", "pdfjs-dist"}
     deps = {dep.rsplit("@", 1)[0]: dep.rsplit("@", 1)[1] for dep in MedrecCanvas.lib_dependencies}
-    assert set(deps) == {"react-konva", "konva"}
+    assert set(deps) == {"react-konva", "konva", "pdfjs-dist"}
     assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in deps.values())
 
 
@@ -62,7 +66,18 @@ def test_props_reach_the_jsx_under_their_camel_case_names():
     assert props["documentUrl"] == '"/records/42/drawing"'
     assert props["readOnly"] == "false"
     assert "acked" in props["ackedOpIds"]
-    for name in ("recordKey", "documentUrl", "backgroundUrl", "readOnly", "ackedOpIds", "onOps"):
+    for name in (
+        "recordKey",
+        "documentUrl",
+        "backgroundUrl",
+        "fileBackgroundId",
+        "fileBackgroundUrl",
+        "backgroundRequest",
+        "readOnly",
+        "ackedOpIds",
+        "onOps",
+        "onBackgroundNeeded",
+    ):
         assert re.search(rf"\b{name}\b", JSX.read_text()), name
 
 

@@ -96,16 +96,23 @@ def _editor() -> rx.Component:
                 spacing="3",
                 data_testid="record-form",
             ),
-            rx.box(
+            rx.vstack(
+                _background_picker(),
                 canvas(
                     record_key=EditorState.record_key,
                     document_url=EditorState.document_url,
                     background_url=EditorState.background_url,
+                    file_background_id=EditorState.file_background_id,
+                    file_background_url=EditorState.file_background_url,
+                    background_request=EditorState.background_request,
                     read_only=~EditorState.can_edit,
                     acked_op_ids=EditorState.acked_op_ids,
                     on_ops=EditorState.receive_ops,
+                    on_background_needed=EditorState.need_background,
                 ),
+                _attachments(),
                 width=rx.breakpoints(initial="100%", md="66%"),
+                spacing="3",
             ),
             direction=rx.breakpoints(initial="column", md="row"),
             gap="24px",
@@ -114,6 +121,115 @@ def _editor() -> rx.Component:
         width="100%",
         spacing="4",
         data_testid="record-editor",
+    )
+
+
+def _background_picker() -> rx.Component:
+    """Editors pick the background from the patient's images and PDFs; others see it."""
+    return rx.hstack(
+        rx.text("Background", size="2", weight="medium"),
+        rx.cond(
+            EditorState.can_edit,
+            rx.el.select(
+                rx.el.option("None", value="none"),
+                rx.foreach(
+                    EditorState.background_choices,
+                    lambda c: rx.el.option(c["label"], value=c["id"]),
+                ),
+                value=EditorState.background_choice,
+                on_change=EditorState.choose_background,
+                data_testid="background-select",
+            ),
+            rx.text(EditorState.background_label, size="2", data_testid="background-name"),
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _attachment(item: dict[str, str]) -> rx.Component:
+    return rx.hstack(
+        rx.link(
+            item["name"],
+            href=item["url"],
+            is_external=True,
+            rel="noopener noreferrer",
+            data_testid="attachment-link",
+        ),
+        rx.badge(item["kind"], color_scheme="gray"),
+        rx.spacer(),
+        rx.cond(
+            EditorState.can_edit,
+            rx.cond(
+                EditorState.confirm_detach == item["id"],
+                rx.hstack(
+                    rx.text("Detach this file from the record?", size="2"),
+                    rx.button(
+                        "Detach",
+                        size="1",
+                        color_scheme="red",
+                        on_click=EditorState.detach,
+                        data_testid="detach-confirm",
+                    ),
+                    rx.button(
+                        "Cancel",
+                        size="1",
+                        variant="soft",
+                        on_click=EditorState.cancel_detach,
+                        data_testid="detach-cancel",
+                    ),
+                    align="center",
+                ),
+                rx.button(
+                    "Detach",
+                    size="1",
+                    variant="soft",
+                    on_click=EditorState.ask_detach(item["id"]),
+                    data_testid="detach",
+                ),
+            ),
+        ),
+        width="100%",
+        align="center",
+        data_testid="attachment",
+    )
+
+
+def _attachments() -> rx.Component:
+    """The record's attachments (each opens in a new tab) and, for editors, attach."""
+    return rx.vstack(
+        rx.heading("Attachments", size="3"),
+        rx.cond(
+            EditorState.attachments.length() > 0,
+            rx.vstack(rx.foreach(EditorState.attachments, _attachment), width="100%"),
+            rx.text("No files attached.", size="2", color_scheme="gray"),
+        ),
+        rx.cond(
+            EditorState.can_edit,
+            rx.hstack(
+                rx.el.select(
+                    rx.el.option("Choose a patient file…", value=""),
+                    rx.foreach(
+                        EditorState.attach_choices,
+                        lambda c: rx.el.option(c["label"], value=c["id"]),
+                    ),
+                    value=EditorState.chosen_attachment,
+                    on_change=EditorState.choose_attachment,
+                    data_testid="attach-select",
+                ),
+                rx.button(
+                    "Attach",
+                    size="1",
+                    on_click=EditorState.attach,
+                    disabled=EditorState.chosen_attachment == "",
+                    data_testid="attach",
+                ),
+                align="center",
+            ),
+        ),
+        width="100%",
+        spacing="2",
+        data_testid="attachments",
     )
 
 

@@ -1,0 +1,149 @@
+/*
+ * The canvas background: the record's own file (an image, or one page of a PDF) when
+ * the drawing names one, else the template's image. Renders only; page turns and
+ * background changes are `setBackground` operations emitted by MedrecCanvas.
+ *
+ * The drawing holds the file id, never a URL: links are short-lived and issued by the
+ * server after a permission check. The page passes the link it holds for one file id
+ * (`fileId`, `fileUrl`); when the drawing names another file, or a link fails (expired),
+ * `onNeeded(fileId)` asks the page for a fresh one.
+ */
+import React, { useEffect, useRef, useState } from "react";
+import { usePdfDocument, usePdfPage } from "./pdf_page.js";
+
+const KEYS = ["backgroundType", "backgroundFileId", "pdfPageNumber", "pdfNumPages"];
+
+/** The setBackground operation that puts `doc`'s background back (for undo). */
+export function backgroundOp(doc) {
+  const op = { op: "setBackground" };
+  for (const key of KEYS) op[key] = doc[key] == null ? null : doc[key];
+  return op;
+}
+
+/** The document after a setBackground operation: the four keys replaced together. */
+export function applyBackground(doc, op) {
+  const next = { ...doc };
+  for (const key of KEYS) {
+    delete next[key];
+    if (op[key] != null) next[key] = op[key];
+  }
+  return next;
+}
+
+function useImage(url) {
+  const [state, setState] = useState({ image: null, error: false });
+  useEffect(() => {
+    setState({ image: null, error: false });
+    if (!url) return undefined;
+    let cancelled = false;
+    const img = new window.Image();
+    img.onload = () => !cancelled && setState({ image: img, error: false });
+    img.onerror = () => !cancelled && setState({ image: null, error: true });
+    img.src = url;
+    return () => {
+      cancelled = true;
+    };
+  }, [url]);
+  return state;
+}
+
+/** Where an iw x ih picture sits on the stage: as large as fits, aspect kept, centred. */
+function fitBox(iw, ih, stage) {
+  if (!iw || !ih) return null;
+  const f = Math.min(stage.width / iw, stage.height / ih);
+  const w = iw * f;
+  const h = ih * f;
+  return { x: (stage.width - w) / 2, y: (stage.height - h) / 2, width: w, height: h };
+}
+
+/**
+ * {image, box, status, page, numPages}: what to draw under the strokes. `status` is
+ * none | loading | ready | error; `page` is the PDF page on screen (0 for none).
+ */
+export function useBackground({ doc, fileId, fileUrl, templateUrl, pixelRatio, onNeeded }) {
+  const stage = doc.stageSize;
+  const wantedId = doc.backgroundFileId || 0;
+  const type = wantedId ? doc.backgroundType : null;
+  const url = wantedId && fileId === wantedId ? fileUrl : "";
+  const image = useImage(type === "image" ? url : wantedId ? "" : templateUrl);
+  const { pdf, error: pdfError } = usePdfDocument(type === "pdf" ? url : "");
+  const pageNumber = type === "pdf" ? doc.pdfPageNumber || 1 : 0;
+  const rendered = usePdfPage(
+    type === "pdf" ? pdf : null,
+    pageNumber,
+    stage.width,
+    stage.height,
+    pixelRatio,
+  );
+  const failed = !!url && (type === "pdf" ? !!(pdfError || rendered.error) : image.error);
+
+  // Ask once per missing file, and once per failed link (it may have expired).
+  const onNeededRef = useRef(onNeeded);
+  onNeededRef.current = onNeeded;
+  const askedRef = useRef("");
+  useEffect(() => {
+    const reason = !wantedId ? "" : !url ? `missing:${wantedId}` : failed ? `failed:${url}` : "";
+    if (!reason || askedRef.current === reason) return;
+    askedRef.current = reason;
+    if (typeof onNeededRef.current === "function") onNeededRef.current(wantedId);
+  }, [wantedId, url, failed]);
+
+  if (type === "pdf") {
+    const canvas = rendered.canvas;
+    const status = failed ? "error" : canvas && rendered.page === pageNumber ? "ready" : "loading";
+    return {
+      image: canvas,
+      box: canvas ? fitBox(canvas.width, canvas.height, stage) : null,
+      status,
+      page: canvas ? rendered.page : 0,
+      numPages: pdf ? pdf.numPages : doc.pdfNumPages || 0,
+    };
+  }
+  const img = image.image;
+  const expected = type === "image" || (!wantedId && !!templateUrl);
+  return {
+    image: img,
+    box: img ? fitBox(img.naturalWidth || img.width, img.naturalHeight || img.height, stage) : null,
+    status: !expected ? "none" : failed ? "error" : img ? "ready" : "loading",
+    page: 0,
+    numPages: 0,
+  };
+}
+
+const pagerStyle = {
+  display: "flex",
+  alignItems: "center",
+  gap: "6px",
+  font: "13px system-ui, sans-serif",
+};
+
+/** Previous / "Page N of M" / next, for a PDF background. */
+export function PdfPager({ page, numPages, disabled, onGo, buttonStyle }) {
+  const canBack = !disabled && numPages > 0 && page > 1;
+  const canForward = !disabled && numPages > 0 && page < numPages;
+  return (
+    <div style={pagerStyle} data-testid="pdf-pager" role="group" aria-label="PDF page">
+      <button
+        type="button"
+        data-testid="pdf-prev"
+        disabled={!canBack}
+        onClick={() => onGo(page - 1)}
+        style={buttonStyle(false, !canBack)}
+      >
+        ◀ Previous
+      </button>
+      <span data-testid="pdf-page-label">
+        Page {page} of {numPages || "…"}
+      </span>
+      <button
+        type="button"
+        data-testid="pdf-next"
+        disabled={!canForward}
+        onClick={() => onGo(page + 1)}
+        style={buttonStyle(false, !canForward)}
+      >
+        Next ▶
+      </button>
+    </div>
+  );
+}
