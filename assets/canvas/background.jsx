@@ -5,8 +5,9 @@
  *
  * The drawing holds the file id, never a URL: links are short-lived and issued by the
  * server after a permission check. The page passes the link it holds for one file id
- * (`fileId`, `fileUrl`); when the drawing names another file, or a link fails (expired),
- * `onNeeded(fileId)` asks the page for a fresh one.
+ * (`fileId`, `fileType`, `fileUrl`); when the drawing names another file, or a link fails
+ * (expired), `onNeeded(fileId)` asks the page for a fresh one. The file behind the link
+ * starts loading at once, while the drawing itself is still being fetched.
  */
 import React, { useEffect, useRef, useState } from "react";
 import { usePdfDocument, usePdfPage } from "./pdf_page.js";
@@ -60,16 +61,26 @@ function fitBox(iw, ih, stage) {
  * {image, box, status, page, numPages}: what to draw under the strokes. `status` is
  * none | loading | ready | error; `page` is the PDF page on screen (0 for none).
  */
-export function useBackground({ doc, fileId, fileUrl, templateUrl, pixelRatio, onNeeded }) {
+export function useBackground({
+  doc,
+  fileId,
+  fileType,
+  fileUrl,
+  templateUrl,
+  pixelRatio,
+  onNeeded,
+}) {
   const stage = doc.stageSize;
   const wantedId = doc.backgroundFileId || 0;
   const type = wantedId ? doc.backgroundType : null;
-  const url = wantedId && fileId === wantedId ? fileUrl : "";
-  const image = useImage(type === "image" ? url : wantedId ? "" : templateUrl);
-  const { pdf, error: pdfError } = usePdfDocument(type === "pdf" ? url : "");
+  const url = wantedId && fileId === wantedId && fileType === type ? fileUrl : "";
+  const fileImage = useImage(fileType === "image" ? fileUrl : "");
+  const templateImage = useImage(templateUrl);
+  const image = type === "image" ? (url ? fileImage : { image: null, error: false }) : templateImage;
+  const { pdf, error: pdfError } = usePdfDocument(fileType === "pdf" ? fileUrl : "");
   const pageNumber = type === "pdf" ? doc.pdfPageNumber || 1 : 0;
   const rendered = usePdfPage(
-    type === "pdf" ? pdf : null,
+    type === "pdf" && url ? pdf : null,
     pageNumber,
     stage.width,
     stage.height,
@@ -99,7 +110,7 @@ export function useBackground({ doc, fileId, fileUrl, templateUrl, pixelRatio, o
       numPages: pdf ? pdf.numPages : doc.pdfNumPages || 0,
     };
   }
-  const img = image.image;
+  const img = wantedId && type !== "image" ? null : image.image;
   const expected = type === "image" || (!wantedId && !!templateUrl);
   return {
     image: img,

@@ -21,8 +21,8 @@
  * the stage is only scaled for display.
  *
  * Props: recordKey, documentUrl, backgroundUrl (the template's image, shown when the
- * drawing names no file), fileBackgroundId + fileBackgroundUrl (a short-lived link the
- * page holds for that file), backgroundRequest (JSON {nonce, op}: a setBackground op
+ * drawing names no file), fileBackgroundId + fileBackgroundType + fileBackgroundUrl (a
+ * short-lived link the page holds for that file, "image" or "pdf"), backgroundRequest (JSON {nonce, op}: a setBackground op
  * chosen on the page, emitted once per nonce), readOnly, ackedOpIds, onOps,
  * onBackgroundNeeded(fileId) (asks the page for a link). See background.jsx.
  */
@@ -423,6 +423,7 @@ export function MedrecCanvas({
   documentUrl = "",
   backgroundUrl = "",
   fileBackgroundId = 0,
+  fileBackgroundType = "",
   fileBackgroundUrl = "",
   backgroundRequest = "",
   readOnly = false,
@@ -1192,6 +1193,7 @@ export function MedrecCanvas({
   const background = useBackground({
     doc,
     fileId: fileBackgroundId,
+    fileType: fileBackgroundType,
     fileUrl: fileBackgroundUrl,
     templateUrl: backgroundUrl,
     // PDF pages are drawn for the screen, in half steps so small resizes keep the page.

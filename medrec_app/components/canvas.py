@@ -22,10 +22,11 @@ screen size; a background never changes them (images and PDF pages are fitted to
 stage, aspect kept).
 
 Backgrounds: the drawing names a patient file by id. The page holds one short-lived link
-(``file_background_id`` + ``file_background_url``); when the drawing names a file the
-page has no link for, or a link fails, the canvas calls ``on_background_needed(file_id)``
-and the page asks the server for one. PDF pages are rendered with pdf.js (``pdfjs-dist``)
-over HTTP Range requests.
+(``file_background_id``, ``file_background_type``, ``file_background_url``), which the
+canvas starts loading at once; when the drawing names a file the page has no link for,
+or a link fails, the canvas calls ``on_background_needed(file_id)`` and the page asks the
+server for one. PDF pages are rendered with pdf.js (``pdfjs-dist``) over HTTP Range
+requests.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class MedrecCanvas(rx.Component):
     """The template's image, drawn when the drawing names no background file; ``""``: none."""
     file_background_id: rx.Var[int]
     """The patient file ``file_background_url`` is a link to (0: none)."""
+    file_background_type: rx.Var[str]
+    """What that file can be: ``"image"`` or ``"pdf"``; it starts loading at once."""
     file_background_url: rx.Var[str]
     """A short-lived link to that file, issued by the server (never built by the browser)."""
     background_request: rx.Var[str]

@@ -110,6 +110,7 @@ class EditorState(AuthState):
     # for the file in ``file_background_id``, and asks for another when its drawing names
     # a different file; a background chosen here reaches it as ``background_request``.
     file_background_id: int = 0
+    file_background_type: str = ""
     file_background_url: str = ""
     background_request: str = ""
     background_choice: str = "none"
@@ -389,8 +390,11 @@ class EditorState(AuthState):
             self.chosen_attachment = ""
         if with_background:
             background = listed.background
-            self.file_background_id = background.file.id if background else 0
-            self.file_background_url = background.link.url if background else ""
+            if background:
+                self._hold_link(background)
+            else:
+                self.file_background_id, self.file_background_type = 0, ""
+                self.file_background_url = ""
             self.background_choice = str(background.file.id) if background else "none"
             self.background_label = _label(background.file) if background else "None"
 
@@ -427,7 +431,7 @@ class EditorState(AuthState):
             op |= {"backgroundType": kind, "backgroundFileId": item.file.id}
             if kind == "pdf":
                 op |= {"pdfPageNumber": 1, "pdfNumPages": item.file.page_count}
-            self.file_background_id, self.file_background_url = item.file.id, item.link.url
+            self._hold_link(item)
         self.background_choice = value if value != "none" else "none"
         self.background_request = json.dumps({"nonce": uuid.uuid4().hex, "op": op})
         return None
@@ -445,8 +449,14 @@ class EditorState(AuthState):
                 item = record_files.background_link(session, actor, self.record_id, file_id)
         except NotFound:
             return rx.toast.error("The background file was not found.")
-        self.file_background_id, self.file_background_url = item.file.id, item.link.url
+        self._hold_link(item)
         return None
+
+    def _hold_link(self, item: record_files.RecordFile) -> None:
+        """The background link the canvas gets (and starts loading) for one file."""
+        self.file_background_id = item.file.id
+        self.file_background_type = record_files.background_kind(item.file.file_type) or ""
+        self.file_background_url = item.link.url
 
     @rx.event
     def choose_attachment(self, value: str) -> None:

@@ -103,6 +103,7 @@ def _editor() -> rx.Component:
                     document_url=EditorState.document_url,
                     background_url=EditorState.background_url,
                     file_background_id=EditorState.file_background_id,
+                    file_background_type=EditorState.file_background_type,
                     file_background_url=EditorState.file_background_url,
                     background_request=EditorState.background_request,
                     read_only=~EditorState.can_edit,
