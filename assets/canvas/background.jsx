@@ -13,6 +13,7 @@ import React, { useEffect, useRef, useState } from "react";
 import { usePdfDocument, usePdfPage } from "./pdf_page.js";
 
 const KEYS = ["backgroundType", "backgroundFileId", "pdfPageNumber", "pdfNumPages"];
+const RELINK_AFTER_FAILURE_MS = 60000;
 
 /** The setBackground operation that puts `doc`'s background back (for undo). */
 export function backgroundOp(doc) {
@@ -88,14 +89,25 @@ export function useBackground({
   );
   const failed = !!url && (type === "pdf" ? !!(pdfError || rendered.error) : image.error);
 
-  // Ask once per missing file, and once per failed link (it may have expired).
+  // Ask for a link when the drawing names a file the page holds none for, and for a
+  // fresh one when a link fails (it may have expired): at most once a minute per file,
+  // so a file that cannot be shown does not make the page issue link after link.
   const onNeededRef = useRef(onNeeded);
   onNeededRef.current = onNeeded;
-  const askedRef = useRef("");
+  const askedRef = useRef({ reason: "", failedAt: {} });
   useEffect(() => {
-    const reason = !wantedId ? "" : !url ? `missing:${wantedId}` : failed ? `failed:${url}` : "";
-    if (!reason || askedRef.current === reason) return;
-    askedRef.current = reason;
+    const asked = askedRef.current;
+    if (!wantedId || (url && !failed)) {
+      asked.reason = "";
+      return;
+    }
+    const reason = url ? `failed:${url}` : `missing:${wantedId}`;
+    if (asked.reason === reason) return;
+    if (url) {
+      if (Date.now() - (asked.failedAt[wantedId] || 0) < RELINK_AFTER_FAILURE_MS) return;
+      asked.failedAt[wantedId] = Date.now();
+    }
+    asked.reason = reason;
     if (typeof onNeededRef.current === "function") onNeededRef.current(wantedId);
   }, [wantedId, url, failed]);
 

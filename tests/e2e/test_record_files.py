@@ -28,7 +28,7 @@ from tests.file_samples import PAGE_COLOURS, pdf_bytes, png_bytes, store_patient
 
 YELLOW = (230, 200, 40)
 # Demo appointments of Riverside without a record that no other browser test uses.
-PDF_VISIT, IMAGE_VISIT, ATTACH_VISIT, S3_VISIT = 1020, 1021, 1022, 1023
+PDF_VISIT, IMAGE_VISIT, ATTACH_VISIT, S3_VISIT, UNDO_VISIT = 1020, 1021, 1022, 1023, 1024
 
 
 def put_file(app_server, appointment_id: int, name: str, kind: str) -> int:
@@ -165,6 +165,26 @@ def test_an_image_background_fits_the_stage_and_stays_after_a_reload(page: Page,
     drawing, _, _ = stored(app_server, IMAGE_VISIT)
     assert "backgroundFileId" not in drawing
     assert links(app_server, IMAGE_VISIT) == []
+
+
+def test_undo_brings_back_the_previous_background_with_a_fresh_link(page: Page, app_server):
+    pdf = put_file(app_server, UNDO_VISIT, "knee-report.pdf", "pdf")
+    png = put_file(app_server, UNDO_VISIT, "shoulder-xray.png", "png")
+    sign_in(page, PRACTITIONER)
+    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    open_editor(page, UNDO_VISIT)
+    page.get_by_test_id("background-select").select_option(str(pdf))
+    expect_pdf_page(page, 1)
+    page.get_by_test_id("background-select").select_option(str(png))
+    expect(page.get_by_test_id("pdf-pager")).to_have_count(0)
+    expect(page.get_by_test_id("canvas-stage")).to_have_attribute("data-background", "ready")
+    # The page now holds a link for the image only: the canvas asks for the PDF's again.
+    page.get_by_test_id("undo").click()
+    expect_pdf_page(page, 1)
+    wait_saved(page)
+    drawing, _, _ = stored(app_server, UNDO_VISIT)
+    assert (drawing["backgroundType"], drawing["backgroundFileId"]) == ("pdf", pdf)
+    assert links(app_server, UNDO_VISIT) == [(pdf, "background")]
 
 
 def test_a_file_is_attached_opened_and_detached(page: Page, app_server):

@@ -100,6 +100,11 @@ def test_test_ids_the_browser_tests_rely_on_exist():
         "stroke-width",
     ):
         assert f'data-testid="{testid}"' in text, testid
+    background = (JSX.parent / "background.jsx").read_text()
+    for testid in ("pdf-pager", "pdf-prev", "pdf-next", "pdf-page-label"):
+        assert f'data-testid="{testid}"' in background, testid
+    assert "data-background={background.status}" in text
+    assert "data-background-page={background.page}" in text
     assert "data-testid={`tool-${t.name}`}" in text
     assert "window.__medrecCanvas" in text
     assert '"medrec:pending:"' in text
