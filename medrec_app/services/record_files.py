@@ -182,37 +182,52 @@ def keep_background_in_step(
     problems = [
         problem
         for op in backgrounds
-        if (problem := _background_problem(op, rows.get(op.background_file_id or 0)))
+        if (problem := _background_problem(op.background_keys(), rows))
     ]
     if problems:
         raise ValidationFailed(list(dict.fromkeys(problems)))
     _set_background_link(session, actor, record.id, patient_id, drawing.get("backgroundFileId"))
 
 
-def _background_problem(op: SetBackground, row: PatientFile | None) -> str | None:
-    if op.background_file_id is None:
+def check_new_record_background(
+    session: Session, actor: Actor, record: MedicalRecord, patient_id: int
+) -> None:
+    """The same rule for a record created with a background (``records.create_record``,
+    used by importers and the API): ``ValidationFailed`` unless it is the patient's file
+    of its kind; else the ``background`` link is written with the record."""
+    drawing = record.drawing_data
+    file_id = drawing.get("backgroundFileId")
+    if not isinstance(file_id, int):
+        return
+    assert record.id is not None
+    problem = _background_problem(drawing, _patient_file_rows(session, patient_id, [file_id]))
+    if problem:
+        raise ValidationFailed([f"drawing_data: {problem}"])
+    _set_background_link(session, actor, record.id, patient_id, file_id)
+
+
+def _background_problem(keys: Mapping[str, Any], rows: Mapping[int, PatientFile]) -> str | None:
+    """What is wrong with a background (the drawing's four keys), or None."""
+    file_id = keys.get("backgroundFileId")
+    if file_id is None:
         return None
+    row = rows.get(file_id)
     if row is None:
-        return (
-            f"The background file {op.background_file_id} was not found among this patient's files."
-        )
+        return f"The background file {file_id} was not found among this patient's files."
     kind = background_kind(row.file_type)
     if kind is None:
         return "Only an image (JPEG, PNG, WebP) or a PDF can be a background."
-    if kind != op.background_type:
+    if kind != keys.get("backgroundType"):
         return f"File {row.id} is {'a PDF' if kind == 'pdf' else 'an image'}: set it as {kind!r}."
     if kind != "pdf":
         return None
     if row.page_count is None:
         return f"The page count of PDF {row.id} is not known, so it cannot be a background."
-    page = op.pdf_page_number or 1
+    page, pages = keys.get("pdfPageNumber") or 1, keys.get("pdfNumPages")
     if page > row.page_count:
         return f"Page {page} is beyond the {row.page_count} page(s) of PDF {row.id}."
-    if op.pdf_num_pages is not None and op.pdf_num_pages != row.page_count:
-        return (
-            f"pdfNumPages {op.pdf_num_pages} does not match the {row.page_count} page(s) "
-            f"of PDF {row.id}."
-        )
+    if pages is not None and pages != row.page_count:
+        return f"pdfNumPages {pages} does not match the {row.page_count} page(s) of PDF {row.id}."
     return None
 
 

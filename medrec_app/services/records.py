@@ -14,7 +14,7 @@ from medrec_app.domain.drawing import error_messages, parse_drawing
 from medrec_app.domain.forms import parse_form_data
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Appointment, MedicalRecord, MedicalRecordTemplate
-from medrec_app.services import audit
+from medrec_app.services import audit, record_files
 from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
 
 
@@ -67,6 +67,7 @@ def create_record(
     )
     session.add(record)
     session.flush()
+    record_files.check_new_record_background(session, actor, record, appointment.patient_id)
     audit.record(
         session,
         actor,

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent, MedicalRecord, MedicalRecordFile, Patient
-from medrec_app.services import editing, record_files
+from medrec_app.services import editing, record_files, records
 from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
@@ -221,3 +221,40 @@ def test_a_background_link_serves_the_file_with_its_type(clinic_factory):
     assert whole.status == 200 and whole.headers["content-type"] == "application/pdf"
     assert whole.body.startswith(b"%PDF")
     assert part.status == 206 and len(part.body) == 100
+
+
+def test_a_record_created_with_a_background_follows_the_same_rule(clinic_factory):
+    clinic, other = clinic_factory(), clinic_factory()
+    pdf, foreign = _file(clinic, "pdf"), _file(other, "pdf")
+    actor = clinic.actors[Role.PRACTITIONER]
+
+    def create(appointment_id: int, file_id: int, page: int) -> int:
+        drawing = {
+            "backgroundType": "pdf",
+            "backgroundFileId": file_id,
+            "pdfPageNumber": page,
+            "pdfNumPages": 3,
+        }
+        with session_scope() as session:
+            record = records.create_record(
+                session,
+                actor,
+                appointment_id=appointment_id,
+                template_id=None,
+                drawing_data=drawing,
+                form_data={},
+            )
+            return record.id
+
+    for file_id, page, message in ((foreign, 1, "not found"), (pdf, 4, "outside|beyond")):
+        with pytest.raises(ValidationFailed, match=message):
+            create(clinic.appointment_ids[1], file_id, page)
+    with session_scope() as session:
+        created = session.exec(
+            select(MedicalRecord.id).where(
+                MedicalRecord.appointment_id == clinic.appointment_ids[1]
+            )
+        ).all()
+    assert created == []
+    record_id = create(clinic.appointment_ids[1], pdf, 2)
+    assert _stored(record_id)[2] == [(pdf, "background")]
