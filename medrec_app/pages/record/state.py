@@ -130,6 +130,10 @@ class EditorState(AuthState):
         return f"/api/records/{self.record_id}/drawing" if self.record_id else ""
 
     @rx.var
+    def operations_url(self) -> str:
+        return f"/api/records/{self.record_id}/operations" if self.record_id else ""
+
+    @rx.var
     def record_key(self) -> str:
         return f"record-{self.record_id}"
 
