@@ -139,7 +139,8 @@ def check_size(size: int, max_bytes: int) -> None:
 
 
 def too_large_message(max_bytes: int) -> str:
-    limit = f"{max_bytes / (1024 * 1024):g} MB"
+    mb = max_bytes / (1024 * 1024)
+    limit = f"{mb:.1f}".removesuffix(".0") + " MB" if mb >= 1 else f"{max_bytes // 1024} KB"
     return (
         f"The file is larger than the {limit} limit. Reduce it (for example scan at a "
         "lower resolution or split the PDF) and upload it again."
