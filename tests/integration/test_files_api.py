@@ -52,6 +52,18 @@ def error_of(answer) -> tuple[int, str, str]:
     return answer.status_code, body["code"], body["message"]
 
 
+def open_temp_files() -> list[str]:
+    """Temporary files this process holds open (spooled uploads are unlinked at once)."""
+    folder = tempfile.gettempdir()
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+    return [t for t in targets if t.startswith(folder)]
+
+
 def rows_of(patient_id: int) -> list[PatientFile]:
     with session_scope() as session:
         return list(session.exec(select(PatientFile).where(PatientFile.patient_id == patient_id)))
@@ -90,10 +102,14 @@ def test_refusals_answer_with_their_status_and_leave_nothing(client, clinic_fact
     patient_id = clinic.patient_ids[0]
     sign_in(client, clinic.emails[Role.FRONT_DESK])
     temp_before = set(os.listdir(tempfile.gettempdir()))
+    open_before = open_temp_files()
 
     html = post_file(client, patient_id, "xray.jpg", samples.HTML, "image/jpeg")
     assert error_of(html)[:2] == (415, "unsupported_media_type")
     assert "web page (HTML)" in error_of(html)[2]
+    # Over 1 MB, so the parser spools it to a temporary file on disk.
+    big_text = post_file(client, patient_id, "notes.pdf", samples.TEXT * 50_000, "application/pdf")
+    assert error_of(big_text)[:2] == (415, "unsupported_media_type")
     svg = post_file(client, patient_id, "x.svg", samples.SVG, "image/svg+xml")
     assert error_of(svg)[:2] == (415, "unsupported_media_type")
     broken = post_file(client, patient_id, "xray.jpg", samples.truncated_jpeg(), "image/jpeg")
@@ -120,6 +136,7 @@ def test_refusals_answer_with_their_status_and_leave_nothing(client, clinic_fact
     assert rows_of(patient_id) == []
     assert not (get_settings().files_dir / "patients" / str(patient_id)).exists()
     assert set(os.listdir(tempfile.gettempdir())) <= temp_before
+    assert open_temp_files() == open_before
 
 
 @pytest.fixture
