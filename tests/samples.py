@@ -162,3 +162,7 @@ def pdf_with_file_attachment_annotation() -> bytes:
     )
     writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(note)])
     return _bytes(writer)
+
+
+def pdf_without_pages() -> bytes:
+    return _bytes(PdfWriter())

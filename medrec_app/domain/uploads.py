@@ -16,17 +16,14 @@ from enum import StrEnum
 from typing import BinaryIO
 
 from PIL import Image
-from pypdf import PdfReader
-from pypdf.errors import DependencyError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from medrec_app.domain.pdf_content import ActiveContent, PdfEncrypted, PdfUnreadable, inspect_pdf
 
 MAX_NAME_LENGTH = 255
 HEAD_BYTES = 4096
 # Lower bound on the size a JPEG is decoded at to check it: the decoder still reads every
 # byte of the compressed data, at up to 1/64 of the memory of a full decode.
 JPEG_CHECK_SIZE = (256, 256)
-# How many PDF objects the active-content walk may visit before giving up (and refusing).
-MAX_PDF_NODES = 200_000
 
 
 class Refusal(StrEnum):
@@ -300,122 +297,47 @@ def check_pdf(source: BinaryIO) -> int:
     """Parse the PDF and return its page count.
 
     Refused: unparsable, encrypted, no pages, and any PDF carrying JavaScript, other
-    actions that launch programs, XFA forms, or embedded files. Those are refused rather
+    actions that start programs, XFA forms, or embedded files. Those are refused rather
     than stripped because refusing is the safe choice: a PDF rewritten by us would no
     longer be the document the clinic received, and a missed script runs in a viewer.
     """
-    source.seek(0)
     try:
-        reader = PdfReader(source)
-        if reader.is_encrypted:
-            raise _encrypted()
-        pages = len(reader.pages)
-        problem = find_active_content(reader)
-    except FileRefused:
-        raise
-    except DependencyError:
-        raise _encrypted() from None
-    except Exception:
-        raise FileRefused(
-            Refusal.INVALID_CONTENT,
-            "The PDF is damaged or not a real PDF and cannot be read. Open it in a PDF "
-            "viewer and save or print it to a new PDF, then upload that.",
-        ) from None
-    finally:
-        source.seek(0)
-    if pages == 0:
+        found = inspect_pdf(source)
+    except PdfEncrypted:
+        raise FileRefused(Refusal.INVALID_CONTENT, ENCRYPTED_MESSAGE) from None
+    except PdfUnreadable:
+        raise FileRefused(Refusal.INVALID_CONTENT, DAMAGED_PDF_MESSAGE) from None
+    if found.page_count == 0:
         raise FileRefused(
             Refusal.INVALID_CONTENT,
             "The PDF has no pages. Check that this is the document you meant to upload.",
         )
-    if problem:
-        raise FileRefused(Refusal.INVALID_CONTENT, problem)
-    return pages
+    if found.active_content is not None:
+        raise FileRefused(Refusal.INVALID_CONTENT, _ACTIVE_CONTENT_MESSAGES[found.active_content])
+    return found.page_count
 
 
-def _encrypted() -> FileRefused:
-    return FileRefused(
-        Refusal.INVALID_CONTENT,
-        "The PDF is encrypted or password-protected, so it cannot be checked or shown. "
-        "Open it, remove the password (or print it to a new PDF) and upload that.",
-    )
-
-
-SCRIPT_MESSAGE = (
-    "The PDF contains JavaScript or actions that start programs, which could run when it "
-    "is opened. Such PDFs are refused. Print it to a new PDF (Print > Save as PDF) and "
-    "upload that."
+ENCRYPTED_MESSAGE = (
+    "The PDF is encrypted or password-protected, so it cannot be checked or shown. "
+    "Open it, remove the password (or print it to a new PDF) and upload that."
 )
-EMBEDDED_MESSAGE = (
-    "The PDF carries embedded files (attachments inside the PDF), which cannot be "
-    "checked and are refused. Save the attachments as separate files, or print the PDF "
-    "to a new PDF (Print > Save as PDF), and upload those."
+DAMAGED_PDF_MESSAGE = (
+    "The PDF is damaged or not a real PDF and cannot be read. Open it in a PDF viewer "
+    "and save or print it to a new PDF, then upload that."
 )
-_RUNNING_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute"})
-_SCRIPT_KEYS = frozenset({"/JS", "/JavaScript", "/XFA"})
-_EMBEDDED_KEYS = frozenset({"/EmbeddedFiles", "/EF", "/RichMedia"})
-# Keys whose values hold page content, fonts, images or appearance streams: none of them
-# can carry an action, and following them would read every image into memory.
-_SKIPPED_KEYS = frozenset(
-    {
-        "/Contents",
-        "/Resources",
-        "/AP",
-        "/Metadata",
-        "/Thumb",
-        "/StructTreeRoot",
-        "/PieceInfo",
-        "/Parent",
-        "/P",
-        "/Font",
-        "/XObject",
-        "/ColorSpace",
-        "/ExtGState",
-        "/OutputIntents",
-    }
-)
-
-
-def find_active_content(reader: PdfReader) -> str | None:
-    """A refusal message if the document carries scripts or embedded files, else None.
-
-    Walks every dictionary reachable from the trailer except content and resources
-    (document and page actions, name trees, outlines, annotations, form fields). A
-    document too large to walk within ``MAX_PDF_NODES`` is refused as unverifiable.
-    """
-    seen: set[tuple[int, int]] = set()
-    stack: list[object] = [reader.trailer["/Root"]]
-    visited = 0
-    while stack:
-        node = stack.pop()
-        if isinstance(node, IndirectObject):
-            ref = (node.idnum, node.generation)
-            if ref in seen:
-                continue
-            seen.add(ref)
-            node = node.get_object()
-        visited += 1
-        if visited > MAX_PDF_NODES:
-            return (
-                "The PDF is too complex to check for scripts. Print it to a new PDF "
-                "(Print > Save as PDF) and upload that."
-            )
-        if isinstance(node, DictionaryObject):
-            problem = _dictionary_problem(node)
-            if problem:
-                return problem
-            stack.extend(v for k, v in node.items() if k not in _SKIPPED_KEYS)
-        elif isinstance(node, ArrayObject):
-            stack.extend(node)
-    return None
-
-
-def _dictionary_problem(node: DictionaryObject) -> str | None:
-    keys = set(node.keys())
-    if keys & _SCRIPT_KEYS or node.get("/S") in _RUNNING_ACTIONS:
-        return SCRIPT_MESSAGE
-    if keys & _EMBEDDED_KEYS or node.get("/Subtype") == "/FileAttachment":
-        return EMBEDDED_MESSAGE
-    if node.get("/Type") == "/EmbeddedFile":
-        return EMBEDDED_MESSAGE
-    return None
+_ACTIVE_CONTENT_MESSAGES = {
+    ActiveContent.SCRIPT: (
+        "The PDF contains JavaScript or actions that start programs, which could run when "
+        "it is opened. Such PDFs are refused. Print it to a new PDF (Print > Save as PDF) "
+        "and upload that."
+    ),
+    ActiveContent.EMBEDDED_FILE: (
+        "The PDF carries embedded files (attachments inside the PDF), which cannot be "
+        "checked and are refused. Save the attachments as separate files, or print the "
+        "PDF to a new PDF (Print > Save as PDF), and upload those."
+    ),
+    ActiveContent.TOO_COMPLEX: (
+        "The PDF is too complex to check for scripts. Print it to a new PDF (Print > Save "
+        "as PDF) and upload that."
+    ),
+}

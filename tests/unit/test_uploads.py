@@ -176,3 +176,16 @@ def test_other_formats_are_named() -> None:
     Image.new("P", (4, 4)).save(gif, "GIF")
     error = refusal(gif.getvalue(), "anim.gif", "image/gif")
     assert str(error).startswith("This file is a GIF image, not an image or a PDF")
+
+
+def test_pdf_too_large_to_walk_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medrec_app.domain import pdf_content
+
+    monkeypatch.setattr(pdf_content, "MAX_PDF_NODES", 3)
+    error = refusal(samples.pdf(3), "report.pdf", "application/pdf")
+    assert str(error).startswith("The PDF is too complex to check for scripts.")
+
+
+def test_pdf_without_pages_is_refused() -> None:
+    error = refusal(samples.pdf_without_pages(), "report.pdf", "application/pdf")
+    assert str(error).startswith("The PDF has no pages.")
