@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from openapi_spec_validator import validate
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -215,3 +216,4 @@ def test_openapi_documents_the_multipart_body(client) -> None:
     assert schema["properties"]["file"]["format"] == "binary"
     assert {"201", "401", "403", "404", "413", "415", "422"} <= set(upload["responses"])
     assert "/files/{file_id}" in document["paths"]
+    validate(document)
