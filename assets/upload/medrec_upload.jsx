@@ -236,7 +236,7 @@ export function MedrecUpload({
         const item = { key, name: file.name, size: file.size, loaded: 0, state: "queued" };
         if (maxBytes > 0 && file.size > maxBytes) {
           item.state = "failed";
-          item.message = `This file is ${humanSize(file.size)}; the limit is ${humanSize(maxBytes)}.`;
+          item.message = `This file is larger than the upload limit of ${humanSize(maxBytes)}.`;
         } else {
           files.current.set(key, file);
         }
