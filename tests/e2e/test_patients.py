@@ -145,7 +145,7 @@ def wait_thumbnails_loaded(page: Page, count: int) -> None:
 
 def test_front_desk_finds_a_patient_and_uploads_an_xray_and_a_pdf(page: Page, app_server):
     sign_in(page, FRONT_DESK)
-    expect(page).to_have_url(re.compile(r"/patients$"))  # the front desk's main screen
+    expect(page).to_have_url(re.compile(r"/patients/?$"))  # the front desk's main screen
     results = page.get_by_test_id("patient-row")
     expect(results).to_have_count(6)
 
@@ -328,7 +328,7 @@ def test_read_only_users_see_files_but_no_upload_or_delete(new_page, app_server)
         sign_in(viewer, email)
         expect(viewer.get_by_test_id("user-name")).to_be_visible()
         viewer.get_by_test_id("nav-patients").click()
-        expect(viewer).to_have_url(re.compile(r"/patients$"))
+        expect(viewer).to_have_url(re.compile(r"/patients/?$"))
         viewer.goto(f"/patients/{pid}")
         expect(file_row(viewer, "for-everyone.png")).to_be_visible()
         expect(viewer.get_by_test_id("file-open")).not_to_have_count(0)

@@ -19,14 +19,15 @@ THUMB_PX = "64px"
 
 def _labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", html_for=html_for, size="2", weight="medium"),
+        # A real <label for=...>: rx.text(as_="label") drops html_for.
+        rx.el.label(label, html_for=html_for, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
         control,
         spacing="1",
     )
 
 
 def _search_form() -> rx.Component:
-    return rx.form(
+    return rx.el.form(
         rx.hstack(
             _labelled(
                 "Name",
@@ -221,6 +222,7 @@ def _patient() -> rx.Component:
                 width="100%",
             ),
         ),
+        rx.heading("Files", size="4", margin_top="8px"),
         _files(),
         spacing="4",
         width="100%",
