@@ -24,7 +24,7 @@ from medrec_app.components.format import (
 )
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Action, Actor, PermissionDenied, can
-from medrec_app.services import files, patients
+from medrec_app.services import files, patients, uploads
 from medrec_app.services.errors import NotFound, ServiceError
 from medrec_app.state import AuthState
 
@@ -193,7 +193,7 @@ class PatientFilesState(AuthState):
             return self._to_sign_in()
         try:
             with session_scope() as session:
-                files.delete_patient_file(session, actor, parse_id(file_id, "file"))
+                uploads.delete_patient_file(session, actor, parse_id(file_id, "file"))
             self._say("The file was deleted.")
         except (PermissionDenied, ServiceError) as exc:
             self._say(str(exc), error=True)
