@@ -286,12 +286,13 @@ def test_open_gets_a_fresh_signed_link_in_a_new_tab(page: Page, app_server):
     tab = opened.value
     tab.wait_for_load_state()
     link = tab.url
-    assert link != "about:blank" and "/patients/" not in link
+    assert link.startswith(f"{app_server.url}/files/") and "sig=" in link
     fetched = page.request.get(link)
     assert fetched.status == 200
     assert fetched.headers["content-type"].startswith("image/png")
     assert fetched.body() == png
-    assert link.split("?")[0].rsplit("/", 1)[-1] not in page.content()  # never in the page
+    signature = link.rsplit("sig=", 1)[-1]
+    assert signature not in page.content()  # issued for the click, never kept in the page
     tab.close()
 
 
@@ -316,10 +317,62 @@ def test_delete_asks_first_and_then_removes_the_file(page: Page, app_server):
     assert orphan_blobs(app_server, pid) == set()
 
 
+def test_a_file_a_signed_record_uses_is_kept_with_the_reason(page: Page, app_server):
+    sign_in(page, FRONT_DESK)
+    with app_server.db.connect() as conn:
+        record_id, last_name = conn.execute(
+            text(
+                "SELECT r.id, p.last_name FROM medical_records r "
+                "JOIN appointments a ON a.calendar_event_id = r.appointment_id "
+                "JOIN patients p ON p.id = a.patient_id "
+                "JOIN clinics c ON c.id = p.clinic_id "
+                "WHERE c.name = 'Riverside Family Practice' "
+                "AND r.appointment_id NOT IN (1001, 1030, 1031, 1032, 1033, 1034, 1035) "
+                "ORDER BY r.id LIMIT 1"
+            )
+        ).one()
+    open_patient(page, app_server, last_name)
+    pick_files(page, [("signed-evidence.png", "image/png", small_png())])
+    row = file_row(page, "signed-evidence.png")
+    expect(row).to_be_visible()
+    file_id = int(row.get_attribute("data-file-id"))
+    sign = text(
+        "UPDATE medical_records SET signed_at = now(), signed_by_user_id = "
+        "(SELECT id FROM users WHERE email = :who) WHERE id = :r"
+    )
+    with app_server.db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO medical_record_files (medical_record_id, patient_file_id, file_role)"
+                " VALUES (:r, :f, 'attachment')"
+            ),
+            {"r": record_id, "f": file_id},
+        )
+        conn.execute(sign, {"who": PRACTITIONER, "r": record_id})
+    try:
+        row.get_by_test_id("file-delete").click()
+        page.get_by_test_id("confirm-delete").click()
+        expect(page.get_by_test_id("files-message")).to_contain_text("signed record")
+        expect(row).to_be_visible()
+    finally:
+        with app_server.db.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE medical_records SET signed_at = NULL, signed_by_user_id = NULL "
+                    "WHERE id = :r"
+                ),
+                {"r": record_id},
+            )
+            conn.execute(
+                text("DELETE FROM medical_record_files WHERE patient_file_id = :f"),
+                {"f": file_id},
+            )
+
+
 def test_read_only_users_see_files_but_no_upload_or_delete(new_page, app_server):
     desk = new_page()
     sign_in(desk, FRONT_DESK)
-    pid = open_patient(desk, app_server, "Watanabe")
+    pid = open_patient(desk, app_server, "Whitfield")
     pick_files(desk, [("for-everyone.png", "image/png", small_png())])
     expect(file_row(desk, "for-everyone.png")).to_be_visible()
 

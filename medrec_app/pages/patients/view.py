@@ -135,8 +135,8 @@ def _delete_button(row: FileRow) -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete ", row.name, "?"),
             rx.alert_dialog.description(
-                "The file is removed from the patient and from every record that uses it. "
-                "This cannot be undone."
+                "The file is removed from the patient and from the unsigned records that "
+                "use it. This cannot be undone."
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(
