@@ -123,10 +123,12 @@ FILES_FROM_BYTES = """([items]) => {
   return transfer;
 }"""
 
-FILE_OF_SIZE = """([name, type, size]) => {
+FILES_OF_SIZE = """([names, type, size]) => {
   const transfer = new DataTransfer();
   const head = new Uint8Array([0xff, 0xd8, 0xff, 0xe0]);
-  transfer.items.add(new File([head, new Uint8Array(size - head.length)], name, {type}));
+  for (const name of names) {
+    transfer.items.add(new File([head, new Uint8Array(size - head.length)], name, {type}));
+  }
   return transfer;
 }"""
 
@@ -232,7 +234,7 @@ def test_an_over_limit_file_is_refused_in_the_browser_before_sending(page: Page,
     pid = open_patient(page, app_server, "Achterberg")
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
-    drop_files(page, FILE_OF_SIZE, ["huge-scan.jpg", "image/jpeg", UPLOAD_LIMIT + 1])
+    drop_files(page, FILES_OF_SIZE, [["huge-scan.jpg"], "image/jpeg", UPLOAD_LIMIT + 1])
     row = upload_row(page, "huge-scan.jpg")
     expect(row).to_have_attribute("data-state", "failed")
     expect(row.get_by_test_id("upload-status")).to_have_text(
@@ -251,15 +253,23 @@ def test_cancelling_an_upload_leaves_no_file(page: Page, app_server):
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256_000},
     )
-    drop_files(page, FILE_OF_SIZE, ["big-scan.jpg", "image/jpeg", 20 * 1024 * 1024])
-    row = upload_row(page, "big-scan.jpg")
-    expect(row).to_have_attribute("data-state", "uploading")
-    progress = row.get_by_test_id("upload-progress")
-    expect(progress).not_to_have_attribute("aria-valuenow", "0")
-    row.get_by_test_id("upload-cancel").click()
-    expect(row).to_have_attribute("data-state", "cancelled")
-    expect(row.get_by_test_id("upload-status")).to_have_text("Cancelled")
-    expect(row.get_by_test_id("upload-cancel")).to_have_count(0)
+    names = ["scan-1.jpg", "scan-2.jpg", "scan-3.jpg"]
+    drop_files(page, FILES_OF_SIZE, [names, "image/jpeg", 20 * 1024 * 1024])
+    first, second, third = (upload_row(page, name) for name in names)
+    expect(first).to_have_attribute("data-state", "uploading")
+    expect(second).to_have_attribute("data-state", "uploading")
+    expect(third).to_have_attribute("data-state", "queued")  # two at a time
+    expect(third.get_by_test_id("upload-status")).to_have_text("Waiting")
+    expect(first.get_by_test_id("upload-progress")).not_to_have_attribute("aria-valuenow", "0")
+
+    first.get_by_test_id("upload-cancel").click()
+    expect(first).to_have_attribute("data-state", "cancelled")
+    expect(first.get_by_test_id("upload-status")).to_have_text("Cancelled")
+    expect(first.get_by_test_id("upload-cancel")).to_have_count(0)
+    expect(third).to_have_attribute("data-state", "uploading")  # its turn came
+    for row in (third, second):
+        row.get_by_test_id("upload-cancel").click()
+        expect(row).to_have_attribute("data-state", "cancelled")
     cdp.send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
