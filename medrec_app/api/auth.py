@@ -34,8 +34,9 @@ def _client_ip(request: Request) -> str:
 async def sign_in(request: Request) -> Response:
     if not origin_allowed(request):
         return PlainTextResponse("Cross-site sign-in refused.", status_code=403)
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        return PlainTextResponse("Sign-in form too large.", status_code=413)
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
+        return PlainTextResponse("Sign-in form too large or of unknown length.", status_code=413)
     async with request.form(max_files=0, max_fields=5) as form:
         email = str(form.get("email") or "")[:254]
         password = str(form.get("password") or "")[:1024]
