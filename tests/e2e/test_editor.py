@@ -145,7 +145,7 @@ def test_two_tabs_drawing_on_one_record_keep_every_stroke(new_page, app_server):
 
 def test_read_only_and_front_desk_see_the_record_but_cannot_change_it(page: Page, app_server):
     sign_in(page, "frontdesk@riverside.example")
-    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    expect(page.get_by_test_id("patient-results")).to_be_visible()  # the front desk's start
     open_editor(page, 1001)  # a demo visit with a record
     expect(page.get_by_test_id("field-chief_complaint")).to_have_value(
         "Persistent knee pain after running"
