@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from medrec_app.api import files
 from medrec_app.api.errors import install_handlers
 
 
@@ -20,4 +21,5 @@ def build_rest() -> FastAPI:
         redoc_url=None,
     )
     install_handlers(app)
+    app.include_router(files.router)
     return app
