@@ -46,13 +46,18 @@ class RecordFiles(BaseModel):
     attachments: list[RecordFile]
 
 
+class RecordFileList(BaseModel):
+    background: PatientFilePublic | None
+    attachments: list[PatientFilePublic]
+
+
 def background_kind(file_type: str) -> str | None:
     """``"image"``, ``"pdf"`` or None: what a file of this type can be as a background."""
     return next((kind for kind, types in BACKGROUND_TYPES.items() if file_type in types), None)
 
 
-def list_record_files(session: Session, actor: Actor, record_id: int) -> RecordFiles:
-    """The record's background (or None) and attachments, oldest attachment first."""
+def record_file_list(session: Session, actor: Actor, record_id: int) -> RecordFileList:
+    """The record's background (or None) and attachments, oldest attachment first; no links."""
     require(actor, Action.VIEW_RECORD)
     require(actor, Action.VIEW_FILES)
     record_id, patient_id = _record_patient(session, actor, record_id)
@@ -62,19 +67,39 @@ def list_record_files(session: Session, actor: Actor, record_id: int) -> RecordF
         .order_by(col(MedicalRecordFile.created_at), col(MedicalRecordFile.id))
     ).all()
     by_id = {f.id: f for f in _patient_files(session, patient_id, [i for i, _ in links])}
-    store = get_store(get_settings())
-    background: RecordFile | None = None
-    attachments: list[RecordFile] = []
+    listed = RecordFileList(background=None, attachments=[])
     for file_id, role in links:
         public = by_id.get(file_id)
-        if public is None:
-            continue
-        item = _with_link(session, actor, record_id, public, store)
-        if role == BACKGROUND:
-            background = item
-        elif role == ATTACHMENT:
-            attachments.append(item)
-    return RecordFiles(background=background, attachments=attachments)
+        if public is not None and role == BACKGROUND:
+            listed.background = public
+        elif public is not None and role == ATTACHMENT:
+            listed.attachments.append(public)
+    return listed
+
+
+def list_record_files(session: Session, actor: Actor, record_id: int) -> RecordFiles:
+    """:func:`record_file_list` with a link for each file (each audited as ``file.view``)."""
+    listed = record_file_list(session, actor, record_id)
+    store = get_store(get_settings())
+
+    def linked(public: PatientFilePublic) -> RecordFile:
+        return _with_link(session, actor, record_id, public, store)
+
+    return RecordFiles(
+        background=linked(listed.background) if listed.background else None,
+        attachments=[linked(f) for f in listed.attachments],
+    )
+
+
+def attachment_link(session: Session, actor: Actor, record_id: int, file_id: int) -> RecordFile:
+    """A link to one of the record's attachments, issued now (audited as ``file.view``)."""
+    require(actor, Action.VIEW_RECORD)
+    require(actor, Action.VIEW_FILES)
+    record_id, patient_id = _record_patient(session, actor, record_id)
+    found = _patient_files(session, patient_id, [file_id])
+    if not found or _link(session, record_id, file_id, ATTACHMENT) is None:
+        raise NotFound("attachment")
+    return _with_link(session, actor, record_id, found[0], get_store(get_settings()))
 
 
 def background_candidates(

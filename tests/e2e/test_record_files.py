@@ -195,9 +195,8 @@ def test_a_file_is_attached_opened_and_detached(page: Page, app_server):
     expect(page.get_by_test_id("attachments")).to_contain_text("No files attached")
     page.get_by_test_id("attach-select").select_option(str(pdf))
     page.get_by_test_id("attach").click()
-    link = page.get_by_test_id("attachment-link")
+    link = page.get_by_test_id("attachment-open")
     expect(link).to_have_text("referral-letter.pdf")
-    expect(link).to_have_attribute("target", "_blank")
     assert links(app_server, ATTACH_VISIT) == [(pdf, "attachment")]
 
     with page.context.expect_page() as opened:
@@ -214,17 +213,18 @@ def test_a_file_is_attached_opened_and_detached(page: Page, app_server):
     expect(link).to_have_count(1)
     page.get_by_test_id("detach").click()
     page.get_by_test_id("detach-confirm").click()
-    expect(page.get_by_test_id("attachment-link")).to_have_count(0)
+    expect(page.get_by_test_id("attachment-open")).to_have_count(0)
     assert links(app_server, ATTACH_VISIT) == []
     with app_server.db.connect() as conn:
         actions = conn.execute(
             text(
-                "SELECT action FROM audit_events WHERE file_id = :f AND action LIKE 'record.%'"
-                " ORDER BY id"
+                "SELECT action FROM audit_events WHERE file_id = :f"
+                " AND action IN ('record.attach', 'record.detach', 'file.view') ORDER BY id"
             ),
             {"f": pdf},
         ).scalars()
-        assert list(actions) == ["record.attach", "record.detach"]
+        # The link is issued, and audited, when the file is opened, not when it is listed.
+        assert list(actions) == ["record.attach", "file.view", "record.detach"]
 
 
 def test_page_two_of_a_pdf_on_the_s3_store_loads_from_s3_by_range(new_page, s3_app_server):

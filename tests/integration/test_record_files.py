@@ -188,9 +188,19 @@ def test_attach_list_and_detach_are_scoped_and_audited(clinic_factory):
         record_files.detach_file(session, other.actors[Role.ADMIN], record_id, pdf)
 
     with session_scope() as session:
+        listed_without_links = record_files.record_file_list(session, reader, record_id)
+    assert [f.id for f in listed_without_links.attachments] == [pdf, png]
+
+    with session_scope() as session:
         record_files.detach_file(session, practitioner, record_id, pdf)
     with session_scope() as session, pytest.raises(NotFound):
         record_files.detach_file(session, practitioner, record_id, pdf)
+    for actor, file_id in ((reader, pdf), (other.actors[Role.ADMIN], png)):
+        with session_scope() as session, pytest.raises(NotFound):
+            record_files.attachment_link(session, actor, record_id, file_id)
+    with session_scope() as session:
+        opened = record_files.attachment_link(session, reader, record_id, png)
+    assert opened.file.id == png and opened.link.url.startswith("/files/")
     _, _, links = _stored(record_id)
     assert links == [(png, "background"), (png, "attachment")]
     actions = [a for a in _actions(record_id) if a[0] not in ("record.open", "record.create")]
@@ -203,6 +213,7 @@ def test_attach_list_and_detach_are_scoped_and_audited(clinic_factory):
         ("file.view", pdf),
         ("file.view", png),
         ("record.detach", pdf),
+        ("file.view", png),
     ]
 
 

@@ -19,6 +19,7 @@ import reflex as rx
 
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor, PermissionDenied
+from medrec_app.pages.patients.state import open_in_new_tab_script
 from medrec_app.services import record_files
 from medrec_app.services.errors import NotFound
 from medrec_app.services.files import PatientFilePublic
@@ -40,22 +41,24 @@ class RecordFilesMixin(rx.State, mixin=True):
     def _load_files(self, actor: Actor, *, with_background: bool = False) -> None:
         """The record's attachments and the pickers' choices; on opening, the background."""
         with session_scope() as session:
-            listed = record_files.list_record_files(session, actor, self.record_id)
+            listed = record_files.record_file_list(session, actor, self.record_id)
             candidates, attachable = [], []
             if self.can_edit:
                 candidates = record_files.background_candidates(session, actor, self.record_id)
                 attachable = record_files.attachable_files(session, actor, self.record_id)
+            background = None
+            if with_background and listed.background:
+                background = record_files.background_link(
+                    session, actor, self.record_id, listed.background.id
+                )
         self.attachments = [
-            {"id": str(a.file.id), "name": a.file.file_name, "kind": _kind(a.file)}
-            | {"url": a.link.url}
-            for a in listed.attachments
+            {"id": str(f.id), "name": f.file_name, "kind": _kind(f)} for f in listed.attachments
         ]
         self.background_choices = [{"id": str(f.id), "label": _label(f)} for f in candidates]
         self.attach_choices = [{"id": str(f.id), "label": _label(f)} for f in attachable]
         if self.chosen_attachment not in {c["id"] for c in self.attach_choices}:
             self.chosen_attachment = ""
         if with_background:
-            background = listed.background
             if background:
                 self._hold_link(background)
             else:
@@ -123,6 +126,21 @@ class RecordFilesMixin(rx.State, mixin=True):
         self.file_background_id = item.file.id
         self.file_background_type = record_files.background_kind(item.file.file_type) or ""
         self.file_background_url = item.link.url
+
+    @rx.event
+    def open_attachment(self, file_id: str) -> rx.event.EventSpec | None:
+        """Issue a short-lived link now and open it in a new tab; the page never keeps it."""
+        actor = self._files_actor(edit=False)
+        if not isinstance(actor, Actor):
+            return actor
+        try:
+            with session_scope() as session:
+                item = record_files.attachment_link(
+                    session, actor, self.record_id, _file_id(file_id)
+                )
+        except NotFound as exc:
+            return rx.toast.error(str(exc))
+        return rx.call_script(open_in_new_tab_script(item.link.url))
 
     @rx.event
     def choose_attachment(self, value: str) -> None:

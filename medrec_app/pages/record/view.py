@@ -159,12 +159,13 @@ def _background_picker() -> rx.Component:
 
 def _attachment(item: dict[str, str]) -> rx.Component:
     return rx.hstack(
-        rx.link(
+        rx.button(
             item["name"],
-            href=item["url"],
-            is_external=True,
-            rel="noopener noreferrer",
-            data_testid="attachment-link",
+            variant="ghost",
+            size="2",
+            on_click=EditorState.open_attachment(item["id"]),
+            title="Open in a new tab",
+            data_testid="attachment-open",
         ),
         rx.badge(item["kind"], color_scheme="gray"),
         rx.spacer(),
