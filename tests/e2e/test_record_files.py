@@ -31,6 +31,12 @@ YELLOW = (230, 200, 40)
 PDF_VISIT, IMAGE_VISIT, ATTACH_VISIT, S3_VISIT, UNDO_VISIT = 1020, 1021, 1022, 1023, 1024
 
 
+def signed_in(page: Page, email: str) -> None:
+    """Sign in and wait for the appointments list (slow on a busy machine's first page)."""
+    sign_in(page, email)
+    expect(page.get_by_test_id("appointments-table")).to_be_visible(timeout=30_000)
+
+
 def put_file(app_server, appointment_id: int, name: str, kind: str) -> int:
     """Store a sample file on the appointment's patient, uploaded by the front desk."""
     data, file_type, pages = {
@@ -91,8 +97,7 @@ def links(app_server, appointment_id: int) -> list[tuple[int, str]]:
 
 def draw_on_page_two_and_reload(page: Page, app_server, appointment_id: int, pdf: int) -> None:
     """The clinician's flow: page 2 of the PDF as background, a stroke on it, a reload."""
-    sign_in(page, PRACTITIONER)
-    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    signed_in(page, PRACTITIONER)
     open_editor(page, appointment_id)
     page.get_by_test_id("background-select").select_option(str(pdf))
     expect_pdf_page(page, 1)
@@ -123,8 +128,7 @@ def test_page_two_of_a_pdf_is_the_background_under_the_drawing_after_a_reload(ne
     draw_on_page_two_and_reload(new_page(), app_server, PDF_VISIT, pdf)
 
     reader = new_page()  # the read-only role sees the page but cannot turn it
-    sign_in(reader, "auditor@riverside.example")
-    expect(reader.get_by_test_id("appointments-table")).to_be_visible()
+    signed_in(reader, "auditor@riverside.example")
     open_editor(reader, PDF_VISIT)
     expect_pdf_page(reader, 2)
     expect(reader.get_by_test_id("pdf-next")).to_be_disabled()
@@ -134,8 +138,7 @@ def test_page_two_of_a_pdf_is_the_background_under_the_drawing_after_a_reload(ne
 
 def test_an_image_background_fits_the_stage_and_stays_after_a_reload(page: Page, app_server):
     png = put_file(app_server, IMAGE_VISIT, "shoulder-xray.png", "png")
-    sign_in(page, PRACTITIONER)
-    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    signed_in(page, PRACTITIONER)
     open_editor(page, IMAGE_VISIT)
     page.get_by_test_id("background-select").select_option(str(png))
     stage = page.get_by_test_id("canvas-stage")
@@ -170,8 +173,7 @@ def test_an_image_background_fits_the_stage_and_stays_after_a_reload(page: Page,
 def test_undo_brings_back_the_previous_background_with_a_fresh_link(page: Page, app_server):
     pdf = put_file(app_server, UNDO_VISIT, "knee-report.pdf", "pdf")
     png = put_file(app_server, UNDO_VISIT, "shoulder-xray.png", "png")
-    sign_in(page, PRACTITIONER)
-    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    signed_in(page, PRACTITIONER)
     open_editor(page, UNDO_VISIT)
     page.get_by_test_id("background-select").select_option(str(pdf))
     expect_pdf_page(page, 1)
@@ -189,8 +191,7 @@ def test_undo_brings_back_the_previous_background_with_a_fresh_link(page: Page, 
 
 def test_a_file_is_attached_opened_and_detached(page: Page, app_server):
     pdf = put_file(app_server, ATTACH_VISIT, "referral-letter.pdf", "pdf")
-    sign_in(page, PRACTITIONER)
-    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    signed_in(page, PRACTITIONER)
     open_editor(page, ATTACH_VISIT)
     expect(page.get_by_test_id("attachments")).to_contain_text("No files attached")
     page.get_by_test_id("attach-select").select_option(str(pdf))
