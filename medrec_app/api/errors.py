@@ -17,7 +17,12 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from medrec_app.domain.permissions import PermissionDenied
-from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
+from medrec_app.services.errors import (
+    NotFound,
+    RevisionMismatch,
+    ServiceError,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +101,22 @@ def error_response(
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts)
+    out = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def split_message(message: str) -> ErrorDetail:
+    """``"drawing_data.lines[2].points: must be ..."`` -> path and message."""
+    path, sep, rest = message.partition(": ")
+    if sep and path and " " not in path:
+        return ErrorDetail(path=path, message=rest)
+    return ErrorDetail(message=message)
+
+
+def etag(revision: int) -> str:
+    return f'"{revision}"'
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -132,8 +151,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationFailed)
     async def refused(_: Request, exc: ValidationFailed) -> JSONResponse:
-        details = [ErrorDetail(message=m) for m in exc.messages]
-        return error_response(422, str(exc) or "The input is not valid.", details=details)
+        details = [split_message(m) for m in exc.messages[:50]]
+        return error_response(422, "The request is not valid.", details=details)
+
+    @app.exception_handler(RevisionMismatch)
+    async def stale(_: Request, exc: RevisionMismatch) -> JSONResponse:
+        return error_response(412, str(exc), headers={"ETag": etag(exc.current)})
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:

@@ -30,3 +30,14 @@ class ValidationFailed(ServiceError):
     def __init__(self, messages: list[str]) -> None:
         self.messages = messages
         super().__init__("; ".join(messages) if messages else "The input is not valid.")
+
+
+class RevisionMismatch(ServiceError):
+    """The record changed since the revision the caller based its edit on; nothing was saved."""
+
+    def __init__(self, current: int) -> None:
+        self.current = current
+        super().__init__(
+            f"The record has changed (it is now at revision {current}). "
+            "Read it again and re-apply your change."
+        )

@@ -1,0 +1,241 @@
+"""``/api/medical-records``: create, read and draft-update records (the spec's endpoints)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Path
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from medrec_app.api.deps import current_actor
+from medrec_app.api.errors import NO_STORE, ApiError, ErrorResponse, etag
+from medrec_app.db import session_scope
+from medrec_app.domain.permissions import Actor
+from medrec_app.services import record_documents
+from medrec_app.services.record_documents import RecordDocument
+
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
+
+DRAWING_DESCRIPTION = (
+    "The spec's drawing document: `lines`, `shapes`, `stageSize`, `backgroundType`, "
+    "`backgroundFileId`, `pdfPageNumber`, `pdfNumPages` (camelCase keys)."
+)
+FORM_DESCRIPTION = "Form field values by key; one level of groups (`vital_signs.bp`)."
+
+MERGE_RULE = """Partial update of `drawing_data` and `form_data`, saved as one revision.
+
+**Merge rule**
+- `form_data` is a JSON Merge Patch (RFC 7396) of the stored form: a key with a text
+  value sets it, `null` deletes it, an object merges into the group of that name.
+- `drawing_data.lines` and `drawing_data.shapes` are merged **by `id`**: an element whose
+  id is stored replaces it in place, a new id is appended; every element needs an `id`.
+  `drawing_data.deletedLineIds` / `deletedShapeIds` (lists of ids) delete elements.
+- `drawing_data.stageSize` replaces the stage size.
+- Background keys (`backgroundType`, `backgroundFileId`, `pdfPageNumber`,
+  `pdfNumPages`) replace the stored ones; `backgroundType: null` clears the background.
+  A `backgroundFileId` must be a file of the record's patient; its type is inferred.
+
+**Concurrency**: `If-Match` with the record's current `ETag` (its revision, from `GET`)
+is required: without it the answer is 428; with a stale one, 412 and nothing changes.
+The answer carries the new `ETag`. At most 500 changed elements per request."""
+
+STANDARD_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in {
+        401: "No valid API token or session.",
+        403: "The user's role may not do this.",
+        404: "No such record in the user's clinic.",
+        413: "The request body is too large.",
+        422: "The request is not valid; `details` lists each field's path and problem.",
+        429: "Too many requests with this API token; see `Retry-After`.",
+    }.items()
+}
+
+
+class MedicalRecordCreate(BaseModel):
+    """The spec's `POST /api/medical-records` request (JSON form)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    appointment_id: int = Field(
+        ge=1, le=MAX_ID, description="The appointment's `calendar_event_id`."
+    )
+    template_id: int | None = Field(None, ge=1, le=MAX_ID)
+    drawing_data: dict[str, Any] = Field(default_factory=dict, description=DRAWING_DESCRIPTION)
+    form_data: dict[str, Any] = Field(default_factory=dict, description=FORM_DESCRIPTION)
+
+
+class FileOut(BaseModel):
+    id: int
+    file_name: str
+    s3_url: str = Field(description="A time-limited link to the file.")
+    file_type: str
+
+
+class MedicalRecordOut(BaseModel):
+    """The spec's `GET /api/medical-records/{id}` response."""
+
+    id: int
+    appointment_id: int
+    drawing_data: dict[str, Any] = Field(description=DRAWING_DESCRIPTION)
+    form_data: dict[str, Any] = Field(description=FORM_DESCRIPTION)
+    background_file: FileOut | None
+    attachment_files: list[FileOut]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class DraftPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    drawing_data: dict[str, Any] | None = Field(
+        None, description="Partial drawing: see the merge rule."
+    )
+    form_data: dict[str, Any] | None = Field(None, description="JSON Merge Patch of the form.")
+
+
+class DraftSavedOut(BaseModel):
+    id: int
+    revision: int = Field(description="The new revision, also sent as the `ETag` header.")
+    updated_at: AwareDatetime
+
+
+router = APIRouter(prefix="/medical-records", tags=["medical records"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+ETAG_HEADER = {
+    "ETag": {"description": "The record's revision, quoted.", "schema": {"type": "string"}}
+}
+
+
+def record_response(document: RecordDocument, status: int = 200) -> Response:
+    """The record as JSON, encoded once by orjson (a drawing can be megabytes)."""
+    body = {
+        "id": document.id,
+        "appointment_id": document.appointment_id,
+        "drawing_data": document.drawing_data,
+        "form_data": document.form_data,
+        "background_file": document.background_file.model_dump()
+        if document.background_file
+        else None,
+        "attachment_files": [f.model_dump() for f in document.attachment_files],
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers={**NO_STORE, "ETag": etag(document.revision)},
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=MedicalRecordOut,
+    responses={
+        201: {"description": "The created record, as `GET` returns it.", "headers": ETAG_HEADER},
+        409: {"model": ErrorResponse, "description": "The appointment already has a record."},
+        **STANDARD_ERRORS,
+    },
+    summary="Create the record of an appointment",
+)
+async def create_medical_record(body: MedicalRecordCreate, actor: ActorDep) -> Response:
+    """The spec's save request. `backgroundFileId` must name an image or PDF of the
+    appointment's patient; `backgroundType` is inferred from it when left out."""
+
+    def run() -> RecordDocument:
+        with session_scope() as session:
+            record = record_documents.create_record(
+                session,
+                actor,
+                appointment_id=body.appointment_id,
+                template_id=body.template_id,
+                drawing_data=body.drawing_data,
+                form_data=body.form_data,
+            )
+            session.flush()
+            return record_documents.read_record(session, actor, record.id)
+
+    return record_response(await run_in_threadpool(run), status=201)
+
+
+@router.get(
+    "/{record_id}",
+    response_model=MedicalRecordOut,
+    responses={200: {"headers": ETAG_HEADER}, **STANDARD_ERRORS},
+    summary="Read a record",
+)
+async def get_medical_record(record_id: RecordId, actor: ActorDep) -> Response:
+    """The record, with time-limited links to its background and attachments."""
+
+    def run() -> RecordDocument:
+        with session_scope() as session:
+            return record_documents.read_record(session, actor, record_id)
+
+    return record_response(await run_in_threadpool(run))
+
+
+@router.patch(
+    "/{record_id}/draft",
+    response_model=DraftSavedOut,
+    responses={
+        200: {"headers": ETAG_HEADER},
+        409: {"model": ErrorResponse, "description": "The record cannot take this change."},
+        412: {"model": ErrorResponse, "description": "`If-Match` is stale; nothing changed."},
+        428: {"model": ErrorResponse, "description": "`If-Match` is missing."},
+        **STANDARD_ERRORS,
+    },
+    summary="Auto-save a partial update",
+    description=MERGE_RULE,
+)
+async def patch_draft(
+    record_id: RecordId,
+    body: DraftPatch,
+    actor: ActorDep,
+    if_match: Annotated[
+        str | None, Header(description="The `ETag` the update is based on.", max_length=100)
+    ] = None,
+) -> Response:
+    if if_match is None:
+        raise ApiError(428, "Send If-Match with the record's ETag (from GET).")
+
+    def run() -> record_documents.DraftSaved:
+        with session_scope() as session:
+            expected = _expected_revision(if_match)
+            if expected is None:
+                expected = record_documents.record_revision(session, actor, record_id)
+            return record_documents.save_draft(
+                session,
+                actor,
+                record_id,
+                drawing_patch=body.drawing_data,
+                form_patch=body.form_data,
+                expected_revision=expected,
+            )
+
+    saved = await run_in_threadpool(run)
+    out = DraftSavedOut.model_validate(saved.model_dump())
+    return Response(
+        out.model_dump_json(),
+        media_type="application/json",
+        headers={**NO_STORE, "ETag": etag(saved.revision)},
+    )
+
+
+def _expected_revision(if_match: str) -> int | None:
+    """The revision an ``If-Match`` names; None for ``*`` (any current revision).
+
+    A value that is no revision of ours can never match: 412, like a stale one.
+    """
+    value = if_match.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip('"')
+    if value.isdigit() and len(value) <= 10:
+        return int(value)
+    return -1
