@@ -108,11 +108,17 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 def split_message(message: str) -> ErrorDetail:
-    """``"drawing_data.lines[2].points: must be ..."`` -> path and message."""
-    path, sep, rest = message.partition(": ")
-    if sep and path and " " not in path:
-        return ErrorDetail(path=path, message=rest)
-    return ErrorDetail(message=message)
+    """``"drawing_data: lines[2].points: must be ..."`` -> path ``drawing_data.lines[2].points``
+    and the message: the services prefix each message with the path of what it checked."""
+    path, rest = "", message
+    while True:
+        head, sep, tail = rest.partition(": ")
+        quoted = head.startswith("'") and head.endswith("'")
+        if not sep or not head or (" " in head and not quoted):
+            break
+        path = f"{path}{head}" if head.startswith("[") or not path else f"{path}.{head}"
+        rest = tail
+    return ErrorDetail(path=path, message=rest)
 
 
 def etag(revision: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +15,7 @@ from medrec_app.api.errors import NO_STORE, ApiError, ErrorResponse, etag
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import record_documents
-from medrec_app.services.record_documents import RecordDocument
+from medrec_app.services.record_documents import FileRef, RecordDocument
 
 MAX_ID = 2**31 - 1
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
@@ -111,17 +111,24 @@ ETAG_HEADER = {
 }
 
 
-def record_response(document: RecordDocument, status: int = 200) -> Response:
+def _absolute(request: Request, file: FileRef) -> dict[str, Any]:
+    """The file with an absolute link (the local store signs links relative to the app)."""
+    out = file.model_dump()
+    if file.s3_url.startswith("/"):
+        out["s3_url"] = f"{request.url.scheme}://{request.url.netloc}{file.s3_url}"
+    return out
+
+
+def record_response(request: Request, document: RecordDocument, status: int = 200) -> Response:
     """The record as JSON, encoded once by orjson (a drawing can be megabytes)."""
+    background = document.background_file
     body = {
         "id": document.id,
         "appointment_id": document.appointment_id,
         "drawing_data": document.drawing_data,
         "form_data": document.form_data,
-        "background_file": document.background_file.model_dump()
-        if document.background_file
-        else None,
-        "attachment_files": [f.model_dump() for f in document.attachment_files],
+        "background_file": _absolute(request, background) if background else None,
+        "attachment_files": [_absolute(request, f) for f in document.attachment_files],
         "created_at": document.created_at,
         "updated_at": document.updated_at,
     }
@@ -144,7 +151,9 @@ def record_response(document: RecordDocument, status: int = 200) -> Response:
     },
     summary="Create the record of an appointment",
 )
-async def create_medical_record(body: MedicalRecordCreate, actor: ActorDep) -> Response:
+async def create_medical_record(
+    request: Request, body: MedicalRecordCreate, actor: ActorDep
+) -> Response:
     """The spec's save request. `backgroundFileId` must name an image or PDF of the
     appointment's patient; `backgroundType` is inferred from it when left out."""
 
@@ -161,7 +170,12 @@ async def create_medical_record(body: MedicalRecordCreate, actor: ActorDep) -> R
             session.flush()
             return record_documents.read_record(session, actor, record.id)
 
-    return record_response(await run_in_threadpool(run), status=201)
+    document = await run_in_threadpool(run)
+    response = record_response(request, document, status=201)
+    response.headers["Location"] = (
+        f"{request.scope.get('root_path', '')}/medical-records/{document.id}"
+    )
+    return response
 
 
 @router.get(
@@ -170,14 +184,14 @@ async def create_medical_record(body: MedicalRecordCreate, actor: ActorDep) -> R
     responses={200: {"headers": ETAG_HEADER}, **STANDARD_ERRORS},
     summary="Read a record",
 )
-async def get_medical_record(record_id: RecordId, actor: ActorDep) -> Response:
+async def get_medical_record(request: Request, record_id: RecordId, actor: ActorDep) -> Response:
     """The record, with time-limited links to its background and attachments."""
 
     def run() -> RecordDocument:
         with session_scope() as session:
             return record_documents.read_record(session, actor, record_id)
 
-    return record_response(await run_in_threadpool(run))
+    return record_response(request, await run_in_threadpool(run))
 
 
 @router.patch(

@@ -41,8 +41,10 @@ DRAWING_PATCH_KEYS = frozenset(
     | set(BACKGROUND_KEYS)
 )
 
-_LINE = TypeAdapter(Line)
-_SHAPE = TypeAdapter(Shape)
+# Validated as one-item lists, so error paths read "[0].radius" (a union's tag is left
+# out of paths only after an index) and get the element's own path in front.
+_LINE = TypeAdapter(list[Line])
+_SHAPE = TypeAdapter(list[Shape])
 
 
 @dataclass(frozen=True)
@@ -156,9 +158,9 @@ def _element_ops(
             continue
         seen.add(item["id"])
         try:
-            adapter.validate_python(item)
+            adapter.validate_python([item])
         except ValidationError as exc:
-            problems += [f"{path}.{message}" for message in error_messages(exc)]
+            problems += [f"{path}{message.removeprefix('[0]')}" for message in error_messages(exc)]
             continue
         ops.append(_op(kind, **{field: item}))
     return ops

@@ -63,14 +63,24 @@ class ApiClinic:
 
     data: ClinicData
     clients: dict[Role, httpx.Client] = field(default_factory=dict)
+    _used: int = 0
 
     def __getitem__(self, role: Role) -> httpx.Client:
         return self.clients[role]
 
+    def take_appointment(self) -> int:
+        """An appointment no test has used yet (so it has no record)."""
+        self._used += 1
+        return self.data.appointment_ids[self._used - 1]
 
-@pytest.fixture
+
+@pytest.fixture(scope="session")
 def api_clinic(api_server: AppServer) -> Iterator[Callable[..., ApiClinic]]:
-    """Makes clinics whose users call the API with their own tokens."""
+    """Makes clinics whose users call the API with their own tokens.
+
+    Making one hashes four passwords (about a second each on a busy machine): tests
+    that need no clinic of their own share ``clinic`` and ``other_clinic``.
+    """
     made: list[ApiClinic] = []
 
     def make(appointments: int = 3) -> ApiClinic:
@@ -88,6 +98,17 @@ def api_clinic(api_server: AppServer) -> Iterator[Callable[..., ApiClinic]]:
     for clinic in made:
         for client in clinic.clients.values():
             client.close()
+
+
+@pytest.fixture(scope="session")
+def clinic(api_clinic: Callable[..., ApiClinic]) -> ApiClinic:
+    """A clinic shared by the tests: take fresh appointments with ``take_appointment``."""
+    return api_clinic(appointments=100)
+
+
+@pytest.fixture(scope="session")
+def other_clinic(api_clinic: Callable[..., ApiClinic]) -> ApiClinic:
+    return api_clinic(appointments=5)
 
 
 @pytest.fixture
