@@ -108,7 +108,7 @@ def clinic(api_clinic: Callable[..., ApiClinic]) -> ApiClinic:
 
 @pytest.fixture(scope="session")
 def other_clinic(api_clinic: Callable[..., ApiClinic]) -> ApiClinic:
-    return api_clinic(appointments=5)
+    return api_clinic(appointments=40)
 
 
 @pytest.fixture
