@@ -144,6 +144,10 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (not UTF-8, say): a validation
+            # failure like any other malformed input.
+            return error_response(422, "The request body is not valid JSON text (UTF-8).")
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         return error_response(exc.status_code, message, headers=dict(exc.headers or {}))
 
