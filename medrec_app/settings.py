@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
 
     max_upload_bytes: int = 100 * 1024 * 1024
+    # Images with more pixels are refused before decoding (decompression bombs): 50 MP
+    # covers large x-ray and scanner output; decoding one takes up to ~200 MB.
+    max_image_pixels: int = 50_000_000
 
     # REST API: requests per minute and API token (a token may carry its own limit), and
     # the largest JSON body (a drawing is at most 5 MB as JSON, plus the form and framing).

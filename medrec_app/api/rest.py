@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from medrec_app.api import lookups, medical_records
+from medrec_app.api import files, lookups, medical_records
 from medrec_app.api.docs import install_docs
 from medrec_app.api.errors import install_handlers
 from medrec_app.api.limits import BodyLimit
@@ -37,6 +37,7 @@ def build_rest() -> FastAPI:
     install_handlers(app)
     app.add_middleware(BodyLimit)
     app.include_router(medical_records.router)
+    app.include_router(files.router)
     app.include_router(lookups.router)
     install_docs(app)
     return app

@@ -16,8 +16,9 @@ from medrec_app.db import session_scope
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
 from medrec_app.domain.permissions import Actor, Role
 from medrec_app.models import Appointment, Clinic, MedicalRecordTemplate, Patient
-from medrec_app.services import accounts, records
+from medrec_app.services import accounts, records, uploads
 from medrec_app.services.body_chart import render_body_chart
+from medrec_app.services.demo_files import three_page_pdf, xray_jpeg
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store, template_file_key
 
@@ -119,9 +120,10 @@ def ensure_demo_data() -> list[tuple[str, str, str]]:
     if not get_settings().demo_data:
         return []
     with session_scope() as session:
-        if session.exec(select(func.count()).select_from(Clinic)).one() == 0:
-            for spec in CLINICS:
-                _load_clinic(session, spec)
+        loaded = session.exec(select(func.count()).select_from(Clinic)).one() == 0
+        owners = [_load_clinic(session, spec) for spec in CLINICS] if loaded else []
+    for front_desk, patient_id in owners:
+        _load_patient_files(front_desk, patient_id)
     return [
         (role.value, f"{login}@{spec['domain']}", DEMO_PASSWORD)
         for spec in CLINICS
@@ -129,7 +131,26 @@ def ensure_demo_data() -> list[tuple[str, str, str]]:
     ]
 
 
-def _load_clinic(session: Session, spec: dict) -> None:
+def _load_patient_files(front_desk: Actor, patient_id: int) -> None:
+    """An x-ray and a three-page PDF for the patient, through the upload service."""
+    demo_files = [
+        ("knee-xray-right.jpg", "image/jpeg", xray_jpeg()),
+        ("imaging-report.pdf", "application/pdf", three_page_pdf()),
+    ]
+    for name, file_type, data in demo_files:
+        with session_scope() as session:
+            uploads.upload_patient_file(
+                session,
+                front_desk,
+                patient_id,
+                file_name=name,
+                declared_type=file_type,
+                source=io.BytesIO(data),
+            )
+
+
+def _load_clinic(session: Session, spec: dict) -> tuple[Actor, int]:
+    """Load one clinic; returns its front-desk user and the patient who gets demo files."""
     domain = spec["domain"]
     (admin_login, admin_name, _), *others = spec["people"]
     admin = accounts.create_clinic_with_admin(
@@ -190,6 +211,8 @@ def _load_clinic(session: Session, spec: dict) -> None:
                     form_data=SAMPLE_FORM,
                 )
             event_id += 1
+    front_desk = next(u for u in users if u.role == Role.FRONT_DESK)
+    return Actor(front_desk.id, front_desk.clinic_id, Role.FRONT_DESK), patients[0].id
 
 
 def _load_template(session: Session, clinic_id: int) -> MedicalRecordTemplate:

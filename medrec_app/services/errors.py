@@ -41,3 +41,34 @@ class RevisionMismatch(ServiceError):
             f"The record has changed (it is now at revision {current}). "
             "Read it again and re-apply your change."
         )
+
+
+class UploadRefused(ValidationFailed):
+    """An uploaded file was refused by the checks; ``kind`` says which sort of refusal.
+
+    ``kind`` is a ``domain.uploads.Refusal`` value: ``too_large``, ``unsupported_type``
+    or ``invalid_content``, so HTTP can answer 413, 415 or 422.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__([message])
+        self.kind = kind
+
+
+class StorageUnavailable(ServiceError):
+    """The file store failed; nothing was saved and the user may try again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The file could not be stored right now. Nothing was saved; try again in a moment."
+        )
+
+
+class FileInUse(ServiceError):
+    """The file may not be deleted: a signed record uses it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This file is used by a signed record, so it cannot be deleted: a signed "
+            "record keeps the files it was signed with."
+        )

@@ -14,6 +14,7 @@ from medrec_app.storage.base import (
     InvalidKey,
     content_disposition,
     patient_file_key,
+    patient_thumbnail_key,
     template_file_key,
     validate_key,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "content_disposition",
     "get_store",
     "patient_file_key",
+    "patient_thumbnail_key",
     "template_file_key",
     "validate_key",
 ]

@@ -111,6 +111,13 @@ def patient_file_key(patient_id: int, file_id: int, ext: str) -> str:
     return validate_key(f"patients/{pid}/{fid}.{extension}")
 
 
+def patient_thumbnail_key(patient_id: int, file_id: int) -> str:
+    """``patients/{patient_id}/{file_id}.thumb.webp``: the file's preview image."""
+    pid = _positive_id(patient_id, "patient_id")
+    fid = _positive_id(file_id, "file_id")
+    return validate_key(f"patients/{pid}/{fid}.thumb.webp")
+
+
 def template_file_key(template_id: int, name: str) -> str:
     """``templates/{template_id}/{name}``; ``name`` must be a single valid key segment."""
     tid = _positive_id(template_id, "template_id")

@@ -14,6 +14,7 @@ def test_domain_imports_no_framework() -> None:
         "import sys\n"
         "import medrec_app.domain.drawing, medrec_app.domain.forms, medrec_app.domain.edits\n"
         "import medrec_app.domain.permissions, medrec_app.domain.geometry\n"
+        "import medrec_app.domain.uploads, medrec_app.domain.pdf_content\n"
         f"print(sorted(m for m in {FORBIDDEN!r} if m in sys.modules))\n"
     )
     result = subprocess.run(

@@ -8,6 +8,7 @@ from medrec_app.storage.base import (
     InvalidKey,
     content_disposition,
     patient_file_key,
+    patient_thumbnail_key,
     template_file_key,
     validate_content_type,
     validate_key,
@@ -16,6 +17,12 @@ from medrec_app.storage.base import (
 
 def test_patient_file_key() -> None:
     assert patient_file_key(12, 345, "png") == "patients/12/345.png"
+
+
+def test_patient_thumbnail_key() -> None:
+    assert patient_thumbnail_key(12, 345) == "patients/12/345.thumb.webp"
+    with pytest.raises(InvalidKey):
+        patient_thumbnail_key(0, 1)
 
 
 @pytest.mark.parametrize(

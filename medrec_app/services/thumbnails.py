@@ -1,0 +1,68 @@
+"""Preview images for patient files: a small WebP of an image or of a PDF's first page.
+
+A preview is a convenience: if one cannot be made, the file is still accepted (it has
+already passed every check) and shows without a thumbnail.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from typing import BinaryIO
+
+import pypdfium2
+from PIL import Image, ImageOps
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_SIZE = (256, 256)
+# PDFium is not thread-safe and the upload route runs in a thread pool: one render at a
+# time in this process.
+_PDFIUM_LOCK = threading.Lock()
+
+
+def render_thumbnail(source: BinaryIO, file_type: str) -> bytes | None:
+    """A WebP preview that fits in 256 x 256 px, or None if none could be made."""
+    try:
+        image = _pdf_first_page(source) if file_type == "application/pdf" else _image(source)
+        return _webp(image)
+    except Exception as error:  # any failure only means "no preview"
+        log.warning("no thumbnail for a %s file: %s", file_type, type(error).__name__)
+        return None
+    finally:
+        source.seek(0)
+
+
+def _image(source: BinaryIO) -> Image.Image:
+    source.seek(0)
+    with Image.open(source) as image:
+        image.draft("RGB", THUMBNAIL_SIZE)  # JPEG only: decode at a reduced scale
+        image.load()
+        shown = ImageOps.exif_transpose(image)
+        shown.thumbnail(THUMBNAIL_SIZE)
+        return shown
+
+
+def _pdf_first_page(source: BinaryIO) -> Image.Image:
+    """Render page 1 at the scale that fits the thumbnail box (never above 1:1)."""
+    source.seek(0)
+    with _PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(source)
+        try:
+            page = document[0]
+            width, height = page.get_size()
+            scale = min(THUMBNAIL_SIZE[0] / width, THUMBNAIL_SIZE[1] / height, 1.0)
+            image = page.render(scale=scale).to_pil()
+            page.close()
+        finally:
+            document.close()
+    return image
+
+
+def _webp(image: Image.Image) -> bytes:
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=80, method=4)
+    return out.getvalue()

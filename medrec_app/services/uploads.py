@@ -1,0 +1,200 @@
+"""Adding and deleting patient files: the blob and its row land together or not at all.
+
+Upload order, so that a failure at any step leaves no trace: check the file; insert the
+row and flush for its id; store the blob (and preview) under keys built from ids; commit.
+A failed store rolls the row back; a failed commit deletes the stored blobs. Both
+functions therefore commit the session themselves.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from typing import BinaryIO
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from medrec_app.domain.permissions import Action, Actor, require
+from medrec_app.domain.uploads import CheckedFile, FileRefused, UploadLimits, check_upload
+from medrec_app.models import Patient, PatientFile
+from medrec_app.services import audit
+from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
+from medrec_app.services.files import (
+    THUMBNAIL_TYPE,
+    FileLink,
+    PatientFilePublic,
+    get_file,
+    link_for,
+)
+from medrec_app.services.patients import get_patient
+from medrec_app.services.thumbnails import render_thumbnail
+from medrec_app.settings import get_settings
+from medrec_app.storage import BlobStore, get_store, patient_file_key, patient_thumbnail_key
+
+log = logging.getLogger(__name__)
+
+
+class UploadedFile(BaseModel):
+    file: PatientFilePublic
+    link: FileLink
+
+
+def upload_limits() -> UploadLimits:
+    settings = get_settings()
+    return UploadLimits(
+        max_bytes=settings.max_upload_bytes, max_image_pixels=settings.max_image_pixels
+    )
+
+
+def upload_patient_file(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    file_name: str,
+    declared_type: str,
+    source: BinaryIO,
+) -> UploadedFile:
+    """Check ``source`` (seekable, on disk), store it for the patient and commit.
+
+    Raises ``UploadRefused`` (with the reason for the person), ``NotFound`` for a patient
+    outside the actor's clinic, ``PermissionDenied``, or ``StorageUnavailable``.
+    """
+    require(actor, Action.UPLOAD_FILE)
+    patient = get_patient(session, actor, patient_id)
+    try:
+        checked = check_upload(
+            source, file_name=file_name, declared_type=declared_type, limits=upload_limits()
+        )
+    except FileRefused as refused:
+        raise UploadRefused(refused.kind, refused.message) from None
+    thumbnail = render_thumbnail(source, checked.kind.mime)
+    row = _insert_row(session, actor, patient, checked, has_thumbnail=thumbnail is not None)
+    store = get_store(get_settings())
+    keys = _store_blobs(session, store, row, source, thumbnail)
+    audit.record(session, actor, "file.upload", patient_id=row.patient_id, file_id=row.id)
+    audit.record(session, actor, "file.view", patient_id=row.patient_id, file_id=row.id)
+    _commit_or_remove(session, store, keys)
+    return UploadedFile(file=get_file(session, actor, row.id), link=link_for(row, store))
+
+
+def _insert_row(
+    session: Session, actor: Actor, patient: Patient, checked: CheckedFile, *, has_thumbnail: bool
+) -> PatientFile:
+    """Insert under a placeholder key for the id, then set the keys built from ids."""
+    row = PatientFile(
+        patient_id=patient.id,
+        file_name=checked.display_name,
+        file_type=checked.kind.mime,
+        file_size=checked.size,
+        s3_key=f"pending/{uuid.uuid4().hex}",
+        s3_bucket="",
+        uploaded_by_user_id=actor.user_id,
+        page_count=checked.page_count,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None and patient.id is not None
+    row.s3_key = patient_file_key(patient.id, row.id, checked.kind.extension)
+    if has_thumbnail:
+        row.thumbnail_key = patient_thumbnail_key(patient.id, row.id)
+    return row
+
+
+def _store_blobs(
+    session: Session, store: BlobStore, row: PatientFile, source: BinaryIO, thumbnail: bytes | None
+) -> list[str]:
+    """Put the file and its preview; on failure remove what was put and roll back."""
+    row.s3_bucket = store.bucket
+    keys: list[str] = []
+    try:
+        source.seek(0)
+        store.put(row.s3_key, source, row.file_type)
+        keys.append(row.s3_key)
+        if thumbnail is not None and row.thumbnail_key:
+            store.put(row.thumbnail_key, io.BytesIO(thumbnail), THUMBNAIL_TYPE)
+            keys.append(row.thumbnail_key)
+    except Exception as error:
+        log.error("storing patient file %s failed: %s", row.id, type(error).__name__)
+        session.rollback()
+        _remove_quietly(store, keys)
+        raise StorageUnavailable() from None
+    return keys
+
+
+def _commit_or_remove(session: Session, store: BlobStore, keys: list[str]) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _remove_quietly(store, keys)
+        raise
+
+
+def _remove_quietly(store: BlobStore, keys: list[str]) -> None:
+    """Best-effort removal; a failure is logged (key only: ids, no names)."""
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception as error:
+            log.error("could not remove blob %s: %s", key, type(error).__name__)
+
+
+def delete_patient_file(session: Session, actor: Actor, file_id: int) -> None:
+    """Delete the row (its record links cascade), then its blob and preview; commits.
+
+    Refused with ``FileInUse`` while a signed record links the file or draws on it.
+    The row goes first: a blob left behind by a failed delete is unreachable, while a
+    row without its blob would be a broken file in the list.
+    """
+    require(actor, Action.DELETE_FILE)
+    row = _locked_file(session, actor, file_id)
+    if signed_record_uses(session, actor, file_id):
+        raise FileInUse()
+    keys = [key for key in (row.s3_key, row.thumbnail_key) if key]
+    session.delete(row)
+    audit.record(session, actor, "file.delete", patient_id=row.patient_id, file_id=file_id)
+    session.commit()
+    _remove_quietly(get_store(get_settings()), keys)
+
+
+def _locked_file(session: Session, actor: Actor, file_id: int) -> PatientFile:
+    """The file row in the actor's clinic, locked against a concurrent delete."""
+    row = session.exec(
+        select(PatientFile)
+        .join(Patient, col(Patient.id) == col(PatientFile.patient_id))
+        .where(PatientFile.id == file_id, Patient.clinic_id == actor.clinic_id)
+        .with_for_update(of=PatientFile)
+    ).first()
+    if row is None:
+        raise NotFound("file")
+    return row
+
+
+_SIGNED_USE = text(
+    """
+    SELECT EXISTS (
+        SELECT 1
+        FROM medical_records r
+        JOIN appointments a ON a.calendar_event_id = r.appointment_id
+        WHERE a.clinic_id = :clinic_id
+          AND r.signed_at IS NOT NULL
+          AND (
+              r.drawing_data -> 'backgroundFileId' = to_jsonb(CAST(:file_id AS bigint))
+              OR EXISTS (
+                  SELECT 1 FROM medical_record_files l
+                  WHERE l.medical_record_id = r.id AND l.patient_file_id = :file_id
+              )
+          )
+    )
+    """
+)
+
+
+def signed_record_uses(session: Session, actor: Actor, file_id: int) -> bool:
+    """Whether a signed record of the clinic links the file or has it as background."""
+    params = {"clinic_id": actor.clinic_id, "file_id": file_id}
+    return bool(session.execute(_SIGNED_USE, params).scalar())

@@ -1,0 +1,287 @@
+"""Uploading and deleting patient files through the service, on disk and on S3 (moto).
+
+Faults are real: an S3 store pointed at a bucket that does not exist, and a deferred
+constraint trigger that makes PostgreSQL refuse the commit.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from medrec_app.db import session_scope
+from medrec_app.domain.permissions import PermissionDenied, Role
+from medrec_app.models import AuditEvent, MedicalRecordFile, PatientFile
+from medrec_app.services import files, records, uploads
+from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
+from medrec_app.settings import get_settings
+from medrec_app.storage import BlobStore, LocalBlobStore, get_store
+from medrec_app.storage.s3 import make_s3_client
+from tests import samples
+
+COMMIT_FAILS = "commit-fails.png"
+
+
+@pytest.fixture
+def store_env(request: pytest.FixtureRequest, moto_s3_endpoint: str) -> Iterator[str]:
+    """Run the test against the local store or S3 on moto; yields the backend name."""
+    backend = request.param
+    env = {"MEDREC_STORAGE_BACKEND": backend}
+    if backend == "s3":
+        bucket = f"medrec-{uuid.uuid4().hex[:12]}"
+        make_s3_client("us-east-1", moto_s3_endpoint).create_bucket(Bucket=bucket)
+        env |= {"MEDREC_S3_BUCKET": bucket, "MEDREC_S3_ENDPOINT_URL": moto_s3_endpoint}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        get_settings.cache_clear()
+        yield backend
+    get_settings.cache_clear()
+
+
+both_stores = pytest.mark.parametrize("store_env", ["local", "s3"], indirect=True)
+
+
+def upload(actor, patient_id: int, data: bytes, name: str, declared: str):
+    with session_scope() as session:
+        return uploads.upload_patient_file(
+            session,
+            actor,
+            patient_id,
+            file_name=name,
+            declared_type=declared,
+            source=io.BytesIO(data),
+        )
+
+
+def stored_keys(patient_id: int) -> list[str]:
+    """Every blob key under the patient's prefix, in whichever store is configured."""
+    store = get_store(get_settings())
+    prefix = f"patients/{patient_id}/"
+    if isinstance(store, LocalBlobStore):
+        folder = store.root / prefix
+        return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    listing = store.client.list_objects_v2(Bucket=store.bucket, Prefix=prefix)
+    return sorted(o["Key"].removeprefix(prefix) for o in listing.get("Contents", []))
+
+
+def file_rows(patient_id: int) -> list[PatientFile]:
+    with session_scope() as session:
+        return list(session.exec(select(PatientFile).where(PatientFile.patient_id == patient_id)))
+
+
+def read_blob(store: BlobStore, key: str) -> bytes:
+    with store.open(key) as stream:
+        return stream.read()
+
+
+@both_stores
+def test_upload_list_link_delete(store_env: str, clinic_factory) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    xray, report = samples.jpeg((300, 200)), samples.pdf(3)
+
+    image = upload(desk, patient_id, xray, "../../knee xray.jpg", "image/jpeg")
+    pdf = upload(desk, patient_id, report, "report.pdf", "application/pdf")
+
+    assert image.file.file_name == "knee xray.jpg"
+    assert (image.file.file_type, image.file.file_size) == ("image/jpeg", len(xray))
+    assert (pdf.file.page_count, pdf.file.has_thumbnail) == (3, True)
+    assert pdf.link.url and pdf.link.file_type == "application/pdf"
+    store = get_store(get_settings())
+    assert store.bucket == ("local" if store_env == "local" else get_settings().s3_bucket)
+    with session_scope() as session:
+        listed = files.list_patient_files(session, desk, patient_id)
+        thumbs = files.thumbnail_links(session, desk, listed)
+        rows = {row.id: row for row in session.exec(select(PatientFile))}
+    assert [f.id for f in listed] == [pdf.file.id, image.file.id]
+    assert set(thumbs) == {pdf.file.id, image.file.id}
+    assert read_blob(store, rows[image.file.id].s3_key) == xray
+    assert read_blob(store, rows[pdf.file.id].s3_key) == report
+    assert rows[pdf.file.id].s3_key == f"patients/{patient_id}/{pdf.file.id}.pdf"
+    assert read_blob(store, rows[pdf.file.id].thumbnail_key)[8:12] == b"WEBP"
+
+    with session_scope() as session:
+        uploads.delete_patient_file(session, desk, image.file.id)
+    assert [r.id for r in file_rows(patient_id)] == [pdf.file.id]
+    assert stored_keys(patient_id) == sorted([f"{pdf.file.id}.pdf", f"{pdf.file.id}.thumb.webp"])
+    with session_scope() as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.file_id == image.file.id).order_by(AuditEvent.id)
+        ).all()
+    # Upload, the link in the upload's answer, the listed thumbnail, the delete.
+    assert [e.action for e in events] == ["file.upload", "file.view", "file.view", "file.delete"]
+    assert all("knee" not in str(e.details) for e in events)
+
+
+@pytest.mark.parametrize("store_env", ["s3"], indirect=True)
+def test_blob_store_failure_leaves_no_row(store_env: str, clinic_factory, monkeypatch) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    monkeypatch.setenv("MEDREC_S3_BUCKET", f"missing-{uuid.uuid4().hex[:12]}")
+    get_settings.cache_clear()
+    with pytest.raises(StorageUnavailable, match="Nothing was saved"):
+        upload(desk, patient_id, samples.pdf(), "report.pdf", "application/pdf")
+    assert file_rows(patient_id) == []
+
+
+@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+def test_local_store_failure_leaves_no_row(store_env: str, clinic_factory) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    blocker = get_settings().files_dir / "patients" / str(patient_id)
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"a file where the patient's folder should be")
+    with pytest.raises(StorageUnavailable):
+        upload(desk, patient_id, samples.png(), "chart.png", "image/png")
+    assert file_rows(patient_id) == []
+
+
+@pytest.fixture
+def commit_refused(database_url: str) -> Iterator[None]:
+    """PostgreSQL refuses, at commit time, any patient file named ``COMMIT_FAILS``."""
+    with session_scope() as session:
+        session.execute(
+            text(
+                """
+                CREATE FUNCTION test_refuse_at_commit() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION 'refused at commit by test trigger'; END
+                $$ LANGUAGE plpgsql;
+                CREATE CONSTRAINT TRIGGER test_refuse_at_commit
+                AFTER INSERT ON patient_files DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW WHEN (NEW.file_name = 'commit-fails.png')
+                EXECUTE FUNCTION test_refuse_at_commit();
+                """
+            )
+        )
+    try:
+        yield
+    finally:
+        with session_scope() as session:
+            session.execute(text("DROP TRIGGER test_refuse_at_commit ON patient_files"))
+            session.execute(text("DROP FUNCTION test_refuse_at_commit()"))
+
+
+@both_stores
+def test_commit_failure_removes_the_stored_blobs(
+    store_env: str, clinic_factory, commit_refused: None
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    with pytest.raises(Exception, match="refused at commit by test trigger"):
+        upload(desk, patient_id, samples.png(), COMMIT_FAILS, "image/png")
+    assert file_rows(patient_id) == []
+    assert stored_keys(patient_id) == []
+    # The same upload under another name goes through: the fault was the commit alone.
+    upload(desk, patient_id, samples.png(), "chart.png", "image/png")
+    assert len(stored_keys(patient_id)) == 2
+
+
+@both_stores
+def test_bad_file_leaves_nothing(store_env: str, clinic_factory) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    with pytest.raises(UploadRefused) as refused:
+        upload(desk, patient_id, samples.HTML, "xray.jpg", "image/jpeg")
+    assert refused.value.kind == "unsupported_type"
+    assert "web page (HTML)" in str(refused.value)
+    assert file_rows(patient_id) == []
+    assert stored_keys(patient_id) == []
+
+
+@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+def test_other_clinic_cannot_reach_files(store_env: str, clinic_factory) -> None:
+    a, b = clinic_factory(), clinic_factory()
+    uploaded = upload(
+        a.actors[Role.FRONT_DESK], a.patient_ids[0], samples.png(), "a.png", "image/png"
+    )
+    intruder = b.actors[Role.ADMIN]
+    for call in (
+        lambda s: files.get_file(s, intruder, uploaded.file.id),
+        lambda s: files.file_link(s, intruder, uploaded.file.id),
+        lambda s: uploads.delete_patient_file(s, intruder, uploaded.file.id),
+        lambda s: uploads.upload_patient_file(
+            s,
+            intruder,
+            a.patient_ids[0],
+            file_name="x.png",
+            declared_type="image/png",
+            source=io.BytesIO(samples.png()),
+        ),
+    ):
+        with session_scope() as session, pytest.raises(NotFound):
+            call(session)
+    assert len(file_rows(a.patient_ids[0])) == 1
+
+
+@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+def test_roles(store_env: str, clinic_factory) -> None:
+    clinic = clinic_factory()
+    patient_id = clinic.patient_ids[0]
+    with pytest.raises(PermissionDenied, match="Read-only users may not upload"):
+        upload(clinic.actors[Role.READ_ONLY], patient_id, samples.png(), "a.png", "image/png")
+    uploaded = upload(
+        clinic.actors[Role.PRACTITIONER], patient_id, samples.png(), "a.png", "image/png"
+    )
+    with session_scope() as session, pytest.raises(PermissionDenied, match="delete"):
+        uploads.delete_patient_file(session, clinic.actors[Role.PRACTITIONER], uploaded.file.id)
+
+
+def _record_with(clinic, *, background_file_id: int | None = None) -> int:
+    drawing = {"lines": [], "shapes": [], "stageSize": {"width": 800, "height": 600}}
+    if background_file_id is not None:
+        drawing |= {"backgroundType": "image", "backgroundFileId": background_file_id}
+    appointment_id = clinic.appointment_ids.pop()
+    with session_scope() as session:
+        record = records.create_record(
+            session,
+            clinic.actors[Role.PRACTITIONER],
+            appointment_id=appointment_id,
+            template_id=None,
+            drawing_data=drawing,
+            form_data={},
+        )
+        return record.id
+
+
+def _sign(record_id: int) -> None:
+    with session_scope() as session:
+        session.execute(
+            text("UPDATE medical_records SET signed_at = now() WHERE id = :id"), {"id": record_id}
+        )
+
+
+def _link(record_id: int, file_id: int) -> None:
+    with session_scope() as session:
+        session.add(MedicalRecordFile(medical_record_id=record_id, patient_file_id=file_id))
+
+
+@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+def test_delete_respects_signed_records(store_env: str, clinic_factory) -> None:
+    clinic = clinic_factory(appointments=3)
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    attached, background, free = (
+        upload(desk, patient_id, samples.png(), f"{n}.png", "image/png").file.id
+        for n in ("attached", "background", "free")
+    )
+    signed_attachment = _record_with(clinic)
+    _link(signed_attachment, attached)
+    _sign(signed_attachment)
+    _sign(_record_with(clinic, background_file_id=background))
+    unsigned = _record_with(clinic, background_file_id=free)
+    _link(unsigned, free)
+
+    for file_id in (attached, background):
+        with session_scope() as session, pytest.raises(FileInUse, match="signed record"):
+            uploads.delete_patient_file(session, desk, file_id)
+    with session_scope() as session:
+        uploads.delete_patient_file(session, desk, free)
+    assert sorted(r.id for r in file_rows(patient_id)) == sorted([attached, background])
+    with session_scope() as session:
+        links = session.exec(select(MedicalRecordFile.patient_file_id)).all()
+    assert free not in links and attached in links
