@@ -14,7 +14,7 @@ from medrec_app.domain.permissions import Role
 from medrec_app.models import MedicalRecordTemplate
 from medrec_app.services import accounts, tokens
 from tests.api.conftest import issue_token
-from tests.api.support import audit_rows, store_patient_file
+from tests.api.support import PDF_BYTES, audit_rows, store_patient_file
 from tests.plugins.factories import PASSWORD
 
 
@@ -199,3 +199,28 @@ def test_another_clinics_template_and_file_ids_are_refused_like_missing_ones(cli
     ]
     assert [r.status_code for r in by_file] == [422, 422]
     assert by_file[0].json() == by_file[1].json()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_another_clinics_patients_and_files_answer_404_like_missing_ones(
+    clinic, other_clinic, role
+):
+    their_patient = other_clinic.data.patient_ids[0]
+    their_file = store_patient_file(their_patient, other_clinic.data.actors[Role.ADMIN].user_id)
+    missing = 2_000_000_000
+    client = clinic[role]
+    pairs = [
+        [client.get(f"/patients/{i}/files") for i in (their_patient, missing)],
+        [client.get(f"/files/{i}") for i in (their_file, missing)],
+    ]
+    if role != Role.READ_ONLY:
+        upload = {"file": ("scan.pdf", PDF_BYTES, "application/pdf")}
+        pairs.append(
+            [client.post(f"/patients/{i}/files", files=upload) for i in (their_patient, missing)]
+        )
+    if role in (Role.ADMIN, Role.FRONT_DESK):
+        pairs.append([client.delete(f"/files/{i}") for i in (their_file, missing)])
+    for theirs, absent in pairs:
+        assert (theirs.status_code, absent.status_code) == (404, 404), theirs.text
+        assert theirs.json() == absent.json()
+    assert other_clinic[Role.ADMIN].get(f"/files/{their_file}").status_code == 200
