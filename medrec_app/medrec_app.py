@@ -6,6 +6,7 @@ from medrec_app.api import block_reflex_uploads, build_api
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
 from medrec_app.pages.record import EditorState, record_page
+from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
 
 app = rx.App(api_transformer=[build_api(), block_reflex_uploads])
@@ -20,3 +21,6 @@ app.add_page(
     on_load=EditorState.load,
 )
 app.add_page(users_page, route="/admin/users", title="Users · medrec", on_load=UsersState.load)
+app.add_page(
+    tokens_page, route="/admin/tokens", title="API tokens · medrec", on_load=TokensState.load
+)
