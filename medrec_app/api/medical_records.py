@@ -9,9 +9,19 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from medrec_app.api.deps import current_actor
 from medrec_app.api.errors import NO_STORE, ApiError, ErrorResponse, etag
+
+# The upload route's own store-and-map-refusals step, so both routes answer alike.
+from medrec_app.api.files import _store_upload as store_upload
+from medrec_app.api.record_uploads import (
+    MAX_ATTACHMENTS,
+    is_multipart,
+    json_body,
+    multipart_body,
+)
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import record_documents
@@ -140,6 +150,38 @@ def record_response(request: Request, document: RecordDocument, status: int = 20
     )
 
 
+_MULTIPART_SCHEMA = {
+    "type": "object",
+    "required": ["appointment_id"],
+    "properties": {
+        "appointment_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "template_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "drawing_data": {"type": "string", "description": "JSON text. " + DRAWING_DESCRIPTION},
+        "form_data": {"type": "string", "description": "JSON text. " + FORM_DESCRIPTION},
+        "background_file": {
+            "type": "string",
+            "format": "binary",
+            "description": "Uploaded for the patient and used as the background.",
+        },
+        "attachment_files": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "maxItems": MAX_ATTACHMENTS,
+            "description": "Uploaded for the patient and attached to the record.",
+        },
+    },
+}
+_CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": MedicalRecordCreate.model_json_schema()},
+            "multipart/form-data": {"schema": _MULTIPART_SCHEMA},
+        },
+    }
+}
+
+
 @router.post(
     "",
     status_code=201,
@@ -147,35 +189,73 @@ def record_response(request: Request, document: RecordDocument, status: int = 20
     responses={
         201: {"description": "The created record, as `GET` returns it.", "headers": ETAG_HEADER},
         409: {"model": ErrorResponse, "description": "The appointment already has a record."},
+        415: {"model": ErrorResponse, "description": "Neither JSON nor multipart."},
+        503: {"model": ErrorResponse, "description": "A file could not be stored; try again."},
         **STANDARD_ERRORS,
     },
+    openapi_extra=_CREATE_BODY,
     summary="Create the record of an appointment",
 )
-async def create_medical_record(
-    request: Request, body: MedicalRecordCreate, actor: ActorDep
-) -> Response:
-    """The spec's save request. `backgroundFileId` must name an image or PDF of the
-    appointment's patient; `backgroundType` is inferred from it when left out."""
+async def create_medical_record(request: Request, actor: ActorDep) -> Response:
+    """The spec's save request, as JSON or as multipart/form-data with files.
 
-    def run() -> RecordDocument:
-        with session_scope() as session:
-            record = record_documents.create_record(
-                session,
-                actor,
-                appointment_id=body.appointment_id,
-                template_id=body.template_id,
-                drawing_data=body.drawing_data,
-                form_data=body.form_data,
-            )
-            session.flush()
-            return record_documents.read_record(session, actor, record.id)
-
-    document = await run_in_threadpool(run)
+    `backgroundFileId` must name an image or PDF of the appointment's patient;
+    `backgroundType` is inferred from it when left out. In the multipart form,
+    `background_file` and `attachment_files` are uploaded for the patient (the same checks
+    as `POST /patients/{id}/files`) after the rest of the request is checked; a file that
+    is refused leaves no record, and files stored before a later refusal stay with the
+    patient."""
+    if not is_multipart(request):
+        body = await json_body(request, MedicalRecordCreate)
+        document = await run_in_threadpool(_create, actor, body, None, [])
+    else:
+        body, background, attachments, form = await multipart_body(request, MedicalRecordCreate)
+        try:
+            document = await run_in_threadpool(_create, actor, body, background, attachments)
+        finally:
+            await form.close()
     response = record_response(request, document, status=201)
     response.headers["Location"] = (
         f"{request.scope.get('root_path', '')}/medical-records/{document.id}"
     )
     return response
+
+
+def _create(
+    actor: Actor,
+    body: MedicalRecordCreate,
+    background: UploadFile | None,
+    attachments: list[UploadFile],
+) -> RecordDocument:
+    drawing = body.drawing_data
+    attachment_ids: list[int] = []
+    if background is not None or attachments:
+        with session_scope() as session:
+            patient_id = record_documents.check_new_record(
+                session,
+                actor,
+                appointment_id=body.appointment_id,
+                template_id=body.template_id,
+                drawing_data=drawing,
+                form_data=body.form_data,
+            )
+        if background is not None:
+            stored = store_upload(actor, patient_id, background)
+            drawing = {k: v for k, v in drawing.items() if k != "backgroundType"}
+            drawing["backgroundFileId"] = stored.file.id
+        attachment_ids = [store_upload(actor, patient_id, f).file.id for f in attachments]
+    with session_scope() as session:
+        record = record_documents.create_record(
+            session,
+            actor,
+            appointment_id=body.appointment_id,
+            template_id=body.template_id,
+            drawing_data=drawing,
+            form_data=body.form_data,
+            attachment_file_ids=attachment_ids,
+        )
+        session.flush()
+        return record_documents.read_record(session, actor, record.id)
 
 
 @router.get(

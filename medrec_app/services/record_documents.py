@@ -8,6 +8,7 @@ to the actor's clinic; another clinic's id answers ``NotFound`` like a missing o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +16,24 @@ from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from medrec_app.domain.draft_patch import BackgroundFile, draft_operations
+from medrec_app.domain.draft_patch import BACKGROUND_KEYS, BackgroundFile, draft_operations
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.models import Appointment, MedicalRecord, MedicalRecordFile, Patient, PatientFile
+from medrec_app.models import (
+    Appointment,
+    MedicalRecord,
+    MedicalRecordFile,
+    MedicalRecordTemplate,
+    Patient,
+    PatientFile,
+)
 from medrec_app.services import audit, editing, records
-from medrec_app.services.errors import NotFound, RevisionMismatch, ValidationFailed
+from medrec_app.services.errors import (
+    NotFound,
+    RevisionMismatch,
+    ServiceError,
+    ValidationFailed,
+)
 from medrec_app.services.files import link_for
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
@@ -58,6 +71,35 @@ class DraftSaved(BaseModel):
     updated_at: datetime | None
 
 
+def check_new_record(
+    session: Session,
+    actor: Actor,
+    *,
+    appointment_id: int,
+    template_id: int | None,
+    drawing_data: dict[str, Any],
+    form_data: dict[str, Any],
+) -> int:
+    """Whether ``create_record`` would accept this, before files are uploaded for it.
+
+    Returns the appointment's patient id; raises what ``create_record`` would raise.
+    The drawing is checked without its background keys (the upload provides those).
+    """
+    require(actor, Action.EDIT_RECORD)
+    appointment = records.get_appointment(session, actor, appointment_id)
+    if template_id is not None:
+        template = session.get(MedicalRecordTemplate, template_id)
+        if template is None or template.clinic_id != actor.clinic_id:
+            raise NotFound("template")
+    frame = {k: v for k, v in drawing_data.items() if k not in BACKGROUND_KEYS}
+    records.validate_documents(frame, form_data)
+    if session.exec(
+        select(MedicalRecord.id).where(col(MedicalRecord.appointment_id) == appointment_id)
+    ).first():
+        raise ServiceError("This appointment already has a record.")
+    return appointment.patient_id
+
+
 def create_record(
     session: Session,
     actor: Actor,
@@ -66,12 +108,14 @@ def create_record(
     template_id: int | None,
     drawing_data: dict[str, Any],
     form_data: dict[str, Any],
+    attachment_file_ids: Sequence[int] = (),
 ) -> MedicalRecord:
     """Create the appointment's record from the spec's request.
 
     A ``backgroundFileId`` must name a file of the appointment's patient; its type fills
     a missing ``backgroundType`` (the spec's example sends only the id). The file is
-    linked to the record as its background.
+    linked to the record as its background; ``attachment_file_ids`` (files of the same
+    patient) are linked as attachments.
     """
     require(actor, Action.EDIT_RECORD)
     appointment = records.get_appointment(session, actor, appointment_id)
@@ -87,7 +131,10 @@ def create_record(
         form_data=form_data,
     )
     if background is not None:
-        _link_background(session, record.id, background.id)
+        _link(session, record.id, background.id, "background")
+    for file_id in attachment_file_ids:
+        _patient_file(session, actor, appointment.patient_id, file_id)
+        _link(session, record.id, file_id, "attachment")
     return record
 
 
@@ -169,7 +216,7 @@ def save_draft(
         session, actor, record_id, ops, expected_revision=expected_revision
     )
     if background is not None:
-        _link_background(session, record_id, background.id)
+        _link(session, record_id, background.id, "background")
     return DraftSaved(id=record_id, revision=result.revision, updated_at=result.updated_at)
 
 
@@ -200,6 +247,17 @@ def _background_for(
     )
     if isinstance(file_id, bool) or not isinstance(file_id, int) or not 0 < file_id < 2**31:
         raise missing
+    row = _patient_file(session, actor, patient_id, file_id, required=False)
+    kind = _background_type(row.file_type) if row else None
+    if row is None or kind is None:
+        raise missing
+    return BackgroundFile(id=file_id, background_type=kind, page_count=row.page_count)
+
+
+def _patient_file(
+    session: Session, actor: Actor, patient_id: int, file_id: int, *, required: bool = True
+) -> PatientFile | None:
+    """The file if it is the patient's, in the actor's clinic."""
     row = session.exec(
         select(PatientFile)
         .join(Patient, col(Patient.id) == col(PatientFile.patient_id))
@@ -209,10 +267,9 @@ def _background_for(
             Patient.clinic_id == actor.clinic_id,
         )
     ).first()
-    kind = _background_type(row.file_type) if row else None
-    if row is None or kind is None:
-        raise missing
-    return BackgroundFile(id=file_id, background_type=kind, page_count=row.page_count)
+    if row is None and required:
+        raise NotFound("file")
+    return row
 
 
 def _background_type(file_type: str) -> str | None:
@@ -237,12 +294,12 @@ def _with_background(drawing: dict[str, Any], background: BackgroundFile) -> dic
     return result
 
 
-def _link_background(session: Session, record_id: int, file_id: int) -> None:
-    """Link the file as the record's background (idempotent)."""
+def _link(session: Session, record_id: int, file_id: int, role: str) -> None:
+    """Link the file to the record in ``role`` (idempotent)."""
     table = MedicalRecordFile.__table__  # type: ignore[attr-defined]
     session.execute(
         insert(table)
-        .values(medical_record_id=record_id, patient_file_id=file_id, file_role="background")
+        .values(medical_record_id=record_id, patient_file_id=file_id, file_role=role)
         .on_conflict_do_nothing(constraint="uq_medical_record_files_link")
     )
 

@@ -13,6 +13,7 @@ import pytest
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import MedicalRecordFile, Patient
+from tests import samples
 from tests.api.support import PDF_BYTES, PNG_BYTES, audit_rows, store_patient_file
 
 SPEC_KEYS = {
@@ -317,3 +318,67 @@ def test_patients_and_templates_lookups(clinic):
     templates = client.get("/templates").json()
     assert isinstance(templates, list)
     assert_error(client.get("/patients", params={"q": "a\x00b"}), 422, "q")
+
+
+def multipart(client: httpx.Client, fields: dict, files: list) -> httpx.Response:
+    return client.post("/medical-records", data=fields, files=files)
+
+
+def test_multipart_create_uploads_the_background_and_attachments(clinic):
+    client = clinic[Role.PRACTITIONER]
+    pdf, png = samples.pdf(pages=2), samples.png()
+    response = multipart(
+        client,
+        {
+            "appointment_id": str(clinic.take_appointment()),
+            "drawing_data": json.dumps({"lines": [line("l1")], "pdfPageNumber": 2}),
+            "form_data": json.dumps({"notes": "with files"}),
+        },
+        [
+            ("background_file", ("chart.pdf", pdf, "application/pdf")),
+            ("attachment_files", ("xray.png", png, "image/png")),
+            ("attachment_files", ("second.png", png, "image/png")),
+        ],
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == SPEC_KEYS and body["form_data"] == {"notes": "with files"}
+    drawing = body["drawing_data"]
+    assert drawing["backgroundType"] == "pdf" and drawing["pdfNumPages"] == 2
+    assert drawing["backgroundFileId"] == body["background_file"]["id"]
+    assert drawing["pdfPageNumber"] == 2
+    assert httpx.get(body["background_file"]["s3_url"]).content == pdf
+    assert [f["file_name"] for f in body["attachment_files"]] == ["xray.png", "second.png"]
+    assert httpx.get(body["attachment_files"][0]["s3_url"]).content == png
+    listed = client.get(f"/patients/{clinic.data.patient_ids[0]}/files").json()
+    assert body["background_file"]["id"] in {f["id"] for f in listed}
+
+
+def test_a_refused_file_in_a_multipart_create_leaves_no_record(clinic):
+    client = clinic[Role.PRACTITIONER]
+    appointment_id = clinic.take_appointment()
+    fields = {"appointment_id": str(appointment_id)}
+    refused = multipart(
+        client, fields, [("background_file", ("notes.pdf", b"just text", "application/pdf"))]
+    )
+    assert refused.status_code in (415, 422), refused.text
+    bad_json = multipart(
+        client,
+        {**fields, "form_data": "{not json"},
+        [("attachment_files", ("x.png", samples.png(), "image/png"))],
+    )
+    assert_error(bad_json, 422, "form_data")
+    bad_id = multipart(
+        client,
+        {"appointment_id": "seven"},
+        [("attachment_files", ("x.png", samples.png(), "image/png"))],
+    )
+    assert_error(bad_id, 422, "appointment_id")
+    assert create(client, appointment_id).status_code == 201
+
+
+def test_a_body_that_is_neither_json_nor_multipart_is_415(clinic):
+    response = clinic[Role.PRACTITIONER].post(
+        "/medical-records", content=b"appointment_id=1", headers={"Content-Type": "text/plain"}
+    )
+    assert_error(response, 415)
