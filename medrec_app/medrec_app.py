@@ -5,6 +5,12 @@ import reflex as rx
 from medrec_app.api import block_reflex_uploads, build_api
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
+from medrec_app.pages.patients import (
+    PatientFilesState,
+    PatientSearchState,
+    patient_page,
+    patients_page,
+)
 from medrec_app.pages.record import EditorState, record_page
 from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
@@ -21,6 +27,15 @@ app.add_page(
     on_load=EditorState.load,
 )
 app.add_page(users_page, route="/admin/users", title="Users · medrec", on_load=UsersState.load)
+app.add_page(
+    patients_page, route="/patients", title="Patients · medrec", on_load=PatientSearchState.load
+)
+app.add_page(
+    patient_page,
+    route="/patients/[patient_id]",
+    title="Patient · medrec",
+    on_load=PatientFilesState.load,
+)
 app.add_page(
     tokens_page, route="/admin/tokens", title="API tokens · medrec", on_load=TokensState.load
 )

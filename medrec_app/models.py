@@ -182,6 +182,9 @@ class MedicalRecord(SQLModel, table=True):
     updated_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     # Bumped by every save; the ETag of the REST API and the base of merges.
     revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # When each shape, form field, background and stage last changed (ms since the
+    # epoch, keyed "shape:<id>", "field:<path>", ...): older edits lose (domain/conflicts).
+    edit_clock: dict[str, Any] = _jsonb()
     created_at: datetime | None = _created_at()
     updated_at: datetime | None = _updated_at()
     # Set by sign-off (a later issue); a signed record's files may not be deleted.

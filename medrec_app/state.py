@@ -13,7 +13,7 @@ import reflex as rx
 from sqlalchemy.exc import DBAPIError
 
 from medrec_app.db import session_scope
-from medrec_app.domain.permissions import Actor, Role
+from medrec_app.domain.permissions import Action, Actor, Role, can
 from medrec_app.services import accounts
 from medrec_app.settings import get_settings
 
@@ -26,6 +26,7 @@ class AuthState(rx.State):
     clinic_name: str = ""
     clinic_timezone: str = "UTC"
     is_admin: bool = False
+    can_view_files: bool = False
 
     def _token(self) -> str:
         cookie = SimpleCookie()
@@ -56,6 +57,7 @@ class AuthState(rx.State):
         self.user_name = user.full_name
         self.user_role = user.role.replace("_", " ")
         self.is_admin = user.role == Role.ADMIN
+        self.can_view_files = can(user.role, Action.VIEW_FILES)
 
     def _to_sign_in(self) -> rx.event.EventSpec:
         """Forget everything shown and send the browser to the sign-in page."""

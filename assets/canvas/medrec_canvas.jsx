@@ -9,6 +9,8 @@
  *   {op: "deleteElements", opId, lineIds: [...], shapeIds: [...]}
  *   {op: "setStage", opId, width, height}          (never emitted by this version)
  *
+ * Every op also carries `at`, when the change was made (ms since the epoch).
+ *
  * Each op is written to localStorage["medrec:pending:" + recordKey] *before* it is
  * emitted, and stays there until its opId shows up in `ackedOpIds`. Unacknowledged ops
  * are re-emitted (with back-off) and, after a reload, re-applied on top of the fetched
@@ -503,7 +505,8 @@ export function MedrecCanvas({
     (templates) => {
       if (propsRef.current.readOnly || !templates.length) return;
       const now = Date.now();
-      const ops = templates.map((t) => ({ ...t, opId: newOpId() }));
+      // `at` lets the server keep the newer of two changes to one element.
+      const ops = templates.map((t) => ({ ...t, opId: newOpId(), at: now }));
       const entries = ops.map((op, i) => ({ op, sentAt: now, tries: 0, seq: now + i / 1000 }));
       persistPending(entries, null);
       let next = docRef.current;

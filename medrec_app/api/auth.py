@@ -16,12 +16,15 @@ from starlette.routing import Route
 
 from medrec_app.api.session import actor_from_request, origin_allowed
 from medrec_app.db import session_scope
+from medrec_app.domain.permissions import Role
 from medrec_app.services import accounts
 from medrec_app.services.errors import SignInFailed
 
 log = logging.getLogger(__name__)
 
 MAX_FORM_BYTES = 4096
+# Where each role starts after signing in; the front desk's main screen is the patients'.
+HOME_BY_ROLE = {Role.FRONT_DESK: "/patients"}
 
 
 def _client_ip(request: Request) -> str:
@@ -31,16 +34,17 @@ def _client_ip(request: Request) -> str:
 async def sign_in(request: Request) -> Response:
     if not origin_allowed(request):
         return PlainTextResponse("Cross-site sign-in refused.", status_code=403)
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        return PlainTextResponse("Sign-in form too large.", status_code=413)
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
+        return PlainTextResponse("Sign-in form too large or of unknown length.", status_code=413)
     async with request.form(max_files=0, max_fields=5) as form:
         email = str(form.get("email") or "")[:254]
         password = str(form.get("password") or "")[:1024]
     try:
-        token = await run_in_threadpool(_sign_in, email, password, _client_ip(request))
+        token, home = await run_in_threadpool(_sign_in, email, password, _client_ip(request))
     except SignInFailed:
         return RedirectResponse("/login?error=1", status_code=303)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(home, status_code=303)
     response.set_cookie(
         accounts.SESSION_COOKIE,
         token,
@@ -52,10 +56,13 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
-def _sign_in(email: str, password: str, ip: str) -> str:
+def _sign_in(email: str, password: str, ip: str) -> tuple[str, str]:
+    """The new session token and the path of the user's first page."""
     # Password hashing takes tens of milliseconds of CPU: keep it off the event loop.
     with session_scope() as session:
-        return accounts.sign_in(session, email, password, ip)
+        token = accounts.sign_in(session, email, password, ip)
+        actor = accounts.actor_for_token(session, token, touch=False)
+    return token, HOME_BY_ROLE.get(actor.role, "/") if actor else "/"
 
 
 def _sign_out(request: Request) -> None:

@@ -8,7 +8,8 @@ what is saved. It sends them in batches to ``on_ops`` (a list of operation dicts
 - ``{"op": "deleteElements", "opId", "lineIds": [...], "shapeIds": [...]}``
 - ``{"op": "setStage", "opId", "width", "height"}`` (not emitted yet)
 
-``opId`` is 32 hex characters, fresh for every op (undo emits new inverse ops). Ops
+``opId`` is 32 hex characters, fresh for every op (undo emits new inverse ops); ``at``
+is when the change was made (ms since the epoch), so the newer of two edits wins. Ops
 stay in the browser's ``localStorage["medrec:pending:" + record_key]`` until their
 ``opId`` appears in ``acked_op_ids``; unacknowledged ops are re-sent (after 3 s, then
 with back-off up to 30 s) and, after a reload, re-applied over the fetched document and

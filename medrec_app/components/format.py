@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -21,7 +21,44 @@ def local_time(value: datetime, zone: str) -> str:
     return value.astimezone(_zone(zone)).strftime("%H:%M")
 
 
+def calendar_date(value: date) -> str:
+    """A date with no time or zone, such as a date of birth: ``"12 Mar 1984"``."""
+    return value.strftime("%d %b %Y")
+
+
 def local_datetime(value: datetime | None, zone: str) -> str:
     if value is None:
         return ""
     return f"{local_date(value, zone)} {local_time(value, zone)}"
+
+
+_SIZE_UNITS = ("KB", "MB", "GB", "TB")
+_KINDS = {
+    "image/jpeg": "JPEG image",
+    "image/png": "PNG image",
+    "image/webp": "WebP image",
+    "application/pdf": "PDF",
+}
+
+
+def human_size(size: int) -> str:
+    """``2_500_000`` -> ``"2.4 MB"``: binary units, one decimal below 10, none above."""
+    if size < 1024:
+        return f"{max(size, 0)} B"
+    value = float(size)
+    for unit in _SIZE_UNITS:
+        value /= 1024
+        if value < 1024 or unit == _SIZE_UNITS[-1]:
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def file_kind(content_type: str) -> str:
+    """What a person calls a stored file's type: ``"application/pdf"`` -> ``"PDF"``."""
+    return _KINDS.get(content_type, content_type)
+
+
+def page_count_label(pages: int | None) -> str:
+    if pages is None:
+        return ""
+    return "1 page" if pages == 1 else f"{pages} pages"

@@ -21,6 +21,11 @@ def header() -> rx.Component:
     return rx.hstack(
         rx.link(rx.heading("medrec", size="5"), href="/", underline="none"),
         rx.text(AuthState.clinic_name, color_scheme="gray", data_testid="clinic-name"),
+        rx.link("Appointments", href="/", data_testid="nav-appointments"),
+        rx.cond(
+            AuthState.can_view_files,
+            rx.link("Patients", href="/patients", data_testid="nav-patients"),
+        ),
         rx.cond(
             AuthState.is_admin,
             rx.hstack(

@@ -4,8 +4,9 @@ The canvas sends one small operation per finished stroke or shape change instead
 whole document, and every save applies its operations to the *latest* stored drawing
 and form. Two tabs editing one record therefore merge by construction: lines and shapes
 are addressed by id and form fields by key, so each tab only touches what it changed.
-Where both change the same element, the operation applied later wins; nothing else is
-dropped. Lines from documents written before ids existed are carried along untouched.
+Where both change the same element, the newer change wins (``domain/conflicts.py``
+drops operations older than the element's last change); nothing else is dropped.
+Lines from documents written before ids existed are carried along untouched.
 Validate input with :func:`parse_operations`, then call :func:`apply_operations`.
 """
 
@@ -110,6 +111,8 @@ class _Op(BaseModel):
 
     op_id: OpId = Field(alias="opId")
     """Made by the client; the idempotency key of a re-sent operation."""
+    at: int | None = Field(None, ge=0, le=2**53)
+    """When the change was made (ms since the epoch, client clock); absent means now."""
 
 
 class AddLine(_Op):

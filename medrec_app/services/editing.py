@@ -10,12 +10,14 @@ transaction.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.conflicts import newest_wins
 from medrec_app.domain.edits import apply_operations, parse_operations
 from medrec_app.domain.errors import DocumentError, error_messages
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
@@ -170,11 +172,12 @@ def save_operations(
     fresh = [op for op in ops if op.op_id not in seen]
     if not fresh:
         return SaveResult(revision=record.revision, acked_op_ids=ids, updated_at=record.updated_at)
+    newer, clock = newest_wins(fresh, record.edit_clock, int(time.time() * 1000))
     try:
-        drawing, form = apply_operations(record.drawing_data, record.form_data, fresh)
+        drawing, form = apply_operations(record.drawing_data, record.form_data, newer)
     except DocumentError as exc:
         raise ValidationFailed(error_messages(exc)) from exc
-    record.drawing_data, record.form_data = drawing, form
+    record.drawing_data, record.form_data, record.edit_clock = drawing, form, clock
     record.revision += 1
     record.updated_by_user_id = actor.user_id
     session.add(record)

@@ -145,7 +145,7 @@ def test_two_tabs_drawing_on_one_record_keep_every_stroke(new_page, app_server):
 
 def test_read_only_and_front_desk_see_the_record_but_cannot_change_it(page: Page, app_server):
     sign_in(page, "frontdesk@riverside.example")
-    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    expect(page.get_by_test_id("patient-results")).to_be_visible()  # the front desk's start
     open_editor(page, 1001)  # a demo visit with a record
     expect(page.get_by_test_id("field-chief_complaint")).to_have_value(
         "Persistent knee pain after running"
@@ -348,3 +348,34 @@ def test_a_practitioner_picks_the_template_when_the_clinic_has_several(page: Pag
             )
         ).scalar_one()
     assert name == "Physio assessment"
+
+
+def _hold_ops(page: Page) -> None:
+    """Route the app's websocket and drop every receive_ops event: ops stay pending."""
+
+    def handler(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(
+            lambda m: None if isinstance(m, str) and "receive_ops" in m else server.send(m)
+        )
+        server.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(re.compile(r"/_event"), handler)
+
+
+def test_a_stroke_not_yet_sent_is_saved_when_the_page_is_left(page: Page, app_server):
+    _hold_ops(page)
+    sign_in(page, PRACTITIONER)
+    open_editor(page, 1026)
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (120, 320), (380, 360))
+    page.wait_for_function("window.__medrecCanvas.pendingCount() === 1")
+    line_id = page.evaluate("window.__medrecCanvas.pendingOps()[0].line.id")
+
+    page.goto("/")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if line_id in {line["id"] for line in stored(app_server, 1026)[0].get("lines", [])}:
+            break
+        time.sleep(0.1)
+    assert line_id in {line["id"] for line in stored(app_server, 1026)[0]["lines"]}

@@ -31,7 +31,7 @@ def test_disabling_a_user_signs_out_their_open_page(new_page):
 
 def test_users_page_is_for_admins_only(page: Page):
     sign_in(page, "reception@hillcrest.example")
-    expect(page.get_by_test_id("appointments-table")).to_be_visible()
+    expect(page.get_by_test_id("patient-results")).to_be_visible()  # the front desk's start
     expect(page.get_by_test_id("nav-users")).to_have_count(0)
     page.goto("/admin/users")
     expect(page.get_by_test_id("not-allowed")).to_be_visible()

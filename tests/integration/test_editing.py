@@ -197,3 +197,40 @@ def test_with_several_templates_the_practitioner_picks_one(clinic_factory):
     assert opened.record_id is not None and opened.template_name == "Physio"
     assert opened.form_schema["fields"][0]["key"] == "range_of_motion"
     assert open_record(clinic).record_id == opened.record_id  # no second choice
+
+
+def _shape_op(shape_id: str, x: int, at: int) -> dict:
+    shape = {"id": shape_id, "type": "rect", "x": x, "y": 10, "width": 40, "height": 30}
+    shape |= {"color": "#ff0000", "strokeWidth": 2}
+    return {"op": "putShape", "opId": uuid.uuid4().hex, "at": at, "shape": shape}
+
+
+def test_an_older_change_arriving_later_does_not_overwrite_a_newer_one(clinic_factory):
+    """A tab that was offline re-sends old edits: the colleague's newer ones stay."""
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    t = 1_700_000_000_000
+    save(clinic, record_id, [_shape_op("s1", 100, t + 2000), field_op("plan", "newer")])
+    stale_field = field_op("plan", "older") | {"at": t + 1000}
+    result = save(clinic, record_id, [_shape_op("s1", 5, t + 1000), stale_field])
+    _, document = drawing(clinic, record_id)
+    with session_scope() as session:
+        opened = editing.open_for_editing(
+            session, clinic.actors[Role.PRACTITIONER], clinic.appointment_ids[0]
+        )
+    assert [s["x"] for s in document["shapes"]] == [100]
+    assert opened.form_data["plan"] == "newer"
+    assert len(result.acked_op_ids) == 2  # dropped, yet acknowledged: not sent again
+
+
+def test_a_deleted_shape_is_not_brought_back_by_an_older_move(clinic_factory):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    t = 1_700_000_000_000
+    save(clinic, record_id, [_shape_op("s1", 100, t)])
+    delete = {"op": "deleteElements", "opId": uuid.uuid4().hex, "at": t + 3000}
+    save(clinic, record_id, [delete | {"shapeIds": ["s1"]}])
+    save(clinic, record_id, [_shape_op("s1", 300, t + 2000)])
+    assert drawing(clinic, record_id)[1].get("shapes", []) == []
+    save(clinic, record_id, [_shape_op("s1", 400, t + 4000)])
+    assert [s["x"] for s in drawing(clinic, record_id)[1]["shapes"]] == [400]

@@ -15,6 +15,7 @@ from medrec_app.api import build_api
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import PatientFile
+from medrec_app.services import accounts
 from medrec_app.settings import get_settings
 from tests import samples
 from tests.plugins.factories import PASSWORD
@@ -36,7 +37,8 @@ def sign_in(client: TestClient, email: str) -> None:
         headers={"Origin": ORIGIN},
         follow_redirects=False,
     )
-    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    assert answer.status_code == 303 and answer.headers["location"] in ("/", "/patients")
+    assert client.cookies.get(accounts.SESSION_COOKIE)
 
 
 def post_file(client: TestClient, patient_id: int, name: str, data: bytes, declared: str, **kw):

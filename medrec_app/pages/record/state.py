@@ -130,6 +130,10 @@ class EditorState(AuthState):
         return f"/api/records/{self.record_id}/drawing" if self.record_id else ""
 
     @rx.var
+    def operations_url(self) -> str:
+        return f"/api/records/{self.record_id}/operations" if self.record_id else ""
+
+    @rx.var
     def record_key(self) -> str:
         return f"record-{self.record_id}"
 
@@ -253,7 +257,13 @@ class EditorState(AuthState):
             for op in self._pending_ops()
             if not (op["op"] == "setField" and op["path"] == path)
         ]
-        op = {"op": "setField", "opId": uuid.uuid4().hex, "path": path, "value": value or None}
+        op = {
+            "op": "setField",
+            "opId": uuid.uuid4().hex,
+            "at": int(time.time() * 1000),
+            "path": path,
+            "value": value or None,
+        }
         self._pending.append(json.dumps(op))
         self._set_drafts(self._drafts() | {path: op})
         return self._changed()

@@ -6,6 +6,7 @@ import reflex as rx
 
 from medrec_app.components.canvas import canvas
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.unload_flush import unload_flush
 from medrec_app.pages.record.state import EditorState, FieldView
 
 
@@ -104,6 +105,14 @@ def _editor() -> rx.Component:
                     read_only=~EditorState.can_edit,
                     acked_op_ids=EditorState.acked_op_ids,
                     on_ops=EditorState.receive_ops,
+                ),
+                rx.cond(
+                    EditorState.can_edit,
+                    unload_flush(
+                        record_id=EditorState.record_id.to_string(),
+                        canvas_key=EditorState.record_key,
+                        flush_url=EditorState.operations_url,
+                    ),
                 ),
                 width=rx.breakpoints(initial="100%", md="66%"),
             ),

@@ -1,0 +1,255 @@
+"""Layout of the patient pages: the search, and one patient's files with the upload widget."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from medrec_app.components.layout import signed_in_page
+from medrec_app.components.table import data_table
+from medrec_app.components.upload import upload_widget
+from medrec_app.pages.patients.state import (
+    FileRow,
+    PatientFilesState,
+    PatientRow,
+    PatientSearchState,
+)
+
+THUMB_PX = "64px"
+
+
+def _labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
+    return rx.vstack(
+        # A real <label for=...>: rx.text(as_="label") drops html_for.
+        rx.el.label(label, html_for=html_for, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
+        control,
+        spacing="1",
+    )
+
+
+def _search_form() -> rx.Component:
+    return rx.el.form(
+        rx.hstack(
+            _labelled(
+                "Name",
+                rx.input(
+                    id="patient-name",
+                    name="name",
+                    placeholder="First or last name",
+                    max_length=200,
+                    auto_complete="off",
+                    data_testid="patient-search-name",
+                    width="280px",
+                ),
+                "patient-name",
+            ),
+            _labelled(
+                "Date of birth",
+                rx.input(
+                    id="patient-dob",
+                    name="date_of_birth",
+                    type="date",
+                    data_testid="patient-search-dob",
+                ),
+                "patient-dob",
+            ),
+            rx.button("Search", type="submit", data_testid="patient-search-submit"),
+            align="end",
+            spacing="3",
+            wrap="wrap",
+        ),
+        on_submit=PatientSearchState.search,
+        reset_on_submit=False,
+        margin_bottom="16px",
+    )
+
+
+def _patient_row(row: PatientRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(row.name, href=row.href, data_testid="patient-link")),
+        rx.table.cell(row.date_of_birth),
+        data_testid="patient-row",
+        data_patient_id=row.patient_id,
+    )
+
+
+def patients_page() -> rx.Component:
+    return signed_in_page(
+        rx.heading("Patients", size="6", margin_bottom="16px"),
+        _search_form(),
+        rx.cond(
+            PatientSearchState.message != "",
+            rx.callout(
+                PatientSearchState.message,
+                color_scheme="red",
+                role="alert",
+                data_testid="patients-message",
+                margin_bottom="12px",
+            ),
+        ),
+        rx.cond(
+            PatientSearchState.searched,
+            rx.cond(
+                PatientSearchState.results.length() > 0,
+                data_table(
+                    ["Name", "Date of birth"],
+                    PatientSearchState.results,
+                    _patient_row,
+                    "patient-results",
+                ),
+                rx.text("No patients match.", data_testid="patients-empty"),
+            ),
+            rx.spinner(),
+        ),
+    )
+
+
+def _thumbnail(row: FileRow) -> rx.Component:
+    return rx.cond(
+        row.thumbnail_url != "",
+        rx.image(
+            src=row.thumbnail_url,
+            alt="",
+            width=THUMB_PX,
+            height=THUMB_PX,
+            object_fit="contain",
+            background="var(--gray-3)",
+            border_radius="4px",
+            data_testid="file-thumbnail",
+        ),
+        rx.center(
+            rx.icon("file", size=24, color="var(--gray-9)"),
+            width=THUMB_PX,
+            height=THUMB_PX,
+            background="var(--gray-3)",
+            border_radius="4px",
+            data_testid="file-thumbnail-placeholder",
+        ),
+    )
+
+
+def _delete_button(row: FileRow) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("Delete", color_scheme="red", variant="soft", data_testid="file-delete")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete ", row.name, "?"),
+            rx.alert_dialog.description(
+                "The file is removed from the patient and from the unsigned records that "
+                "use it. This cannot be undone."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Cancel", variant="soft", data_testid="cancel-delete")
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        on_click=PatientFilesState.delete_file(row.file_id),
+                        data_testid="confirm-delete",
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+            ),
+        ),
+    )
+
+
+def _file_row(row: FileRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(_thumbnail(row)),
+        rx.table.row_header_cell(row.name, data_testid="file-name"),
+        rx.table.cell(row.kind, data_testid="file-kind"),
+        rx.table.cell(row.size, data_testid="file-size"),
+        rx.table.cell(row.pages, data_testid="file-pages"),
+        rx.table.cell(row.uploaded_by, data_testid="file-uploader"),
+        rx.table.cell(row.uploaded_at, data_testid="file-date"),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(
+                    "Open",
+                    variant="soft",
+                    on_click=PatientFilesState.open_file(row.file_id),
+                    data_testid="file-open",
+                ),
+                rx.cond(PatientFilesState.can_delete, _delete_button(row)),
+                spacing="2",
+            )
+        ),
+        align="center",
+        data_testid="file-row",
+        data_file_id=row.file_id,
+        data_name=row.name,
+    )
+
+
+def _files() -> rx.Component:
+    return rx.cond(
+        PatientFilesState.rows.length() > 0,
+        data_table(
+            ["", "Name", "Type", "Size", "Pages", "Uploaded by", "Date", ""],
+            PatientFilesState.rows,
+            _file_row,
+            "files-table",
+        ),
+        rx.text("No files yet.", data_testid="files-empty"),
+    )
+
+
+def _patient() -> rx.Component:
+    return rx.vstack(
+        rx.heading(PatientFilesState.patient_name, size="6", data_testid="patient-name"),
+        rx.text("Born ", PatientFilesState.date_of_birth, data_testid="patient-dob"),
+        rx.cond(
+            PatientFilesState.can_upload,
+            upload_widget(
+                PatientFilesState.upload_url,
+                PatientFilesState.uploaded,
+                data_testid="upload-widget",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            PatientFilesState.message != "",
+            rx.callout(
+                PatientFilesState.message,
+                color_scheme=rx.cond(PatientFilesState.message_is_error, "red", "blue"),
+                role="status",
+                data_testid="files-message",
+                width="100%",
+            ),
+        ),
+        rx.heading("Files", size="4", margin_top="8px"),
+        _files(),
+        spacing="4",
+        width="100%",
+    )
+
+
+def patient_page() -> rx.Component:
+    return signed_in_page(
+        rx.link("← All patients", href="/patients", data_testid="back-to-patients"),
+        rx.box(height="12px"),
+        rx.match(
+            PatientFilesState.status,
+            ("ready", _patient()),
+            (
+                "not_found",
+                rx.vstack(
+                    rx.callout(
+                        "The patient was not found.",
+                        color_scheme="red",
+                        data_testid="patient-not-found",
+                    ),
+                    rx.cond(
+                        PatientFilesState.message != "",
+                        rx.text(PatientFilesState.message, data_testid="files-message"),
+                    ),
+                ),
+            ),
+            rx.spinner(),
+        ),
+    )
