@@ -214,26 +214,24 @@ def main() -> None:
                 text("SELECT drawing_data FROM medical_records WHERE id = :i"), {"i": ids[0]}
             ).scalar_one()
         port = _free_port()
-        with tempfile.TemporaryDirectory(prefix="medrec-bench-api-") as logs:
-            server = AppServer(
-                url=f"http://127.0.0.1:{port}",
-                port=port,
-                db=make_engine(url),
-                log=Path(logs) / "reflex.log",
-                env={
-                    **os.environ,
-                    "DATABASE_URL": url,
-                    "MEDREC_PORT": str(port),
-                    "MEDREC_DEMO_DATA": "false",
-                },
-                backend_only=True,
-            )
-            server.start()
-            try:
-                figures = measure(f"{server.url}/api", secret, ids, psycopg_url(url), rng)
-            finally:
-                server.stop()
-                server.db.dispose()
+        log = Path(tempfile.gettempdir()) / "medrec-bench-api-reflex.log"
+        log.unlink(missing_ok=True)
+        server = AppServer(
+            url=f"http://127.0.0.1:{port}",
+            port=port,
+            db=make_engine(url),
+            log=log,
+            env={**os.environ, "DATABASE_URL": url, "MEDREC_PORT": str(port)},
+            backend_only=True,
+        )
+        server.start()
+        try:
+            figures = measure(f"{server.url}/api", secret, ids, psycopg_url(url), rng)
+        finally:
+            server.stop()
+            server.db.dispose()
+        errors = log.read_text(errors="replace").count("unhandled ")
+        print(f"server log: {log} ({errors} unhandled errors)")
         report(drawing, figures)
     print(f"\ntotal wall time: {time.monotonic() - started:.1f} s")
 
