@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import Text, cast
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
@@ -52,12 +53,16 @@ class FileRef(BaseModel):
 
 
 class RecordDocument(BaseModel):
-    """A record in the spec's ``GET /api/medical-records/{id}`` shape, plus its revision."""
+    """A record in the spec's ``GET /api/medical-records/{id}`` shape, plus its revision.
+
+    The two documents are the JSON text PostgreSQL holds: a drawing can be megabytes, and
+    decoding it only to encode it again for the answer would be most of a read's work.
+    """
 
     id: int
     appointment_id: int
-    drawing_data: dict[str, Any]
-    form_data: dict[str, Any]
+    drawing_json: str
+    form_json: str
     background_file: FileRef | None
     attachment_files: list[FileRef]
     created_at: datetime
@@ -141,7 +146,23 @@ def create_record(
 def read_record(session: Session, actor: Actor, record_id: int) -> RecordDocument:
     """The record with links to its background and attachments; audited as a read."""
     require(actor, Action.VIEW_RECORD)
-    record, patient_id = _scoped(session, actor, record_id)
+    record = session.execute(
+        select(
+            MedicalRecord.id,
+            MedicalRecord.appointment_id,
+            MedicalRecord.revision,
+            MedicalRecord.created_at,
+            MedicalRecord.updated_at,
+            cast(col(MedicalRecord.drawing_data), Text).label("drawing_json"),
+            cast(col(MedicalRecord.form_data), Text).label("form_json"),
+            col(MedicalRecord.drawing_data)["backgroundFileId"].astext.label("drawn_id"),
+            Appointment.patient_id,
+        )
+        .join(Appointment, col(Appointment.calendar_event_id) == col(MedicalRecord.appointment_id))
+        .where(MedicalRecord.id == record_id, Appointment.clinic_id == actor.clinic_id)
+    ).first()
+    if record is None:
+        raise NotFound("record")
     rows = session.exec(
         select(MedicalRecordFile.file_role, PatientFile)
         .join(PatientFile, col(PatientFile.id) == col(MedicalRecordFile.patient_file_id))
@@ -152,23 +173,21 @@ def read_record(session: Session, actor: Actor, record_id: int) -> RecordDocumen
         session,
         actor,
         "record.read",
-        patient_id=patient_id,
+        patient_id=record.patient_id,
         appointment_id=record.appointment_id,
         record_id=record.id,
     )
-    drawn_id = record.drawing_data.get("backgroundFileId")
     backgrounds = [f for role, f in rows if role == "background"]
     # The drawing names the background in use; older background links are history.
-    background = next((f for f in backgrounds if f.id == drawn_id), None)
+    background = next((f for f in backgrounds if str(f.id) == record.drawn_id), None)
     attachments = [f for role, f in rows if role == "attachment"]
     shown = ([background] if background else []) + attachments
     refs = _file_refs(session, actor, shown, record.id)
-    assert record.created_at is not None and record.updated_at is not None
     return RecordDocument(
         id=record.id,
         appointment_id=record.appointment_id,
-        drawing_data=record.drawing_data,
-        form_data=record.form_data,
+        drawing_json=record.drawing_json,
+        form_json=record.form_json,
         background_file=refs[0] if background else None,
         attachment_files=refs[1:] if background else refs,
         created_at=record.created_at,

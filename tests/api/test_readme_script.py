@@ -41,5 +41,5 @@ def test_the_readme_curl_script_creates_patches_and_reads_back_a_record(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "background: 200 application/pdf" in result.stdout
     assert "the background is the uploaded PDF" in result.stdout
-    assert '"id":"stroke-1"' in result.stdout
+    assert re.search(r'"lines": *\[\{"id": *"stroke-1"', result.stdout), result.stdout
     assert '"revision":1' in result.stdout
