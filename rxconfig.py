@@ -8,6 +8,9 @@ from reflex.constants import StateManagerMode
 from medrec_app.settings import get_settings
 
 settings = get_settings()
+# A backend-only run (the REST API tests) must not name a frontend port: Reflex refuses
+# one then. The flag is read from the environment, as Reflex reads it after this file.
+backend_only = os.environ.get("REFLEX_BACKEND_ONLY", "").lower() in ("1", "true", "yes")
 
 config = rx.Config(
     app_name="medrec_app",
@@ -22,6 +25,6 @@ config = rx.Config(
     state_manager_mode=(
         StateManagerMode.REDIS if os.environ.get("REFLEX_REDIS_URL") else StateManagerMode.MEMORY
     ),
-    frontend_port=settings.port,
+    frontend_port=None if backend_only else settings.port,
     backend_port=settings.port,
 )

@@ -50,8 +50,14 @@ def prepare(url: str) -> list[tuple[str, str, str]]:
     return demo.ensure_demo_data()
 
 
-def reflex_command(port: int) -> list[str]:
-    """The production server: frontend and backend on one port."""
+def reflex_command(port: int, *, backend_only: bool = False) -> list[str]:
+    """The production server: frontend and backend on one port (or the backend alone,
+    which serves the HTTP routes and the REST API without building the frontend)."""
+    if backend_only:
+        return [
+            sys.executable, "-m", "reflex", "run", "--env", "prod",
+            "--backend-only", "--backend-port", str(port),
+        ]  # fmt: skip
     return [
         sys.executable, "-m", "reflex", "run", "--env", "prod",
         "--frontend-port", str(port), "--backend-port", str(port),

@@ -12,6 +12,7 @@ from medrec_app.pages.patients import (
     patients_page,
 )
 from medrec_app.pages.record import EditorState, record_page
+from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
 
 app = rx.App(api_transformer=[build_api(), block_reflex_uploads])
@@ -34,4 +35,7 @@ app.add_page(
     route="/patients/[patient_id]",
     title="Patient · medrec",
     on_load=PatientFilesState.load,
+)
+app.add_page(
+    tokens_page, route="/admin/tokens", title="API tokens · medrec", on_load=TokensState.load
 )

@@ -282,6 +282,37 @@ class UserSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
 
 
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the REST API, acting as its user (that user's clinic and role).
+
+    Only the SHA-256 of the secret is stored; ``prefix`` is its first characters, shown
+    so people can tell tokens apart. The ``rate_window_*`` columns count requests in the
+    current minute, so the limit holds across backend workers.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
+        Index("idx_api_tokens_user", "user_id"),
+        CheckConstraint("rate_limit_per_minute > 0", name="rate_limit_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64)
+    prefix: str = Field(max_length=16)
+    created_by_user_id: int = Field(foreign_key="users.id")
+    created_at: datetime | None = _created_at()
+    last_used_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    expires_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    # Null: the limit from settings (MEDREC_API_RATE_LIMIT_PER_MINUTE).
+    rate_limit_per_minute: int | None = Field(default=None)
+    rate_window_started_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    rate_window_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
 class LoginThrottle(SQLModel, table=True):
     """Failed sign-in counters, keyed by a hash of the account or the client address."""
 

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # covers large x-ray and scanner output; decoding one takes up to ~200 MB.
     max_image_pixels: int = 50_000_000
 
+    # REST API: requests per minute and API token (a token may carry its own limit), and
+    # the largest JSON body (a drawing is at most 5 MB as JSON, plus the form and framing).
+    api_rate_limit_per_minute: int = 600
+    api_max_json_bytes: int = 7 * 1024 * 1024
+
     # Load the demo clinics into an empty database at start-up. Off in production.
     demo_data: bool = True
 

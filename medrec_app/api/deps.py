@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from medrec_app.api.errors import ApiError
 from medrec_app.api.session import actor_from_request, origin_allowed
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor
+from medrec_app.services import tokens
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="An API token an administrator created for a user (`mrt_...`).",
+)
 
 
-async def current_actor(request: Request) -> Actor:
-    """The signed-in user (session cookie), or 401.
+async def current_actor(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),  # noqa: B008
+) -> Actor:
+    """The acting user: an API token (``Authorization: Bearer``), else the session cookie.
 
-    A cookie is sent by the browser on its own, so a state-changing request that
-    carries one must come from our own origin (CSRF).
+    401 when neither is valid. A token over its per-minute limit gets 429 with
+    ``Retry-After``. A cookie is sent by the browser on its own, so a state-changing
+    request that relies on one must come from our own origin (CSRF); a bearer token is
+    never sent implicitly and needs no such check.
     """
+    if request.headers.get("authorization") is not None:
+        if credentials is None:
+            raise ApiError(
+                401, "Send the API token as 'Authorization: Bearer <token>'.", headers=CHALLENGE
+            )
+        return await _token_actor(credentials.credentials)
     if request.method not in SAFE_METHODS and not origin_allowed(request):
         raise ApiError(403, "Cross-site request refused.")
 
@@ -28,5 +48,26 @@ async def current_actor(request: Request) -> Actor:
 
     actor = await run_in_threadpool(resolve)
     if actor is None:
-        raise ApiError(401, "Sign in, or send a valid API token.")
+        raise ApiError(401, "Sign in, or send a valid API token.", headers=CHALLENGE)
     return actor
+
+
+async def _token_actor(secret: str) -> Actor:
+    def resolve() -> tokens.TokenCheck | None:
+        with session_scope() as session:
+            return tokens.actor_for_api_token(session, secret.strip())
+
+    check = await run_in_threadpool(resolve)
+    if check is None:
+        raise ApiError(
+            401,
+            "The API token is not valid: unknown, revoked, expired, or its user is disabled.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if check.retry_after_seconds is not None:
+        raise ApiError(
+            429,
+            "Too many requests with this API token; wait and try again.",
+            headers={"Retry-After": str(check.retry_after_seconds)},
+        )
+    return check.actor

@@ -17,7 +17,12 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from medrec_app.domain.permissions import PermissionDenied
-from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
+from medrec_app.services.errors import (
+    NotFound,
+    RevisionMismatch,
+    ServiceError,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +101,28 @@ def error_response(
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts)
+    out = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def split_message(message: str) -> ErrorDetail:
+    """``"drawing_data: lines[2].points: must be ..."`` -> path ``drawing_data.lines[2].points``
+    and the message: the services prefix each message with the path of what it checked."""
+    path, rest = "", message
+    while True:
+        head, sep, tail = rest.partition(": ")
+        quoted = head.startswith("'") and head.endswith("'")
+        if not sep or not head or (" " in head and not quoted):
+            break
+        path = f"{path}{head}" if head.startswith("[") or not path else f"{path}.{head}"
+        rest = tail
+    return ErrorDetail(path=path, message=rest)
+
+
+def etag(revision: int) -> str:
+    return f'"{revision}"'
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -119,6 +144,10 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (not UTF-8, say): a validation
+            # failure like any other malformed input.
+            return error_response(422, "The request body is not valid JSON text (UTF-8).")
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         return error_response(exc.status_code, message, headers=dict(exc.headers or {}))
 
@@ -132,8 +161,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationFailed)
     async def refused(_: Request, exc: ValidationFailed) -> JSONResponse:
-        details = [ErrorDetail(message=m) for m in exc.messages]
-        return error_response(422, str(exc) or "The input is not valid.", details=details)
+        details = [split_message(m) for m in exc.messages[:50]]
+        return error_response(422, "The request is not valid.", details=details)
+
+    @app.exception_handler(RevisionMismatch)
+    async def stale(_: Request, exc: RevisionMismatch) -> JSONResponse:
+        return error_response(412, str(exc), headers={"ETag": etag(exc.current)})
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:

@@ -28,7 +28,11 @@ def header() -> rx.Component:
         ),
         rx.cond(
             AuthState.is_admin,
-            rx.link("Users", href="/admin/users", data_testid="nav-users"),
+            rx.hstack(
+                rx.link("Users", href="/admin/users", data_testid="nav-users"),
+                rx.link("API tokens", href="/admin/tokens", data_testid="nav-tokens"),
+                spacing="4",
+            ),
         ),
         rx.spacer(),
         rx.text(AuthState.user_name, weight="medium", data_testid="user-name"),

@@ -106,11 +106,15 @@ def allowed_actions(role: Role | str) -> frozenset[Action]:
 
 @dataclass(frozen=True)
 class Actor:
-    """The signed-in user a service call acts for."""
+    """The signed-in user a service call acts for.
+
+    ``token_id`` is set when the user acts through an API token, for the audit trail.
+    """
 
     user_id: int
     clinic_id: int
     role: Role
+    token_id: int | None = None
 
 
 class PermissionDenied(Exception):

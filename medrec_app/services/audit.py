@@ -28,7 +28,12 @@ def record(
     ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Add an audit row to ``session``; it commits with the change it describes."""
+    """Add an audit row to ``session``; it commits with the change it describes.
+
+    An action through an API token names the token in ``details`` (``api_token_id``).
+    """
+    if actor is not None and actor.token_id is not None:
+        details = {**(details or {}), "api_token_id": actor.token_id}
     session.add(
         AuditEvent(
             clinic_id=actor.clinic_id if actor else clinic_id,

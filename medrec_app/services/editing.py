@@ -31,7 +31,7 @@ from medrec_app.models import (
     User,
 )
 from medrec_app.services import audit, record_files
-from medrec_app.services.errors import NotFound, ValidationFailed
+from medrec_app.services.errors import NotFound, RevisionMismatch, ValidationFailed
 from medrec_app.services.records import create_record, get_appointment
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
@@ -137,14 +137,23 @@ def load_drawing(session: Session, actor: Actor, record_id: int) -> tuple[int, d
     return record.revision, record.drawing_data
 
 
-def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: object) -> SaveResult:
+def save_operations(
+    session: Session,
+    actor: Actor,
+    record_id: int,
+    raw_ops: object,
+    *,
+    expected_revision: int | None = None,
+) -> SaveResult:
     """Apply edit operations to the latest stored record; returns the new revision.
 
     Raises ``ValidationFailed`` (nothing stored) when an operation is malformed, the
     result would break a document rule or a background is not the patient's file of its
     kind (``record_files.keep_background_in_step``, which also keeps the background
     link), ``NotFound`` for another clinic's record and ``PermissionDenied`` for roles
-    that may not edit.
+    that may not edit. With ``expected_revision`` (the REST API's ``If-Match``) the save
+    happens only if the record is still at that revision, checked under the row lock;
+    otherwise ``RevisionMismatch``.
     """
     require(actor, Action.EDIT_RECORD)
     try:
@@ -152,6 +161,8 @@ def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: obj
     except DocumentError as exc:
         raise ValidationFailed(error_messages(exc)) from exc
     record = _scoped_record(session, actor, record_id, lock=True)
+    if expected_revision is not None and record.revision != expected_revision:
+        raise RevisionMismatch(record.revision)
     ids = [op.op_id for op in ops]
     seen = set(
         session.exec(

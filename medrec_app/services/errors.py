@@ -32,6 +32,17 @@ class ValidationFailed(ServiceError):
         super().__init__("; ".join(messages) if messages else "The input is not valid.")
 
 
+class RevisionMismatch(ServiceError):
+    """The record changed since the revision the caller based its edit on; nothing was saved."""
+
+    def __init__(self, current: int) -> None:
+        self.current = current
+        super().__init__(
+            f"The record has changed (it is now at revision {current}). "
+            "Read it again and re-apply your change."
+        )
+
+
 class UploadRefused(ValidationFailed):
     """An uploaded file was refused by the checks; ``kind`` says which sort of refusal.
 

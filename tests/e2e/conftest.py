@@ -50,18 +50,20 @@ class AppServer:
     log: Path
     env: dict[str, str]
     proc: subprocess.Popen | None = None
+    backend_only: bool = False
+    """Serve the backend alone (HTTP routes and REST API; no frontend build)."""
 
     def start(self) -> None:
         with self.log.open("a") as out:
             self.proc = subprocess.Popen(
-                reflex_command(self.port),
+                reflex_command(self.port, backend_only=self.backend_only),
                 cwd=PROJECT_ROOT,
-                env=self.env,
+                env={**self.env, "REFLEX_BACKEND_ONLY": "true"} if self.backend_only else self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_until_up(self.url, self.proc, self.log)
+        _wait_until_up(self.url, self.proc, self.log, page=not self.backend_only)
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -95,7 +97,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, *, page: bool = True) -> None:
+    """Wait for the backend's /ping and, with ``page``, for the frontend's sign-in page."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -103,8 +106,10 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
         try:
             with urllib.request.urlopen(f"{url}/ping", timeout=2) as r:
                 if r.status == 200:
-                    with urllib.request.urlopen(f"{url}/login", timeout=5) as page:
-                        if page.status == 200:
+                    if not page:
+                        return
+                    with urllib.request.urlopen(f"{url}/login", timeout=5) as login:
+                        if login.status == 200:
                             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass

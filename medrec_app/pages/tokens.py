@@ -1,0 +1,258 @@
+"""Admin page: API tokens of the clinic's users; create one (secret shown once), revoke."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import reflex as rx
+
+from medrec_app.components.format import local_datetime
+from medrec_app.components.layout import signed_in_page
+from medrec_app.components.table import data_table
+from medrec_app.db import session_scope
+from medrec_app.domain.permissions import Action, Actor, PermissionDenied, can
+from medrec_app.pages.users import _as_id
+from medrec_app.services import accounts, tokens
+from medrec_app.services.errors import ServiceError
+from medrec_app.state import AuthState
+
+EXPIRY_CHOICES = {"never": None, "30 days": 30, "90 days": 90, "1 year": 365}
+
+
+@dataclasses.dataclass
+class TokenView:
+    token_id: int
+    name: str
+    user: str
+    prefix: str
+    created: str
+    last_used: str
+    expires: str
+    active: bool
+
+
+@dataclasses.dataclass
+class UserOption:
+    value: str
+    label: str
+
+
+class TokensState(AuthState):
+    tokens: list[TokenView] = []
+    users: list[UserOption] = []
+    allowed: bool = False
+    message: str = ""
+    new_secret: str = ""
+    user_choice: str = ""
+    expiry_choice: str = "never"
+
+    def _refresh(self, actor: Actor) -> None:
+        with session_scope() as session:
+            people = {u.id: u for u in accounts.list_users(session, actor)}
+            found = tokens.list_tokens(session, actor)
+        zone = self.clinic_timezone
+        self.users = [
+            UserOption(str(u.id), f"{u.full_name} ({u.role.replace('_', ' ')})")
+            for u in people.values()
+            if u.is_active
+        ]
+        self.tokens = [
+            TokenView(
+                t.id,
+                t.name,
+                people[t.user_id].full_name if t.user_id in people else "",
+                f"{t.prefix}…",
+                local_datetime(t.created_at, zone),
+                local_datetime(t.last_used_at, zone) or "never",
+                local_datetime(t.expires_at, zone) or "never",
+                t.active,
+            )
+            for t in found
+        ]
+
+    @rx.event
+    def load(self) -> rx.event.EventSpec | None:
+        actor = self._begin_page()
+        if actor is None:
+            return self._to_sign_in()
+        self.message, self.new_secret = "", ""
+        self.allowed = can(actor.role, Action.MANAGE_USERS)
+        if self.allowed:
+            self._refresh(actor)
+        else:
+            self.tokens, self.users = [], []
+        return None
+
+    @rx.event
+    def set_user_choice(self, value: str) -> None:
+        self.user_choice = value
+
+    @rx.event
+    def set_expiry_choice(self, value: str) -> None:
+        self.expiry_choice = value if value in EXPIRY_CHOICES else "never"
+
+    @rx.event
+    def create(self, form: dict) -> rx.event.EventSpec | None:
+        actor = self._actor()
+        if actor is None:
+            return self._to_sign_in()
+        self.new_secret = ""
+        days = EXPIRY_CHOICES.get(self.expiry_choice)
+        try:
+            with session_scope() as session:
+                created = tokens.create_token(
+                    session,
+                    actor,
+                    user_id=_as_id(self.user_choice),
+                    name=str(form.get("name") or "")[:200],
+                    expires_at=datetime.now(UTC) + timedelta(days=days) if days else None,
+                )
+            self.new_secret = created.secret
+            self.message = "Token created. Copy it now: it is not shown again."
+        except (PermissionDenied, ServiceError) as exc:
+            self.message = str(exc)
+        if self.allowed:
+            self._refresh(actor)
+        return None
+
+    @rx.event
+    def revoke(self, token_id: int) -> rx.event.EventSpec | None:
+        actor = self._actor()
+        if actor is None:
+            return self._to_sign_in()
+        self.new_secret = ""
+        try:
+            with session_scope() as session:
+                tokens.revoke_token(session, actor, _as_id(token_id))
+            self.message = "The token was revoked; requests with it are refused from now on."
+        except (PermissionDenied, ServiceError) as exc:
+            self.message = str(exc)
+        if self.allowed:
+            self._refresh(actor)
+        return None
+
+    @rx.event
+    def dismiss_secret(self) -> None:
+        self.new_secret = ""
+        self.message = ""
+
+
+def _row(token: TokenView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(token.name),
+        rx.table.cell(token.user),
+        rx.table.cell(rx.code(token.prefix)),
+        rx.table.cell(token.created),
+        rx.table.cell(token.last_used),
+        rx.table.cell(token.expires),
+        rx.table.cell(rx.cond(token.active, "Active", "Revoked or expired")),
+        rx.table.cell(
+            rx.cond(
+                token.active,
+                rx.button(
+                    "Revoke",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=TokensState.revoke(token.token_id),
+                    data_testid="revoke-token",
+                ),
+            )
+        ),
+        data_testid="token-row",
+    )
+
+
+def _new_secret() -> rx.Component:
+    return rx.callout.root(
+        rx.vstack(
+            rx.text("The new token (shown only once):", weight="medium"),
+            rx.hstack(
+                rx.code(TokensState.new_secret, data_testid="new-token-secret"),
+                rx.button(
+                    "Copy",
+                    size="1",
+                    on_click=rx.set_clipboard(TokensState.new_secret),
+                    data_testid="copy-token",
+                ),
+                rx.button("Done", size="1", variant="soft", on_click=TokensState.dismiss_secret),
+                align="center",
+                spacing="3",
+            ),
+            rx.text("Send it as: Authorization: Bearer <token>", size="1", color_scheme="gray"),
+        ),
+        color_scheme="green",
+        width="100%",
+    )
+
+
+def _create_form() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.select.root(
+                rx.select.trigger(placeholder="User", data_testid="token-user"),
+                rx.select.content(
+                    rx.foreach(TokensState.users, lambda u: rx.select.item(u.label, value=u.value))
+                ),
+                value=TokensState.user_choice,
+                on_change=TokensState.set_user_choice,
+            ),
+            rx.input(
+                name="name",
+                placeholder="What uses it (e.g. booking system)",
+                max_length=100,
+                required=True,
+                width="280px",
+                data_testid="token-name",
+            ),
+            rx.select(
+                list(EXPIRY_CHOICES),
+                value=TokensState.expiry_choice,
+                on_change=TokensState.set_expiry_choice,
+            ),
+            rx.button("Create token", type="submit", data_testid="create-token"),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+        ),
+        on_submit=TokensState.create,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def tokens_page() -> rx.Component:
+    return signed_in_page(
+        rx.heading("API tokens", size="6", margin_bottom="8px"),
+        rx.text(
+            "A token lets a program use the REST API (/api/docs) as the chosen user, with "
+            "that user's role. It stops working when revoked, when it expires, or while "
+            "its user is disabled.",
+            color_scheme="gray",
+            margin_bottom="16px",
+        ),
+        rx.cond(
+            TokensState.allowed,
+            rx.vstack(
+                rx.cond(
+                    TokensState.message != "",
+                    rx.callout(TokensState.message, data_testid="tokens-message"),
+                ),
+                rx.cond(TokensState.new_secret != "", _new_secret()),
+                _create_form(),
+                data_table(
+                    ["Name", "User", "Token", "Created", "Last used", "Expires", "Status", ""],
+                    TokensState.tokens,
+                    _row,
+                    "tokens-table",
+                ),
+                width="100%",
+                spacing="4",
+            ),
+            rx.callout(
+                "Only clinic administrators can manage API tokens.",
+                color_scheme="red",
+                data_testid="not-allowed",
+            ),
+        ),
+    )
