@@ -74,53 +74,6 @@ def scanned_pdf_bytes(pages: int, size: tuple[int, int], quality: int = 75) -> b
     return out.getvalue()
 
 
-def grouped_scanned_pdf_bytes(pages: int, size: tuple[int, int], quality: int = 75) -> bytes:
-    """The pages of :func:`scanned_pdf_bytes`, laid out with every page dictionary first.
-
-    Pillow writes each page's dictionary next to its image, so a reader must fetch a
-    piece of the file per page to walk the page tree (pdf.js does, to check the last
-    page). Producers that pack objects into object streams, or "fast web view" files,
-    keep the page dictionaries together; this writes that layout, images unchanged.
-    """
-    rng = random.Random(pages)
-    first_page = 3
-    first_stream = first_page + pages
-    width, height = size
-    objects: dict[int, bytes] = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Count %d /Kids [%s] >>"
-        % (pages, b" ".join(b"%d 0 R" % (first_page + i) for i in range(pages))),
-    }
-    content = b"q %d 0 0 %d 0 0 cm /Im0 Do Q" % (width, height)
-    for i in range(pages):
-        contents, image = first_stream + 2 * i, first_stream + 2 * i + 1
-        objects[first_page + i] = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R"
-            b" /Resources << /XObject << /Im0 %d 0 R >> >> >>" % (width, height, contents, image)
-        )
-        jpeg = io.BytesIO()
-        _noisy_page(i + 1, size, rng).save(jpeg, "JPEG", quality=quality)
-        objects[contents] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)
-        objects[image] = (
-            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
-            b" /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
-            % (width, height, jpeg.tell(), jpeg.getvalue())
-        )
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = out.tell()
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, objects[number]))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % offsets[n] for n in sorted(objects))
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
-
-
 def png_bytes(
     colour: tuple[int, int, int] = (230, 200, 40), size: tuple[int, int] = (400, 600)
 ) -> bytes:

@@ -55,6 +55,7 @@ class EditorRecord(BaseModel):
     appointment_id: int
     revision: int
     starts_at: datetime
+    patient_id: int
     patient_name: str
     practitioner_name: str
     template_name: str
@@ -112,6 +113,7 @@ def open_for_editing(
         appointment_id=appointment_id,
         revision=record.revision if record else 0,
         starts_at=appointment.starts_at,
+        patient_id=appointment.patient_id,
         patient_name=f"{patient.first_name} {patient.last_name}",
         practitioner_name=practitioner.full_name,
         template_name=template.name if template else "",

@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Text, cast
-from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.draft_patch import BACKGROUND_KEYS, BackgroundFile, draft_operations
@@ -28,7 +27,7 @@ from medrec_app.models import (
     Patient,
     PatientFile,
 )
-from medrec_app.services import audit, editing, records
+from medrec_app.services import audit, editing, record_files, records
 from medrec_app.services.errors import (
     NotFound,
     RevisionMismatch,
@@ -38,9 +37,6 @@ from medrec_app.services.errors import (
 from medrec_app.services.files import link_for
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
-
-BACKGROUND_TYPES = {"application/pdf": "pdf"}
-"""File types a background can be, beyond ``image/*`` (which are ``"image"``)."""
 
 
 class FileRef(BaseModel):
@@ -118,9 +114,9 @@ def create_record(
     """Create the appointment's record from the spec's request.
 
     A ``backgroundFileId`` must name a file of the appointment's patient; its type fills
-    a missing ``backgroundType`` (the spec's example sends only the id). The file is
-    linked to the record as its background; ``attachment_file_ids`` (files of the same
-    patient) are linked as attachments.
+    a missing ``backgroundType`` (the spec's example sends only the id). The background
+    link is written by ``records.create_record``; ``attachment_file_ids`` (files of the
+    same patient) are attached through ``record_files.attach_file``.
     """
     require(actor, Action.EDIT_RECORD)
     appointment = records.get_appointment(session, actor, appointment_id)
@@ -135,11 +131,9 @@ def create_record(
         drawing_data=drawing_data,
         form_data=form_data,
     )
-    if background is not None:
-        _link(session, record.id, background.id, "background")
+    assert record.id is not None
     for file_id in attachment_file_ids:
-        _patient_file(session, actor, appointment.patient_id, file_id)
-        _link(session, record.id, file_id, "attachment")
+        record_files.attach_file(session, actor, record.id, file_id)
     return record
 
 
@@ -234,8 +228,6 @@ def save_draft(
     result = editing.save_operations(
         session, actor, record_id, ops, expected_revision=expected_revision
     )
-    if background is not None:
-        _link(session, record_id, background.id, "background")
     return DraftSaved(id=record_id, revision=result.revision, updated_at=result.updated_at)
 
 
@@ -266,15 +258,15 @@ def _background_for(
     )
     if isinstance(file_id, bool) or not isinstance(file_id, int) or not 0 < file_id < 2**31:
         raise missing
-    row = _patient_file(session, actor, patient_id, file_id, required=False)
-    kind = _background_type(row.file_type) if row else None
+    row = _patient_file(session, actor, patient_id, file_id)
+    kind = record_files.background_kind(row.file_type) if row else None
     if row is None or kind is None:
         raise missing
     return BackgroundFile(id=file_id, background_type=kind, page_count=row.page_count)
 
 
 def _patient_file(
-    session: Session, actor: Actor, patient_id: int, file_id: int, *, required: bool = True
+    session: Session, actor: Actor, patient_id: int, file_id: int
 ) -> PatientFile | None:
     """The file if it is the patient's, in the actor's clinic."""
     row = session.exec(
@@ -286,15 +278,7 @@ def _patient_file(
             Patient.clinic_id == actor.clinic_id,
         )
     ).first()
-    if row is None and required:
-        raise NotFound("file")
     return row
-
-
-def _background_type(file_type: str) -> str | None:
-    if file_type.startswith("image/"):
-        return "image"
-    return BACKGROUND_TYPES.get(file_type)
 
 
 def _with_background(drawing: dict[str, Any], background: BackgroundFile) -> dict[str, Any]:
@@ -311,16 +295,6 @@ def _with_background(drawing: dict[str, Any], background: BackgroundFile) -> dic
         result.setdefault("pdfNumPages", background.page_count)
         result.setdefault("pdfPageNumber", 1)
     return result
-
-
-def _link(session: Session, record_id: int, file_id: int, role: str) -> None:
-    """Link the file to the record in ``role`` (idempotent)."""
-    table = MedicalRecordFile.__table__  # type: ignore[attr-defined]
-    session.execute(
-        insert(table)
-        .values(medical_record_id=record_id, patient_file_id=file_id, file_role=role)
-        .on_conflict_do_nothing(constraint="uq_medical_record_files_link")
-    )
 
 
 def _file_refs(

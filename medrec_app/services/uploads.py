@@ -1,5 +1,8 @@
 """Adding and deleting patient files: the blob and its row land together or not at all.
 
+Long PDFs are stored repacked for fast first pages (``pdf_layout``); ``file_size`` is
+the size stored.
+
 Upload order, so that a failure at any step leaves no trace: check the file; insert the
 row and flush for its id; store the blob (and preview) under keys built from ids; commit.
 A failed store rolls the row back; a failed commit deletes the stored blobs. Both
@@ -11,6 +14,8 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from contextlib import ExitStack
+from dataclasses import replace
 from typing import BinaryIO
 
 from pydantic import BaseModel
@@ -18,7 +23,14 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.domain.uploads import CheckedFile, FileRefused, UploadLimits, check_upload
+from medrec_app.domain.uploads import (
+    PDF,
+    CheckedFile,
+    FileRefused,
+    UploadLimits,
+    check_upload,
+    stream_size,
+)
 from medrec_app.models import Patient, PatientFile
 from medrec_app.services import audit
 from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
@@ -30,6 +42,7 @@ from medrec_app.services.files import (
     link_for,
 )
 from medrec_app.services.patients import get_patient
+from medrec_app.services.pdf_layout import repacked
 from medrec_app.services.thumbnails import render_thumbnail
 from medrec_app.settings import get_settings
 from medrec_app.storage import BlobStore, get_store, patient_file_key, patient_thumbnail_key
@@ -71,10 +84,15 @@ def upload_patient_file(
         )
     except FileRefused as refused:
         raise UploadRefused(refused.kind, refused.message) from None
-    thumbnail = render_thumbnail(source, checked.kind.mime)
-    row = _insert_row(session, actor, patient, checked, has_thumbnail=thumbnail is not None)
-    store = get_store(get_settings())
-    keys = _store_blobs(session, store, row, source, thumbnail)
+    with ExitStack() as stack:
+        stored = repacked(source, checked.page_count or 0) if checked.kind is PDF else None
+        if stored is not None:
+            source = stack.enter_context(stored)
+            checked = replace(checked, size=stream_size(source))
+        thumbnail = render_thumbnail(source, checked.kind.mime)
+        row = _insert_row(session, actor, patient, checked, has_thumbnail=thumbnail is not None)
+        store = get_store(get_settings())
+        keys = _store_blobs(session, store, row, source, thumbnail)
     audit.record(session, actor, "file.upload", patient_id=row.patient_id, file_id=row.id)
     audit.record(session, actor, "file.view", patient_id=row.patient_id, file_id=row.id)
     _commit_or_remove(session, store, keys)

@@ -244,3 +244,24 @@ def test_page_two_of_a_pdf_on_the_s3_store_loads_from_s3_by_range(new_page, s3_a
     draw_on_page_two_and_reload(page, s3_app_server, S3_VISIT, pdf)
     assert from_s3, "the browser did not load the PDF from S3"
     assert all(status in (200, 206) for status, _ in from_s3)
+
+
+def test_a_pdf_uploaded_in_the_editor_becomes_the_background(page: Page, app_server, tmp_path):
+    upload_visit = 1025
+    scan = tmp_path / "referral.pdf"
+    scan.write_bytes(pdf_bytes(3))
+    signed_in(page, PRACTITIONER)
+    open_editor(page, upload_visit)
+    page.get_by_test_id("background-upload").click()
+    page.get_by_test_id("upload-input").set_input_files(str(scan))
+    expect(page.get_by_test_id("upload-row")).to_have_attribute("data-state", "done")
+    expect_pdf_page(page, 1)
+    wait_saved(page)
+    drawing = stored(app_server, upload_visit)[0]
+    assert (drawing["backgroundType"], drawing["pdfPageNumber"]) == ("pdf", 1)
+    with Session(app_server.db) as session:
+        name = session.execute(
+            text("SELECT file_name FROM patient_files WHERE id = :f"),
+            {"f": drawing["backgroundFileId"]},
+        ).scalar_one()
+    assert name == "referral.pdf"

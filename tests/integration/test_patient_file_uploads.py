@@ -19,10 +19,12 @@ from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent, MedicalRecordFile, PatientFile
 from medrec_app.services import files, records, uploads
 from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
+from medrec_app.services.pdf_layout import REPACK_MIN_PAGES
 from medrec_app.settings import get_settings
 from medrec_app.storage import BlobStore, LocalBlobStore, get_store
 from medrec_app.storage.s3 import make_s3_client
 from tests import samples
+from tests.file_samples import scanned_pdf_bytes
 
 COMMIT_FAILS = "commit-fails.png"
 
@@ -285,3 +287,16 @@ def test_delete_respects_signed_records(store_env: str, clinic_factory) -> None:
     with session_scope() as session:
         links = session.exec(select(MedicalRecordFile.patient_file_id)).all()
     assert free not in links and attached in links
+
+
+def test_a_long_scan_is_stored_repacked_and_its_stored_size_is_recorded(clinic_factory) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    scan = scanned_pdf_bytes(REPACK_MIN_PAGES, (64, 48))
+    uploaded = upload(desk, patient_id, scan, "scan.pdf", "application/pdf")
+    with session_scope() as session:
+        row = session.get(PatientFile, uploaded.file.id)
+        assert row is not None
+    stored = read_blob(get_store(get_settings()), row.s3_key)
+    assert b"/ObjStm" in stored and b"/ObjStm" not in scan
+    assert (row.file_size, row.page_count) == (len(stored), REPACK_MIN_PAGES)

@@ -121,6 +121,25 @@ class RecordFilesMixin(rx.State, mixin=True):
         self._hold_link(item)
         return None
 
+    @rx.var
+    def upload_url(self) -> str:
+        """Where the editor's upload widget posts a new file for this visit's patient."""
+        if not (self.can_edit and self.patient_id):
+            return ""
+        return f"/api/patients/{self.patient_id}/files"
+
+    @rx.event
+    def background_uploaded(self, info: dict) -> rx.event.EventSpec | None:
+        """A file uploaded in the editor: list it, and make it the background if it can be."""
+        actor = self._files_actor(edit=True)
+        if not isinstance(actor, Actor):
+            return actor
+        self._load_files(actor)
+        file_id = info.get("file_id") if isinstance(info, dict) else None
+        if str(file_id) in {c["id"] for c in self.background_choices}:
+            return type(self).choose_background(str(file_id))
+        return None
+
     def _hold_link(self, item: record_files.RecordFile) -> None:
         """The background link the canvas gets (and starts loading) for one file."""
         self.file_background_id = item.file.id

@@ -90,6 +90,7 @@ class EditorState(RecordFilesMixin, AuthState):
     revision: int = 0
     can_edit: bool = False
     patient_name: str = ""
+    patient_id: int = 0
     visit_time: str = ""
     practitioner_name: str = ""
     template_name: str = ""
@@ -190,6 +191,7 @@ class EditorState(RecordFilesMixin, AuthState):
         self.revision = opened.revision
         self.can_edit = opened.can_edit
         self.patient_name = opened.patient_name
+        self.patient_id = opened.patient_id
         self.visit_time = local_datetime(opened.starts_at, zone)
         self.practitioner_name = opened.practitioner_name
         self.template_name = opened.template_name

@@ -7,6 +7,7 @@ import reflex as rx
 from medrec_app.components.canvas import canvas
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.unload_flush import unload_flush
+from medrec_app.components.upload import upload_widget
 from medrec_app.pages.record.state import EditorState, FieldView
 
 
@@ -151,6 +152,22 @@ def _background_picker() -> rx.Component:
                 data_testid="background-select",
             ),
             rx.text(EditorState.background_label, size="2", data_testid="background-name"),
+        ),
+        rx.cond(
+            EditorState.upload_url != "",
+            rx.popover.root(
+                rx.popover.trigger(
+                    rx.button("Upload…", variant="soft", size="1", data_testid="background-upload")
+                ),
+                rx.popover.content(
+                    rx.text("A new image or PDF for this patient, as the background.", size="2"),
+                    upload_widget(
+                        upload_url=EditorState.upload_url,
+                        on_uploaded=EditorState.background_uploaded,
+                    ),
+                    width="420px",
+                ),
+            ),
         ),
         align="center",
         spacing="2",
