@@ -228,8 +228,35 @@ def test_a_file_is_attached_opened_and_detached(page: Page, app_server):
         assert list(actions) == ["record.attach", "file.view", "record.detach"]
 
 
-def test_page_two_of_a_pdf_on_the_s3_store_loads_from_s3_by_range(new_page, s3_app_server):
-    pdf = put_file(s3_app_server, S3_VISIT, "knee-report.pdf", "pdf")
+def upload_as_front_desk(page: Page, app_server, appointment_id: int, path) -> int:
+    """The front desk's flow: the visit's patient page, a file through the upload widget."""
+    with Session(app_server.db) as session:
+        patient_id = session.execute(
+            text("SELECT patient_id FROM appointments WHERE calendar_event_id = :a"),
+            {"a": appointment_id},
+        ).scalar_one()
+    sign_in(page, "frontdesk@riverside.example")
+    page.goto(f"/patients/{patient_id}")
+    page.get_by_test_id("upload-input").set_input_files(str(path))
+    expect(page.get_by_test_id("upload-row")).to_have_attribute("data-state", "done")
+    with Session(app_server.db) as session:
+        return session.execute(
+            text("SELECT max(id) FROM patient_files WHERE patient_id = :p"), {"p": patient_id}
+        ).scalar_one()
+
+
+def test_page_two_of_a_pdf_on_the_s3_store_loads_from_s3_by_range(
+    new_page, s3_app_server, tmp_path
+):
+    report = tmp_path / "knee-report.pdf"
+    report.write_bytes(pdf_bytes(3))
+    pdf = upload_as_front_desk(new_page(), s3_app_server, S3_VISIT, report)
+    with Session(s3_app_server.db) as session:
+        key, bucket = session.execute(
+            text("SELECT s3_key, s3_bucket FROM patient_files WHERE id = :f"), {"f": pdf}
+        ).one()
+    assert bucket == s3_app_server.env["MEDREC_S3_BUCKET"]
+    assert s3_app_server.store().exists(key)
     endpoint = s3_app_server.env["MEDREC_S3_ENDPOINT_URL"]
     page = new_page()
     from_s3: list[tuple[int, str]] = []
