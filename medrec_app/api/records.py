@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from medrec_app.api.errors import NO_STORE, error_response
 from medrec_app.api.session import actor_from_request, origin_allowed
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied
@@ -23,16 +24,6 @@ from medrec_app.services.errors import NotFound, ValidationFailed
 
 # Browsers cap keepalive bodies at 64 KB; leave room for a larger batch from other clients.
 MAX_OPERATIONS_BYTES = 1024 * 1024
-
-NO_STORE = {"Cache-Control": "private, no-store"}
-
-
-def _error(status: int, message: str, code: str = "") -> JSONResponse:
-    body = {"error": {"code": code or _CODES.get(status, "error"), "message": message}}
-    return JSONResponse(body, status_code=status, headers=NO_STORE)
-
-
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
 
 
 def _record_id(request: Request) -> int | None:
@@ -43,17 +34,17 @@ def _record_id(request: Request) -> int | None:
 async def drawing(request: Request) -> Response:
     record_id = _record_id(request)
     if record_id is None:
-        return _error(404, str(NotFound("record")))
+        return error_response(404, str(NotFound("record")))
 
     def load() -> Response:
         with session_scope() as session:
             actor = actor_from_request(session, request)
             if actor is None:
-                return _error(401, "Sign in to see this record.")
+                return error_response(401, "Sign in to see this record.")
             try:
                 revision, document = editing.load_drawing(session, actor, record_id)
             except NotFound as exc:
-                return _error(404, str(exc))
+                return error_response(404, str(exc))
         return JSONResponse({"revision": revision, "drawing": document}, headers=NO_STORE)
 
     return await run_in_threadpool(load)
@@ -63,28 +54,28 @@ async def operations(request: Request) -> Response:
     """Apply ``{"ops": [...]}`` like the editor's websocket event; answers the acks."""
     record_id = _record_id(request)
     if record_id is None:
-        return _error(404, str(NotFound("record")))
+        return error_response(404, str(NotFound("record")))
     if not origin_allowed(request):
-        return _error(403, "Cross-site request refused.")
+        return error_response(403, "Cross-site request refused.")
     body = await _limited_body(request)
     if body is None:
-        return _error(413, "Too many changes in one request.", "too_large")
+        return error_response(413, "Too many changes in one request.")
     try:
         ops = json.loads(body)["ops"]
     except (ValueError, KeyError, TypeError):
-        return _error(400, 'Send a JSON object {"ops": [...]}.')
+        return error_response(400, 'Send a JSON object {"ops": [...]}.')
 
     def save() -> Response:
         with session_scope() as session:
             actor = actor_from_request(session, request)
             if actor is None:
-                return _error(401, "Sign in to change this record.")
+                return error_response(401, "Sign in to change this record.")
             try:
                 result = editing.save_operations(session, actor, record_id, ops)
             except (NotFound, PermissionDenied) as exc:
-                return _error(404 if isinstance(exc, NotFound) else 403, str(exc))
+                return error_response(404 if isinstance(exc, NotFound) else 403, str(exc))
             except ValidationFailed as exc:
-                return _error(422, str(exc), "validation_failed")
+                return error_response(422, str(exc))
         return JSONResponse(result.model_dump(mode="json"), headers=NO_STORE)
 
     return await run_in_threadpool(save)

@@ -7,6 +7,7 @@ clinic, so another clinic's file id answers "not found".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
@@ -51,27 +52,50 @@ class FileLink(BaseModel):
 def list_patient_files(session: Session, actor: Actor, patient_id: int) -> list[PatientFilePublic]:
     """The patient's files, newest first."""
     get_patient(session, actor, patient_id)
-    rows = session.exec(
+    audit.record(session, actor, "patient.files_list", patient_id=patient_id)
+    return patient_files(session, patient_id)
+
+
+def patient_files(
+    session: Session, patient_id: int, ids: Sequence[int] | None = None
+) -> list[PatientFilePublic]:
+    """The patient's files (only ``ids`` if given), newest first; not audited.
+
+    For callers that found the patient through the actor's clinic already.
+    """
+    query = (
         select(PatientFile, User.full_name)
         .join(User, col(User.id) == col(PatientFile.uploaded_by_user_id))
         .where(PatientFile.patient_id == patient_id)
         .order_by(col(PatientFile.created_at).desc(), col(PatientFile.id).desc())
-    ).all()
-    audit.record(session, actor, "patient.files_list", patient_id=patient_id)
-    return [_public(row, name) for row, name in rows]
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(col(PatientFile.id).in_(list(ids)))
+    return [public(row, name) for row, name in session.exec(query).all()]
 
 
 def get_file(session: Session, actor: Actor, file_id: int) -> PatientFilePublic:
     row = scoped_file(session, actor, file_id)
     uploader = session.get(User, row.uploaded_by_user_id)
-    return _public(row, uploader.full_name if uploader else "")
+    return public(row, uploader.full_name if uploader else "")
 
 
 def file_link(session: Session, actor: Actor, file_id: int) -> FileLink:
     """A link to the file for ``file_url_ttl_seconds``; audited as viewing the file."""
     row = scoped_file(session, actor, file_id)
-    audit.record(session, actor, "file.view", patient_id=row.patient_id, file_id=row.id)
-    return link_for(row, get_store(get_settings()))
+    return audited_link(session, actor, row, get_store(get_settings()))
+
+
+def audited_link(
+    session: Session, actor: Actor, row: PatientFile, store: BlobStore, record_id: int | None = None
+) -> FileLink:
+    """A link to a file the caller has checked ``actor`` may see, audited as ``file.view``."""
+    audit.record(
+        session, actor, "file.view", patient_id=row.patient_id, file_id=row.id, record_id=record_id
+    )
+    return link_for(row, store)
 
 
 def thumbnail_links(
@@ -145,7 +169,7 @@ def link_for(row: PatientFile, store: BlobStore) -> FileLink:
     )
 
 
-def _public(row: PatientFile, uploaded_by_name: str) -> PatientFilePublic:
+def public(row: PatientFile, uploaded_by_name: str) -> PatientFilePublic:
     assert row.id is not None
     return PatientFilePublic(
         id=row.id,

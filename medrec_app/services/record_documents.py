@@ -34,7 +34,7 @@ from medrec_app.services.errors import (
     ServiceError,
     ValidationFailed,
 )
-from medrec_app.services.files import link_for
+from medrec_app.services.files import audited_link
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
 
@@ -301,20 +301,10 @@ def _file_refs(
     session: Session, actor: Actor, rows: list[PatientFile], record_id: int
 ) -> list[FileRef]:
     """Links for the files; each link issued is audited as viewing that file."""
-    if not rows:
-        return []
     store = get_store(get_settings())
     refs = []
     for row in rows:
-        link = link_for(row, store)
-        audit.record(
-            session,
-            actor,
-            "file.view",
-            patient_id=row.patient_id,
-            file_id=row.id,
-            record_id=record_id,
-        )
+        link = audited_link(session, actor, row, store, record_id)
         refs.append(
             FileRef(
                 id=link.file_id, file_name=row.file_name, s3_url=link.url, file_type=row.file_type

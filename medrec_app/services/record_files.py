@@ -19,12 +19,12 @@ from sqlmodel import Session, col, delete, select
 
 from medrec_app.domain.edits import SetBackground
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.models import Appointment, MedicalRecord, MedicalRecordFile, PatientFile, User
+from medrec_app.models import Appointment, MedicalRecord, MedicalRecordFile, PatientFile
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound, ValidationFailed
-from medrec_app.services.files import FileLink, PatientFilePublic, link_for
+from medrec_app.services.files import FileLink, PatientFilePublic, audited_link, patient_files
 from medrec_app.settings import get_settings
-from medrec_app.storage import get_store
+from medrec_app.storage import BlobStore, get_store
 
 PDF_TYPE = "application/pdf"
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -66,7 +66,7 @@ def record_file_list(session: Session, actor: Actor, record_id: int) -> RecordFi
         .where(MedicalRecordFile.medical_record_id == record_id)
         .order_by(col(MedicalRecordFile.created_at), col(MedicalRecordFile.id))
     ).all()
-    by_id = {f.id: f for f in _patient_files(session, patient_id, [i for i, _ in links])}
+    by_id = {f.id: f for f in patient_files(session, patient_id, [i for i, _ in links])}
     listed = RecordFileList(background=None, attachments=[])
     for file_id, role in links:
         public = by_id.get(file_id)
@@ -96,7 +96,7 @@ def attachment_link(session: Session, actor: Actor, record_id: int, file_id: int
     require(actor, Action.VIEW_RECORD)
     require(actor, Action.VIEW_FILES)
     record_id, patient_id = _record_patient(session, actor, record_id)
-    found = _patient_files(session, patient_id, [file_id])
+    found = patient_files(session, patient_id, [file_id])
     if not found or _link(session, record_id, file_id, ATTACHMENT) is None:
         raise NotFound("attachment")
     return _with_link(session, actor, record_id, found[0], get_store(get_settings()))
@@ -109,7 +109,7 @@ def background_candidates(
     require(actor, Action.VIEW_RECORD)
     require(actor, Action.VIEW_FILES)
     _, patient_id = _record_patient(session, actor, record_id)
-    return [f for f in _patient_files(session, patient_id) if background_kind(f.file_type)]
+    return [f for f in patient_files(session, patient_id) if background_kind(f.file_type)]
 
 
 def attachable_files(session: Session, actor: Actor, record_id: int) -> list[PatientFilePublic]:
@@ -125,7 +125,7 @@ def attachable_files(session: Session, actor: Actor, record_id: int) -> list[Pat
             )
         ).all()
     )
-    return [f for f in _patient_files(session, patient_id) if f.id not in attached]
+    return [f for f in patient_files(session, patient_id) if f.id not in attached]
 
 
 def background_link(session: Session, actor: Actor, record_id: int, file_id: int) -> RecordFile:
@@ -136,7 +136,7 @@ def background_link(session: Session, actor: Actor, record_id: int, file_id: int
     require(actor, Action.VIEW_RECORD)
     require(actor, Action.VIEW_FILES)
     record_id, patient_id = _record_patient(session, actor, record_id)
-    found = _patient_files(session, patient_id, [file_id])
+    found = patient_files(session, patient_id, [file_id])
     if not found or not background_kind(found[0].file_type):
         raise NotFound("file")
     return _with_link(session, actor, record_id, found[0], get_store(get_settings()))
@@ -146,7 +146,7 @@ def attach_file(session: Session, actor: Actor, record_id: int, file_id: int) ->
     """Attach one of the patient's files to the record; attaching it again changes nothing."""
     require(actor, Action.EDIT_RECORD)
     record_id, patient_id = _record_patient(session, actor, record_id)
-    found = _patient_files(session, patient_id, [file_id])
+    found = patient_files(session, patient_id, [file_id])
     if not found:
         raise NotFound("file")
     if _link(session, record_id, file_id, ATTACHMENT) is None:
@@ -321,48 +321,12 @@ def _patient_file_rows(
     return {row.id: row for row in rows if row.id is not None}
 
 
-def _patient_files(
-    session: Session, patient_id: int, ids: Sequence[int] | None = None
-) -> list[PatientFilePublic]:
-    """The patient's files (only ``ids`` if given), newest first, as the UI shows them.
-
-    The patient was found through the actor's clinic, so these are the clinic's files.
-    """
-    query = (
-        select(PatientFile, User.full_name)
-        .join(User, col(User.id) == col(PatientFile.uploaded_by_user_id))
-        .where(PatientFile.patient_id == patient_id)
-        .order_by(col(PatientFile.created_at).desc(), col(PatientFile.id).desc())
-    )
-    if ids is not None:
-        if not ids:
-            return []
-        query = query.where(col(PatientFile.id).in_(list(ids)))
-    return [_public(row, name) for row, name in session.exec(query).all()]
-
-
-def _public(row: PatientFile, uploaded_by_name: str) -> PatientFilePublic:
-    return PatientFilePublic(
-        **row.model_dump(include=set(PatientFilePublic.model_fields) - {"has_thumbnail"}),
-        uploaded_by_name=uploaded_by_name,
-        has_thumbnail=bool(row.thumbnail_key),
-    )
-
-
 def _with_link(
-    session: Session, actor: Actor, record_id: int, public: PatientFilePublic, store: Any
+    session: Session, actor: Actor, record_id: int, public: PatientFilePublic, store: BlobStore
 ) -> RecordFile:
     row = session.get(PatientFile, public.id)
     assert row is not None  # just read in this transaction
-    audit.record(
-        session,
-        actor,
-        "file.view",
-        patient_id=row.patient_id,
-        record_id=record_id,
-        file_id=row.id,
-    )
-    return RecordFile(file=public, link=link_for(row, store))
+    return RecordFile(file=public, link=audited_link(session, actor, row, store, record_id))
 
 
 def _link(session: Session, record_id: int, file_id: int, role: str) -> MedicalRecordFile | None:
