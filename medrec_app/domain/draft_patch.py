@@ -127,6 +127,22 @@ def _drawing_ops(
     return ops
 
 
+def with_background(
+    drawing: Mapping[str, Any], background_file: BackgroundFile | None
+) -> dict[str, Any]:
+    """A new record's drawing with its background keys completed from the file.
+
+    The rule of a draft update applied to an empty record: a ``backgroundFileId`` gives
+    the type (and a PDF's page count and first page) when they are left out.
+    """
+    problems: list[str] = []
+    merged = _background({}, drawing, background_file, problems)
+    if problems:
+        raise DocumentError(problems)
+    result = {k: v for k, v in drawing.items() if k not in BACKGROUND_KEYS}
+    return result | {k: v for k, v in (merged or {}).items() if v is not None}
+
+
 def _element_ops(
     patch: Mapping[str, Any],
     key: str,
@@ -195,7 +211,9 @@ def _background(
     merged = {key: patch[key] if key in patch else drawing.get(key) for key in BACKGROUND_KEYS}
     if patch.get("backgroundFileId") is not None:
         if background_file is None:
-            problems.append("drawing_data.backgroundFileId: no such file for this patient")
+            problems.append(
+                "drawing_data.backgroundFileId: no such image or PDF file for this patient"
+            )
             return None
         given = patch.get("backgroundType")
         if given is not None and given != background_file.background_type:

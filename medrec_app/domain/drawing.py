@@ -37,6 +37,7 @@ from medrec_app.domain.checks import (
     whole_number,
 )
 from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
+from medrec_app.domain.ids import RowId
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 """Largest compact-JSON drawing accepted (the spec expects 10-100 KB)."""
@@ -62,8 +63,6 @@ MAX_ID_CHARS = 100
 """Longest shape or line id."""
 MAX_PDF_PAGES = 100_000
 """Largest ``pdfNumPages``."""
-MAX_FILE_ID = 2**63 - 1
-"""``backgroundFileId`` refers to ``patient_files.id``, a PostgreSQL bigint at most."""
 
 CURRENT_DRAWING_VERSION = 1
 """Version of the drawing document this code writes. A missing ``version`` key means 1."""
@@ -156,7 +155,6 @@ ArrowPoints = Annotated[list[Number], PlainValidator(_points(MAX_POINTS_PER_ARRO
 Colour = Annotated[str, PlainValidator(_colour)]
 ElementId = Annotated[str, PlainValidator(_element_id)]
 ShapeText = Annotated[str, PlainValidator(_text)]
-FileId = Annotated[int, PlainValidator(whole_number(1, MAX_FILE_ID))]
 PageCount = Annotated[int, PlainValidator(whole_number(1, MAX_PDF_PAGES))]
 
 
@@ -247,7 +245,7 @@ class DrawingData(_Document):
     shapes: list[Shape] = Field(default_factory=list)
     stage_size: StageSize = Field(default_factory=StageSize, alias="stageSize")
     background_type: Literal["image", "pdf"] | None = Field(None, alias="backgroundType")
-    background_file_id: FileId | None = Field(None, alias="backgroundFileId")
+    background_file_id: RowId | None = Field(None, alias="backgroundFileId")
     pdf_page_number: PageCount | None = Field(None, alias="pdfPageNumber")
     pdf_num_pages: PageCount | None = Field(None, alias="pdfNumPages")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -24,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -38,7 +40,6 @@ from medrec_app.domain.drawing import (
     MAX_TOTAL_POINTS,
     DrawingData,
     ElementId,
-    FileId,
     Line,
     PageCount,
     Shape,
@@ -54,6 +55,7 @@ from medrec_app.domain.forms import (
     parse_form_data,
 )
 from medrec_app.domain.geometry import round_points, simplify_points
+from medrec_app.domain.ids import RowId
 
 MAX_OPS_PER_BATCH = 500
 """Operations in one save; the editor sends a handful, even after a long offline spell."""
@@ -160,7 +162,7 @@ class SetBackground(_Op):
 
     op: Literal["setBackground"]
     background_type: Literal["image", "pdf"] | None = Field(alias="backgroundType")
-    background_file_id: FileId | None = Field(None, alias="backgroundFileId")
+    background_file_id: RowId | None = Field(None, alias="backgroundFileId")
     pdf_page_number: PageCount | None = Field(None, alias="pdfPageNumber")
     pdf_num_pages: PageCount | None = Field(None, alias="pdfNumPages")
 
@@ -204,10 +206,21 @@ Operation = Annotated[
 DRAWING_OPS = (AddLine, PutShape, DeleteElements, SetBackground, SetStage)
 
 
-class _Batch(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+_ONE_OP = TypeAdapter(list[Operation])
+"""Operations are validated as one-item lists, so error paths read ``[0].line.points``
+(a union's tag is left out of paths only after an index) and get ``ops[i]`` in front."""
 
-    ops: list[Operation]
+
+@dataclass(frozen=True)
+class RefusedOp:
+    """An operation that was not applied, and why: one ``"path: problem"`` line each.
+
+    ``op_id`` is None when the operation carries no usable ``opId`` (the sender cannot
+    be told which of its operations it was).
+    """
+
+    op_id: str | None
+    messages: tuple[str, ...]
 
 
 def _raw_points(item: Any) -> int:
@@ -226,11 +239,20 @@ def _raw_points(item: Any) -> int:
     return total
 
 
-def parse_operations(raw: object, *, max_ops: int = MAX_OPS_PER_BATCH) -> list[Operation]:
-    """Validate a batch of operations: a list (decoded JSON) or JSON text.
+def _raw_op_id(item: Any) -> str | None:
+    op_id = item.get("opId") if isinstance(item, dict) else None
+    return op_id if isinstance(op_id, str) and _OP_ID.fullmatch(op_id) else None
 
-    Sizes are checked before any value is looked at, so a hostile batch is refused fast.
-    Raises :class:`DocumentError` with one ``"ops[3].line.points: ..."`` line per problem.
+
+def parse_each(
+    raw: object, *, max_ops: int = MAX_OPS_PER_BATCH
+) -> tuple[list[Operation], list[RefusedOp]]:
+    """Validate a batch (a list, or JSON text) operation by operation.
+
+    Returns the valid operations in order and a refusal for each invalid one, so one bad
+    operation never holds back the rest. What concerns the batch as a whole (not JSON,
+    not a list, too many operations or point values, too many bytes) is checked first,
+    before any value is looked at, and raises :class:`DocumentError`.
     """
     raw = decoded_json(raw, MAX_BATCH_BYTES, "ops:")
     if not isinstance(raw, list):
@@ -242,20 +264,59 @@ def parse_operations(raw: object, *, max_ops: int = MAX_OPS_PER_BATCH) -> list[O
         raise DocumentError(
             [f"ops: carry {points} point values in total; the limit is {MAX_BATCH_POINTS}"]
         )
-    try:
-        ops = _Batch.model_validate({"ops": raw}).ops
-    except ValidationError as exc:
-        raise DocumentError(error_messages(exc)) from exc
+    ops: list[Operation] = []
+    refused: list[RefusedOp] = []
     first_use: dict[str, int] = {}
-    problems = []
-    for index, op in enumerate(ops):
+    for index, item in enumerate(raw):
+        try:
+            op = _ONE_OP.validate_python([item])[0]
+        except ValidationError as exc:
+            messages = [_at_index(index, m) for m in error_messages(exc)]
+            refused.append(RefusedOp(_raw_op_id(item), tuple(messages)))
+            continue
         if op.op_id in first_use:
-            problems.append(
-                f"ops[{index}].opId: {op.op_id!r} is already used by ops[{first_use[op.op_id]}]"
-            )
-        first_use.setdefault(op.op_id, index)
-    if problems:
-        raise DocumentError(problems)
+            first = first_use[op.op_id]
+            message = f"ops[{index}].opId: {op.op_id!r} is already used by ops[{first}]"
+            refused.append(RefusedOp(None, (message,)))
+            continue
+        first_use[op.op_id] = index
+        ops.append(op)
+    return ops, refused
+
+
+def first_batch(raw_ops: Sequence[Any]) -> list[Any]:
+    """The longest prefix of ``raw_ops`` that one save takes as a batch, and at least one.
+
+    A queue that grew while the database was away can hold more than a batch may (in
+    operations, point values or bytes); it is saved in several batches rather than
+    refused whole.
+    """
+    batch: list[Any] = []
+    points = size = 0
+    for item in raw_ops:
+        item_points = _raw_points(item)
+        item_size = len(orjson.dumps(item)) + 1
+        too_many = len(batch) >= MAX_OPS_PER_BATCH or points + item_points > MAX_BATCH_POINTS
+        if batch and (too_many or size + item_size > MAX_BATCH_BYTES):
+            break
+        batch.append(item)
+        points, size = points + item_points, size + item_size
+    return batch
+
+
+def _at_index(index: int, message: str) -> str:
+    """``"[0].line: ..."`` of a one-item list -> ``"ops[3].line: ..."``."""
+    return f"ops[{index}]{message.removeprefix('[0]')}"
+
+
+def parse_operations(raw: object, *, max_ops: int = MAX_OPS_PER_BATCH) -> list[Operation]:
+    """Validate a batch that must be valid as a whole (the REST API's draft update).
+
+    Raises :class:`DocumentError` with one ``"ops[3].line.points: ..."`` line per problem.
+    """
+    ops, refused = parse_each(raw, max_ops=max_ops)
+    if refused:
+        raise DocumentError([m for r in refused for m in r.messages])
     return ops
 
 
@@ -396,34 +457,86 @@ def apply_operations(
 
     Pure: the inputs are not changed. A touched document is validated as a whole
     afterwards (stroke and shape counts, size, background rules), and any refusal raises
-    :class:`DocumentError` with ``drawing_data: ...`` / ``form_data: ...`` messages.
+    :class:`DocumentError` with ``drawing_data: ...`` / ``ops[i].path: ...`` messages.
     A document no operation touches comes back as an unchanged copy, not re-validated,
     so a form edit is never refused because of the drawing or the other way round.
     """
-    if not isinstance(drawing, Mapping) or not isinstance(form, Mapping):
-        raise DocumentError(["drawing_data and form_data must be JSON objects"])
+    drawing, form = _objects(drawing, form)
+    problems: list[str] = []
     drawing_ops = [op for op in ops if isinstance(op, DRAWING_OPS)]
     field_ops = [(index, op) for index, op in enumerate(ops) if isinstance(op, SetField)]
-    problems: list[str] = []
-    new_drawing: dict[str, Any] = {}
-    if drawing_ops:
-        try:
-            new_drawing = _checked(_edited_drawing(drawing, drawing_ops))
-        except DocumentError as exc:
-            problems += [f"drawing_data: {message}" for message in exc.messages]
-    else:
-        new_drawing = copy.deepcopy(dict(drawing))
-    fields: dict[str, Any] = dict(form)
-    conflicts = [(index, _set_field(fields, op)) for index, op in field_ops]
-    problems += [f"ops[{index}].path: {problem}" for index, problem in conflicts if problem]
-    new_form: FormData = {}
-    if not field_ops:
-        new_form = copy.deepcopy(fields)
-    elif not any(problem for _, problem in conflicts):
-        try:
-            new_form = parse_form_data(fields)
-        except DocumentError as exc:
-            problems += [f"form_data: {message}" for message in exc.messages]
+    new_drawing, new_form = copy.deepcopy(dict(drawing)), copy.deepcopy(dict(form))
+    try:
+        if drawing_ops:
+            new_drawing = _drawing_after(drawing, drawing_ops)
+    except DocumentError as exc:
+        problems += exc.messages
+    try:
+        if field_ops:
+            new_form = _form_after(form, field_ops)
+    except DocumentError as exc:
+        problems += exc.messages
     if problems:
         raise DocumentError(problems)
     return new_drawing, new_form
+
+
+def apply_each(
+    drawing: Mapping[str, Any], form: Mapping[str, Any], ops: Sequence[Operation]
+) -> tuple[dict[str, Any], FormData, list[Operation], list[RefusedOp]]:
+    """Apply what can be applied: ``(drawing, form, applied, refused)``.
+
+    Like :func:`apply_operations`, but an operation that would break a document rule (a
+    stroke past the limit, a field where a group is) is refused on its own and the rest
+    are applied. The whole batch is tried first; only when it is refused is each
+    operation tried in turn, so the common case costs one validation.
+    """
+    try:
+        new_drawing, new_form = apply_operations(drawing, form, ops)
+    except DocumentError:
+        pass
+    else:
+        return new_drawing, new_form, list(ops), []
+    drawing, form = _objects(drawing, form)
+    applied: list[Operation] = []
+    refused: list[RefusedOp] = []
+    new_drawing, new_form = copy.deepcopy(dict(drawing)), copy.deepcopy(dict(form))
+    for index, op in enumerate(ops):
+        try:
+            if isinstance(op, SetField):
+                new_form = _form_after(new_form, [(index, op)])
+            else:
+                new_drawing = _drawing_after(new_drawing, [op])
+        except DocumentError as exc:
+            refused.append(RefusedOp(op.op_id, tuple(exc.messages)))
+            continue
+        applied.append(op)
+    return new_drawing, new_form, applied, refused
+
+
+def _objects(
+    drawing: Mapping[str, Any], form: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    if not isinstance(drawing, Mapping) or not isinstance(form, Mapping):
+        raise DocumentError(["drawing_data and form_data must be JSON objects"])
+    return drawing, form
+
+
+def _drawing_after(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dict[str, Any]:
+    try:
+        return _checked(_edited_drawing(drawing, ops))
+    except DocumentError as exc:
+        raise DocumentError([f"drawing_data: {message}" for message in exc.messages]) from None
+
+
+def _form_after(form: Mapping[str, Any], ops: Sequence[tuple[int, SetField]]) -> FormData:
+    """The form with the fields set; each operation comes with its place in the batch."""
+    fields: dict[str, Any] = dict(form)
+    conflicts = [(index, _set_field(fields, op)) for index, op in ops]
+    problems = [f"ops[{index}].path: {problem}" for index, problem in conflicts if problem]
+    if problems:
+        raise DocumentError(problems)
+    try:
+        return parse_form_data(fields)
+    except DocumentError as exc:
+        raise DocumentError([f"form_data: {message}" for message in exc.messages]) from None

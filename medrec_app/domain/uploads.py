@@ -1,6 +1,6 @@
 """Checks on an uploaded file before anything is stored: size, type, name, content.
 
-The type comes from the bytes (an allow-list: JPEG, PNG, WebP, PDF); the type the client
+The type comes from the bytes (the allow-list of ``domain/file_types.py``); the type the client
 declared and the file-name extension must agree with it. Images are opened with Pillow
 under a pixel limit and decoded; PDFs are parsed with pypdf. Every refusal is a
 ``FileRefused`` whose message says what is wrong and what the person can do about it.
@@ -17,6 +17,15 @@ from typing import BinaryIO
 
 from PIL import Image
 
+from medrec_app.domain.file_types import (
+    ACCEPTED_EXTENSIONS,
+    ACCEPTED_SUMMARY,
+    JPEG,
+    PDF,
+    PNG,
+    WEBP,
+    FileType,
+)
 from medrec_app.domain.pdf_content import ActiveContent, PdfEncrypted, PdfUnreadable, inspect_pdf
 
 MAX_NAME_LENGTH = 255
@@ -40,23 +49,6 @@ class FileRefused(ValueError):
         self.kind = kind
         self.message = message
 
-
-@dataclass(frozen=True)
-class FileKind:
-    mime: str
-    label: str
-    extension: str
-    extensions: frozenset[str]
-    pil_format: str | None = None
-
-
-JPEG = FileKind("image/jpeg", "JPEG image", "jpg", frozenset({"jpg", "jpeg"}), "JPEG")
-PNG = FileKind("image/png", "PNG image", "png", frozenset({"png"}), "PNG")
-WEBP = FileKind("image/webp", "WebP image", "webp", frozenset({"webp"}), "WEBP")
-PDF = FileKind("application/pdf", "PDF document", "pdf", frozenset({"pdf"}))
-ALLOWED_KINDS = (JPEG, PNG, WEBP, PDF)
-ALLOWED_EXTENSIONS = frozenset().union(*(k.extensions for k in ALLOWED_KINDS))
-ALLOWED_SUMMARY = "JPEG, PNG or WebP images and PDF documents"
 
 # Names some clients send for the allowed types.
 _MIME_ALIASES = {
@@ -88,7 +80,7 @@ class UploadLimits:
 class CheckedFile:
     """What the checks established about an accepted file."""
 
-    kind: FileKind
+    kind: FileType
     display_name: str
     size: int
     page_count: int | None
@@ -165,7 +157,7 @@ def name_extension(display_name: str) -> str:
     return ext.lower() if dot and stem else ""
 
 
-def detect_kind(head: bytes, display_name: str = "") -> FileKind:
+def detect_kind(head: bytes, display_name: str = "") -> FileType:
     """The allowed type the leading bytes show, else ``FileRefused`` naming what it is."""
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
@@ -194,10 +186,10 @@ def _unsupported(head: bytes, display_name: str) -> FileRefused:
         )
     what = _describe(lowered, head)
     ext = name_extension(display_name)
-    named = f", although its name ends in .{ext}" if ext in ALLOWED_EXTENSIONS else ""
+    named = f", although its name ends in .{ext}" if ext in ACCEPTED_EXTENSIONS else ""
     return FileRefused(
         Refusal.UNSUPPORTED_TYPE,
-        f"This file is {what}, not an image or a PDF{named}. Only {ALLOWED_SUMMARY} can "
+        f"This file is {what}, not an image or a PDF{named}. Only {ACCEPTED_SUMMARY} can "
         "be uploaded: save or export it as one of those and upload it again.",
     )
 
@@ -223,7 +215,7 @@ def _looks_like_text(head: bytes) -> bool:
     return all(ch.isprintable() or ch in "\t\r\n\f" for ch in text)
 
 
-def check_declared(kind: FileKind, declared_type: str, display_name: str) -> None:
+def check_declared(kind: FileType, declared_type: str, display_name: str) -> None:
     """The declared type and the name's extension must both match the detected type."""
     if not display_name:
         raise FileRefused(
@@ -250,7 +242,7 @@ def check_declared(kind: FileKind, declared_type: str, display_name: str) -> Non
         )
 
 
-def check_image(source: BinaryIO, kind: FileKind, max_pixels: int) -> None:
+def check_image(source: BinaryIO, kind: FileType, max_pixels: int) -> None:
     """Read the dimensions from the header, refuse too many pixels, then decode.
 
     Decoding is what finds truncated and corrupt files. Only the first frame of an

@@ -97,7 +97,9 @@ def test_background_type_null_clears_all_four_keys():
 def test_a_file_id_without_a_resolved_file_is_refused():
     with pytest.raises(DocumentError) as err:
         draft_operations({}, {}, {"backgroundFileId": 99}, None)
-    assert err.value.messages == ["drawing_data.backgroundFileId: no such file for this patient"]
+    assert err.value.messages == [
+        "drawing_data.backgroundFileId: no such image or PDF file for this patient"
+    ]
 
 
 @pytest.mark.parametrize(

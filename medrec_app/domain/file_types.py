@@ -1,0 +1,67 @@
+"""The file types a clinic may store for a patient, and everything said about them.
+
+One table: the upload checks, the file dialog's filter, the type names pages show, what
+can lie under the drawing canvas and what a browser may display inline all come from
+``ACCEPTED_TYPES``. Adding a type here adds it everywhere (its decoder check lives in
+``domain/uploads.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+BackgroundKind = Literal["image", "pdf"]
+
+
+@dataclass(frozen=True)
+class FileType:
+    mime: str
+    label: str
+    """What a person calls it in a sentence or a table: ``"PDF document"``."""
+    short_label: str
+    """In a compact list: ``"PDF"``."""
+    extension: str
+    """The extension of stored keys."""
+    extensions: frozenset[str]
+    """The name endings a file of this type may carry."""
+    background: BackgroundKind
+    """What it is as the canvas background: the drawing's ``backgroundType``."""
+    pil_format: str | None = None
+    """Pillow's decoder for images; None for PDFs."""
+
+
+JPEG = FileType(
+    "image/jpeg", "JPEG image", "JPEG", "jpg", frozenset({"jpg", "jpeg"}), "image", "JPEG"
+)
+PNG = FileType("image/png", "PNG image", "PNG", "png", frozenset({"png"}), "image", "PNG")
+WEBP = FileType("image/webp", "WebP image", "WebP", "webp", frozenset({"webp"}), "image", "WEBP")
+PDF = FileType("application/pdf", "PDF document", "PDF", "pdf", frozenset({"pdf"}), "pdf")
+
+ACCEPTED_TYPES = (JPEG, PNG, WEBP, PDF)
+ACCEPTED_EXTENSIONS = frozenset().union(*(t.extensions for t in ACCEPTED_TYPES))
+ACCEPTED_SUMMARY = "JPEG, PNG or WebP images and PDF documents"
+_BY_MIME = {t.mime: t for t in ACCEPTED_TYPES}
+
+
+def file_type(mime: str) -> FileType | None:
+    """The accepted type stored as ``mime``, or None."""
+    return _BY_MIME.get(mime)
+
+
+def type_label(mime: str) -> str:
+    """What a person calls a stored file's type; an unknown type shows as itself."""
+    known = file_type(mime)
+    return known.label if known else mime
+
+
+def background_kind(mime: str) -> BackgroundKind | None:
+    """``"image"`` or ``"pdf"``: what a file of this type is under the canvas."""
+    known = file_type(mime)
+    return known.background if known else None
+
+
+def accept_filter() -> str:
+    """The file dialog's filter: every accepted type and name ending (a hint only)."""
+    endings = sorted(f".{e}" for e in ACCEPTED_EXTENSIONS)
+    return ",".join([*(t.mime for t in ACCEPTED_TYPES), *endings])
