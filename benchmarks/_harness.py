@@ -200,7 +200,7 @@ def pct(values: Sequence[float], q: float) -> float:
 def load_strokes(appointment_id: int, count: int, points: int = 20) -> int:
     """Open the appointment's record (creating it) and add ``count`` strokes through
     ``editing.save_operations`` in batches; returns the record id."""
-    from medrec_app.services import editing
+    from medrec_app.services.records import editing
 
     actor = practitioner_actor()
     with db.session_scope() as session:

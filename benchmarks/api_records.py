@@ -49,7 +49,8 @@ from save_latency import psycopg_url
 
 from medrec_app.db import make_engine, session_scope
 from medrec_app.domain.permissions import Role
-from medrec_app.services import editing, tokens
+from medrec_app.services import tokens
+from medrec_app.services.records import editing
 from tests.e2e.conftest import AppServer, _free_port
 from tests.plugins.factories import make_clinic
 

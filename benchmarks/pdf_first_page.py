@@ -48,7 +48,8 @@ from _harness import (
 from medrec_app import db
 from medrec_app.domain.permissions import Actor, Role
 from medrec_app.models import Appointment, User
-from medrec_app.services import editing, uploads
+from medrec_app.services import uploads
+from medrec_app.services.records import editing
 from tests.file_samples import scanned_pdf_bytes
 
 RUNS = 5
@@ -95,7 +96,7 @@ def put_background(appointment_id: int, data: bytes, pages: int) -> int:
             file_name=f"scan-{pages}-pages.pdf",
             declared_type="application/pdf",
             source=io.BytesIO(data),
-        ).file.id
+        ).file_id
         record_id = editing.open_for_editing(session, actor, appointment_id).record_id
     op = {
         "op": "setBackground",

@@ -49,7 +49,7 @@ from _harness import (
 
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor, Role
-from medrec_app.services import editing
+from medrec_app.services.records import editing
 from tests.plugins.factories import make_clinic
 
 SAVES = 200

@@ -1,23 +1,63 @@
-"""Shared sign-in state. Imports no page module.
+"""Shared sign-in state, and the one way page state calls services. Imports no page module.
 
 The browser can call any public event handler with any arguments, so no handler trusts
-anything it is sent about who is acting: each one resolves the HttpOnly session cookie,
-captured server-side from the websocket handshake, through ``_actor()``.
+anything it is sent about who is acting: each service call resolves the HttpOnly session
+cookie, captured server-side from the websocket handshake, in the call's own unit of
+work (``AuthState._call``). Handlers that call services are declared with
+:func:`service_event`, which turns what a service refuses into what the page shows: the
+sign-in page for a session that has ended, the page's message (``_refused``) for
+anything else, an outage included.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import reflex as rx
-from sqlalchemy.exc import DBAPIError
 
-from medrec_app.db import session_scope
-from medrec_app.domain.permissions import Action, Actor, Role, can
-from medrec_app.services import accounts
+from medrec_app.domain.ids import parse_id
+from medrec_app.domain.permissions import Action, Actor, PermissionDenied, Role, can
+from medrec_app.services import accounts, unit_of_work
+from medrec_app.services.errors import NotFound, NotSignedIn, ServiceError, ServiceUnavailable
 from medrec_app.settings import get_settings
 
 SESSION_CHECK_SECONDS = get_settings().session_check_seconds
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def service_event(handler: Handler) -> Handler:
+    """``rx.event`` for a handler that calls services through ``self._call``.
+
+    ``NotSignedIn`` sends the browser to the sign-in page; any other ``ServiceError``
+    or ``PermissionDenied`` becomes the page's message (``_refused``). What the handler
+    changed before the refusal stays changed, so it can clear old messages first.
+    """
+
+    @functools.wraps(handler)
+    def guarded(self: AuthState, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(self, *args, **kwargs)
+        except NotSignedIn:
+            return self._to_sign_in()
+        except (ServiceError, PermissionDenied) as exc:
+            return self._refused(str(exc))
+
+    return rx.event(guarded)  # type: ignore[return-value]
+
+
+def row_id(value: object, what: str) -> int:
+    """An id sent by the browser or taken from the URL; ``NotFound(what)`` if it cannot
+    name a row, the same answer as an id that does not exist."""
+    parsed = parse_id(value)
+    if parsed is None:
+        raise NotFound(what)
+    return parsed
 
 
 class AuthState(rx.State):
@@ -37,32 +77,42 @@ class AuthState(rx.State):
         morsel = cookie.get(accounts.SESSION_COOKIE)
         return morsel.value if morsel else ""
 
-    def _actor(self, touch: bool = True) -> Actor | None:
-        with session_scope() as session:
-            return accounts.actor_for_token(session, self._token(), touch=touch)
+    def _call(
+        self,
+        service: Callable[Concatenate[Any, Actor, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``service(session, actor, *args, **kwargs)`` as the signed-in user, in one
+        unit of work. Raises ``NotSignedIn`` or what the service raises."""
+        return unit_of_work.run_as(self._token(), service, *args, **kwargs)
 
-    def _begin_page(self) -> Actor | None:
-        """The acting user for a page load, with the header's identity filled in."""
-        actor = self._actor()
-        if actor is not None:
-            self._load_identity(actor)
+    def _actor(self, *, touch: bool = True) -> Actor:
+        """The signed-in user, for what a page shows by role; ``NotSignedIn`` if none."""
+        actor = unit_of_work.run(accounts.actor_for_token, self._token(), touch=touch)
+        if actor is None:
+            raise NotSignedIn()
         return actor
 
-    def _load_identity(self, actor: Actor) -> None:
-        with session_scope() as session:
-            user = accounts.get_user(session, actor)
-            clinic = accounts.get_clinic(session, actor)
-        self.clinic_name = clinic.name
-        self.clinic_timezone = clinic.timezone
-        self.user_name = user.full_name
-        self.user_role = user.role.replace("_", " ")
-        self.is_admin = user.role == Role.ADMIN
-        self.can_view_files = can(user.role, Action.VIEW_FILES)
+    def _begin_page(self) -> Actor:
+        """The acting user for a page load, with the header's identity filled in."""
+        identity = self._call(accounts.signed_in_identity)
+        self.clinic_name = identity.clinic.name
+        self.clinic_timezone = identity.clinic.timezone
+        self.user_name = identity.user.full_name
+        self.user_role = identity.user.role.replace("_", " ")
+        self.is_admin = identity.user.role == Role.ADMIN
+        self.can_view_files = can(identity.user.role, Action.VIEW_FILES)
+        return identity.actor
 
     def _to_sign_in(self) -> rx.event.EventSpec:
         """Forget everything shown and send the browser to the sign-in page."""
         self.reset()
         return rx.redirect("/login?expired=1", replace=True)
+
+    def _refused(self, message: str) -> rx.event.EventSpec | None:
+        """How the page shows a refusal; pages with a message of their own override it."""
+        return rx.toast.error(message)
 
     @rx.event
     def check_session(self) -> rx.event.EventSpec | None:
@@ -72,7 +122,9 @@ class AuthState(rx.State):
         signed out by an outage; the next check after it decides.
         """
         try:
-            actor = self._actor(touch=False)
-        except DBAPIError:
+            self._actor(touch=False)
+        except ServiceUnavailable:
             return None
-        return self._to_sign_in() if actor is None else None
+        except NotSignedIn:
+            return self._to_sign_in()
+        return None

@@ -25,8 +25,10 @@
  * Props: recordKey, documentUrl, backgroundUrl (the template's image, shown when the
  * drawing names no file), fileBackgroundId + fileBackgroundType + fileBackgroundUrl (a
  * short-lived link the page holds for that file, "image" or "pdf"), backgroundRequest (JSON {nonce, op}: a setBackground op
- * chosen on the page, emitted once per nonce), readOnly, ackedOpIds, onOps,
- * onBackgroundNeeded(fileId) (asks the page for a link). See background.jsx.
+ * chosen on the page, emitted once per nonce), readOnly, ackedOpIds, reloadRequest (a new
+ * value reloads the stored drawing: the page had changes refused), maxBatchOps (the most
+ * ops the server takes in one batch), onOps, onBackgroundNeeded(fileId) (asks the page
+ * for a link). See background.jsx.
  */
 import React, {
   memo,
@@ -430,6 +432,8 @@ export function MedrecCanvas({
   backgroundRequest = "",
   readOnly = false,
   ackedOpIds = [],
+  reloadRequest = "",
+  maxBatchOps = 0,
   onOps,
   onBackgroundNeeded,
 }) {
@@ -470,7 +474,7 @@ export function MedrecCanvas({
 
   // Latest props for handlers that outlive a render.
   const propsRef = useRef({});
-  propsRef.current = { recordKey, onOps, readOnly };
+  propsRef.current = { recordKey, onOps, readOnly, maxBatchOps };
 
   const stageSize = doc.stageSize;
   const scale = containerWidth > 0 ? containerWidth / stageSize.width : 0;
@@ -483,13 +487,14 @@ export function MedrecCanvas({
   }, []);
 
   const sendOps = useCallback((ops) => {
-    const handler = propsRef.current.onOps;
+    const { onOps: handler, maxBatchOps: maxOps } = propsRef.current;
     if (typeof handler !== "function" || !ops.length) return;
     let batch = [];
     let size = 0;
     for (const op of ops) {
       const n = JSON.stringify(op).length;
-      if (batch.length && size + n > MAX_BATCH_CHARS) {
+      const full = size + n > MAX_BATCH_CHARS || (maxOps > 0 && batch.length >= maxOps);
+      if (batch.length && full) {
         handler(batch);
         batch = [];
         size = 0;
@@ -659,6 +664,12 @@ export function MedrecCanvas({
       cancelled = true;
     };
   }, [documentUrl, recordKey, reloadToken, sendOps]);
+
+  // Changes this canvas showed were refused by the server: show what is stored (and what
+  // is still pending on top of it) instead.
+  useEffect(() => {
+    if (reloadRequest) setReloadToken((n) => n + 1);
+  }, [reloadRequest]);
 
   /* ------------------------------------------------------ test hooks */
 

@@ -1,4 +1,4 @@
-"""HTTP routes beside Reflex's own: sign-in/out and signed file links."""
+"""HTTP routes beside Reflex's own: sign-in/out, signed file links and the REST API."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from medrec_app.api import auth, records
+from medrec_app.api import auth
 from medrec_app.api.rest import build_rest
-from medrec_app.settings import get_settings
 from medrec_app.storage import LocalBlobStore, get_store
 from medrec_app.storage.local_route import file_route
 
 
 def build_api() -> Starlette:
     """Our routes; Reflex mounts its app under this one, so these take precedence."""
-    routes = [*auth.routes, *records.routes]
-    store = get_store(get_settings())
+    routes = list(auth.routes)
+    store = get_store()
     if isinstance(store, LocalBlobStore):
         routes.append(file_route(store))
     routes.append(Mount("/api", app=build_rest()))

@@ -8,17 +8,18 @@ both routes answer with a redirect, a full page load that opens a fresh socket.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from medrec_app.api.session import actor_from_request, origin_allowed
-from medrec_app.db import session_scope
+from medrec_app.api.limits import declared_length
+from medrec_app.api.session import origin_allowed, session_token
 from medrec_app.domain.permissions import Role
-from medrec_app.services import accounts
-from medrec_app.services.errors import SignInFailed
+from medrec_app.services import accounts, unit_of_work
+from medrec_app.services.errors import NotSignedIn, ServiceUnavailable, SignInFailed
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ def _client_ip(request: Request) -> str:
 async def sign_in(request: Request) -> Response:
     if not origin_allowed(request):
         return PlainTextResponse("Cross-site sign-in refused.", status_code=403)
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
+    declared = declared_length(request.headers.get("content-length"))
+    if declared is None or declared > MAX_FORM_BYTES:
         return PlainTextResponse("Sign-in form too large or of unknown length.", status_code=413)
     async with request.form(max_files=0, max_fields=5) as form:
         email = str(form.get("email") or "")[:254]
@@ -44,6 +45,8 @@ async def sign_in(request: Request) -> Response:
         token, home = await run_in_threadpool(_sign_in, email, password, _client_ip(request))
     except SignInFailed:
         return RedirectResponse("/login?error=1", status_code=303)
+    except ServiceUnavailable as exc:
+        return PlainTextResponse(str(exc), status_code=503, headers={"Retry-After": "5"})
     response = RedirectResponse(home, status_code=303)
     response.set_cookie(
         accounts.SESSION_COOKIE,
@@ -59,17 +62,14 @@ async def sign_in(request: Request) -> Response:
 def _sign_in(email: str, password: str, ip: str) -> tuple[str, str]:
     """The new session token and the path of the user's first page."""
     # Password hashing takes tens of milliseconds of CPU: keep it off the event loop.
-    with session_scope() as session:
-        token = accounts.sign_in(session, email, password, ip)
-        actor = accounts.actor_for_token(session, token, touch=False)
+    token = unit_of_work.run(accounts.sign_in, email, password, ip)
+    actor = unit_of_work.run(accounts.actor_for_token, token, touch=False)
     return token, HOME_BY_ROLE.get(actor.role, "/") if actor else "/"
 
 
 def _sign_out(request: Request) -> None:
-    with session_scope() as session:
-        actor = actor_from_request(session, request, touch=False)
-        if actor is not None:
-            accounts.sign_out(session, actor)
+    with suppress(NotSignedIn):
+        unit_of_work.run_as(session_token(request), accounts.sign_out)
 
 
 async def sign_out(request: Request) -> Response:

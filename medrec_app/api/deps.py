@@ -1,25 +1,37 @@
-"""What REST endpoints depend on: the acting user of the request."""
+"""What REST endpoints depend on: the acting user of the request, and calling services."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from medrec_app.api.errors import ApiError
+from medrec_app.api.errors import CHALLENGE, ApiError
 from medrec_app.api.session import actor_from_request, origin_allowed
-from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor
-from medrec_app.services import tokens
+from medrec_app.services import tokens, unit_of_work
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="ApiToken",
     description="An API token an administrator created for a user (`mrt_...`).",
 )
+
+
+async def call(service: Callable[Concatenate[Any, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``service`` in one unit of work, in a worker thread (services block on the database).
+
+    What it raises is answered by the handlers in ``api/errors.py``.
+    """
+    return await run_in_threadpool(unit_of_work.run, service, *args, **kwargs)
 
 
 async def current_actor(
@@ -41,23 +53,14 @@ async def current_actor(
         return await _token_actor(credentials.credentials)
     if request.method not in SAFE_METHODS and not origin_allowed(request):
         raise ApiError(403, "Cross-site request refused.")
-
-    def resolve() -> Actor | None:
-        with session_scope() as session:
-            return actor_from_request(session, request)
-
-    actor = await run_in_threadpool(resolve)
+    actor = await run_in_threadpool(actor_from_request, request)
     if actor is None:
         raise ApiError(401, "Sign in, or send a valid API token.", headers=CHALLENGE)
     return actor
 
 
 async def _token_actor(secret: str) -> Actor:
-    def resolve() -> tokens.TokenCheck | None:
-        with session_scope() as session:
-            return tokens.actor_for_api_token(session, secret.strip())
-
-    check = await run_in_threadpool(resolve)
+    check = await call(tokens.actor_for_api_token, secret.strip())
     if check is None:
         raise ApiError(
             401,

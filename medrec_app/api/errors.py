@@ -17,16 +17,27 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from medrec_app.domain.permissions import PermissionDenied
+from medrec_app.domain.uploads import Refusal
 from medrec_app.services.errors import (
     NotFound,
+    NotSignedIn,
     RevisionMismatch,
     ServiceError,
+    ServiceUnavailable,
+    UploadRefused,
     ValidationFailed,
 )
 
 log = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "private, no-store"}
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+RETRY_AFTER_SECONDS = "5"
+_REFUSAL_STATUS = {
+    Refusal.TOO_LARGE: 413,
+    Refusal.UNSUPPORTED_TYPE: 415,
+    Refusal.INVALID_CONTENT: 422,
+}
 
 _CODES = {
     400: "bad_request",
@@ -42,6 +53,7 @@ _CODES = {
     428: "precondition_required",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -158,6 +170,18 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(PermissionDenied)
     async def denied(_: Request, exc: PermissionDenied) -> JSONResponse:
         return error_response(403, str(exc))
+
+    @app.exception_handler(NotSignedIn)
+    async def signed_out(_: Request, exc: NotSignedIn) -> JSONResponse:
+        return error_response(401, "Sign in, or send a valid API token.", headers=CHALLENGE)
+
+    @app.exception_handler(ServiceUnavailable)
+    async def unavailable(_: Request, exc: ServiceUnavailable) -> JSONResponse:
+        return error_response(503, str(exc), headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+    @app.exception_handler(UploadRefused)
+    async def upload_refused(_: Request, exc: UploadRefused) -> JSONResponse:
+        return error_response(_REFUSAL_STATUS.get(exc.kind, 422), str(exc))
 
     @app.exception_handler(ValidationFailed)
     async def refused(_: Request, exc: ValidationFailed) -> JSONResponse:

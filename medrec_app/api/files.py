@@ -8,71 +8,36 @@ into a temporary file on disk that the upload service checks and stores.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from medrec_app.api.deps import current_actor
+from medrec_app.api.deps import call, current_actor
 from medrec_app.api.errors import ApiError, ErrorResponse
-from medrec_app.db import session_scope
+from medrec_app.api.limits import MULTIPART_OVERHEAD, declared_length
+from medrec_app.api.params import FileId, PatientId
+from medrec_app.domain.file_types import ACCEPTED_TYPES
 from medrec_app.domain.permissions import Actor
-from medrec_app.domain.uploads import Refusal, too_large_message
-from medrec_app.services import files, uploads
-from medrec_app.services.errors import StorageUnavailable, UploadRefused
+from medrec_app.domain.uploads import too_large_message
+from medrec_app.services import files, unit_of_work, uploads
+from medrec_app.services.files import PatientFileLinked, PatientFilePublic
+from medrec_app.services.uploads import UploadedFile
 from medrec_app.settings import get_settings
 
-# Room for the multipart boundaries and part headers around the file itself.
-MULTIPART_OVERHEAD = 64 * 1024
-MAX_ID = 2**31 - 1
 PARSE_CHUNK_BYTES = 1024 * 1024
-_REFUSAL_STATUS = {
-    Refusal.TOO_LARGE: 413,
-    Refusal.UNSUPPORTED_TYPE: 415,
-    Refusal.INVALID_CONTENT: 422,
-}
 
 router = APIRouter(tags=["files"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
-PatientId = Annotated[int, Path(gt=0, le=MAX_ID)]
-FileId = Annotated[int, Path(gt=0, le=MAX_ID)]
-
-
-class UploadedFileOut(BaseModel):
-    file_id: int
-    file_name: str
-    file_type: str
-    file_size: int
-    page_count: int | None
-    s3_url: str
-
-
-class PatientFileOut(BaseModel):
-    id: int
-    patient_id: int
-    file_name: str
-    file_type: str
-    file_size: int
-    page_count: int | None
-    uploaded_by_user_id: int
-    uploaded_by_name: str
-    created_at: datetime | None
-    thumbnail_url: str | None = None
-
-
-class PatientFileDetailOut(PatientFileOut):
-    s3_url: str
-    s3_url_expires_at: datetime
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in statuses}
 
 
+_ACCEPTED_MIMES = ", ".join(t.mime for t in ACCEPTED_TYPES[:-1]) + f" or {ACCEPTED_TYPES[-1].mime}"
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -87,8 +52,7 @@ _UPLOAD_BODY = {
                             "format": "binary",
                             "description": (
                                 "The one file part. Its filename is kept for display; its "
-                                "Content-Type must match the content (image/jpeg, "
-                                "image/png, image/webp or application/pdf)."
+                                f"Content-Type must match the content ({_ACCEPTED_MIMES})."
                             ),
                         }
                     },
@@ -102,36 +66,28 @@ _UPLOAD_BODY = {
 @router.post(
     "/patients/{patient_id}/files",
     status_code=201,
-    response_model=UploadedFileOut,
+    response_model=UploadedFile,
     responses=_errors(400, 401, 403, 404, 413, 415, 422, 503),
     openapi_extra=_UPLOAD_BODY,
     summary="Upload a JPEG, PNG, WebP or PDF file for a patient",
 )
-async def upload_file(patient_id: PatientId, request: Request, actor: ActorDep) -> UploadedFileOut:
+async def upload_file(patient_id: PatientId, request: Request, actor: ActorDep) -> UploadedFile:
     limit = get_settings().max_upload_bytes
     _check_request_headers(request, limit)
     form = await _parse_form(request, limit)
     try:
         part = _file_part(form)
-        result = await run_in_threadpool(_store_upload, actor, patient_id, part)
+        return await run_in_threadpool(store_upload, actor, patient_id, part)
     finally:
         await form.close()
-    return UploadedFileOut(
-        file_id=result.file.id,
-        file_name=result.file.file_name,
-        file_type=result.file.file_type,
-        file_size=result.file.file_size,
-        page_count=result.file.page_count,
-        s3_url=result.link.url,
-    )
 
 
 def _check_request_headers(request: Request, limit: int) -> None:
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
         raise ApiError(415, "Send the file as multipart/form-data, in a part named 'file'.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+    declared = declared_length(request.headers.get("content-length"))
+    if declared is not None and declared > limit + MULTIPART_OVERHEAD:
         raise ApiError(413, too_large_message(limit))
 
 
@@ -175,55 +131,36 @@ def _file_part(form: FormData) -> UploadFile:
     return part
 
 
-def _store_upload(actor: Actor, patient_id: int, part: UploadFile) -> uploads.UploadedFile:
-    try:
-        with session_scope() as session:
-            return uploads.upload_patient_file(
-                session,
-                actor,
-                patient_id,
-                file_name=part.filename or "",
-                declared_type=part.content_type or "",
-                source=part.file,
-            )
-    except UploadRefused as refused:
-        raise ApiError(_REFUSAL_STATUS.get(refused.kind, 422), str(refused)) from None
-    except StorageUnavailable as error:
-        raise ApiError(503, str(error)) from None
+def store_upload(actor: Actor, patient_id: int, part: UploadFile) -> UploadedFile:
+    """Check and store one uploaded part for the patient (blocking: run it in a thread)."""
+    return unit_of_work.run(
+        uploads.upload_patient_file,
+        actor,
+        patient_id,
+        file_name=part.filename or "",
+        declared_type=part.content_type or "",
+        source=part.file,
+    )
 
 
 @router.get(
     "/patients/{patient_id}/files",
-    response_model=list[PatientFileOut],
+    response_model=list[PatientFilePublic],
     responses=_errors(401, 403, 404),
     summary="List a patient's files, newest first, with preview links",
 )
-async def list_files(patient_id: PatientId, actor: ActorDep) -> list[PatientFileOut]:
-    def load() -> list[PatientFileOut]:
-        with session_scope() as session:
-            listed = files.list_patient_files(session, actor, patient_id)
-            thumbs = files.thumbnail_links(session, actor, listed)
-        return [_out(f, thumbnail_url=thumbs.get(f.id)) for f in listed]
-
-    return await run_in_threadpool(load)
+async def list_files(patient_id: PatientId, actor: ActorDep) -> list[PatientFilePublic]:
+    return await call(files.list_files_with_preview_links, actor, patient_id)
 
 
 @router.get(
     "/files/{file_id}",
-    response_model=PatientFileDetailOut,
+    response_model=PatientFileLinked,
     responses=_errors(401, 403, 404),
     summary="A file's details and a time-limited link to its content",
 )
-async def get_file(file_id: FileId, actor: ActorDep) -> PatientFileDetailOut:
-    def load() -> PatientFileDetailOut:
-        with session_scope() as session:
-            found = files.get_file(session, actor, file_id)
-            link = files.file_link(session, actor, file_id)
-        return PatientFileDetailOut(
-            **_out(found).model_dump(), s3_url=link.url, s3_url_expires_at=link.expires_at
-        )
-
-    return await run_in_threadpool(load)
+async def get_file(file_id: FileId, actor: ActorDep) -> PatientFileLinked:
+    return await call(files.issue_file_link, actor, file_id)
 
 
 @router.delete(
@@ -234,15 +171,5 @@ async def get_file(file_id: FileId, actor: ActorDep) -> PatientFileDetailOut:
     summary="Delete a file unless a signed record uses it",
 )
 async def delete_file(file_id: FileId, actor: ActorDep) -> Response:
-    def delete() -> None:
-        with session_scope() as session:
-            uploads.delete_patient_file(session, actor, file_id)
-
-    await run_in_threadpool(delete)
+    await call(uploads.delete_patient_file, actor, file_id)
     return Response(status_code=204)
-
-
-def _out(found: files.PatientFilePublic, thumbnail_url: str | None = None) -> PatientFileOut:
-    return PatientFileOut(
-        **found.model_dump(exclude={"has_thumbnail"}), thumbnail_url=thumbnail_url
-    )

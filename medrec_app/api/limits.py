@@ -30,6 +30,13 @@ def body_limit(content_type: str) -> tuple[int, str]:
     return limit, f"The request body is larger than the limit of {limit // (1024 * 1024)} MB."
 
 
+def declared_length(value: str | None) -> int | None:
+    """A ``Content-Length`` value as a number; None if absent or not ASCII digits."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
 class BodyLimit:
     """ASGI middleware: 413 for bodies over :func:`body_limit`."""
 
@@ -44,7 +51,7 @@ class BodyLimit:
         limit, too_large = body_limit(headers.get("content-type", ""))
         declared = headers.get("content-length")
         if declared is not None:
-            if not declared.isdigit():
+            if declared_length(declared) is None:
                 await error_response(400, "Content-Length is not a number.")(scope, receive, send)
                 return
             if int(declared) > limit:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from medrec_app.api.deps import current_actor
+from medrec_app.api.deps import call, current_actor
 from medrec_app.api.errors import ApiError, ErrorResponse
-from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Actor
-from medrec_app.services import accounts, appointments, editing, patients
+from medrec_app.services import appointments, patients, templates
+from medrec_app.services.appointments import AppointmentList
+from medrec_app.services.patients import PatientPublic
+from medrec_app.services.templates import TemplatePublic
 
 MAX_APPOINTMENTS = 500
 
@@ -27,37 +26,6 @@ ERRORS: dict[int | str, dict] = {
 }
 
 router = APIRouter(tags=["lookups"])
-
-
-class AppointmentOut(BaseModel):
-    appointment_id: int = Field(
-        description="The `calendar_event_id`; the record's `appointment_id`."
-    )
-    starts_at: AwareDatetime
-    duration_minutes: int
-    patient_id: int
-    patient_name: str
-    practitioner_name: str
-    record_id: int | None = Field(description="The appointment's record, if it has one.")
-    record_updated_at: AwareDatetime | None
-
-
-class AppointmentList(BaseModel):
-    items: list[AppointmentOut] = Field(description="Newest first.")
-    truncated: bool = Field(description="True when more appointments match than `limit`.")
-
-
-class PatientOut(BaseModel):
-    id: int
-    first_name: str
-    last_name: str
-    date_of_birth: date
-
-
-class TemplateOut(BaseModel):
-    id: int
-    name: str
-    is_default: bool
 
 
 @router.get(
@@ -81,35 +49,14 @@ async def list_appointments(
     zone, newest first, at most `limit` (then `truncated` is true: narrow the range)."""
     if start and end and end < start:
         raise ApiError(422, "'to' is before 'from'.")
-
-    def run() -> AppointmentList:
-        with session_scope() as session:
-            zone = ZoneInfo(accounts.get_clinic(session, actor).timezone)
-            rows = appointments.list_appointments(
-                session,
-                actor,
-                start=_day_start(start, zone),
-                end=_day_start(_next_day(end), zone),
-                limit=limit + 1,
-            )
-        items = [AppointmentOut.model_validate(r.model_dump()) for r in rows[:limit]]
-        return AppointmentList(items=items, truncated=len(rows) > limit)
-
-    return await run_in_threadpool(run)
-
-
-def _day_start(day: date | None, zone: ZoneInfo) -> datetime | None:
-    return datetime.combine(day, time(), tzinfo=zone) if day else None
-
-
-def _next_day(day: date | None) -> date | None:
-    """The day after ``day``; None (no end) after the last representable day."""
-    return day + timedelta(days=1) if day and day < date.max else None
+    return await call(
+        appointments.list_appointments, actor, first_day=start, last_day=end, limit=limit
+    )
 
 
 @router.get(
     "/patients",
-    response_model=list[PatientOut],
+    response_model=list[PatientPublic],
     responses=ERRORS,
     summary="Find patients by name and date of birth",
 )
@@ -119,31 +66,17 @@ async def search_patients(
         str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Name prefixes, any order.")
     ] = "",
     date_of_birth: date | None = None,
-) -> list[PatientOut]:
+) -> list[PatientPublic]:
     """At most 50 patients of the clinic, by name."""
-
-    def run() -> list[PatientOut]:
-        with session_scope() as session:
-            found = patients.search_patients(session, actor, q, date_of_birth)
-        return [PatientOut.model_validate(p.model_dump()) for p in found]
-
-    return await run_in_threadpool(run)
+    return await call(patients.search_patients, actor, q, date_of_birth)
 
 
 @router.get(
     "/templates",
-    response_model=list[TemplateOut],
+    response_model=list[TemplatePublic],
     responses=ERRORS,
     summary="The clinic's record templates",
 )
-async def list_templates(actor: ActorDep) -> list[TemplateOut]:
+async def list_templates(actor: ActorDep) -> list[TemplatePublic]:
     """The newest version of each template, the default first (`template_id` values)."""
-
-    def run() -> list[TemplateOut]:
-        with session_scope() as session:
-            return [
-                TemplateOut.model_validate(t.model_dump())
-                for t in editing.list_templates(session, actor)
-            ]
-
-    return await run_in_threadpool(run)
+    return await call(templates.list_templates, actor)

@@ -5,36 +5,33 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from medrec_app.api.deps import current_actor
+from medrec_app.api.deps import call, current_actor
 from medrec_app.api.errors import NO_STORE, ApiError, ErrorResponse, etag
-
-# The upload route's own store-and-map-refusals step, so both routes answer alike.
-from medrec_app.api.files import _store_upload as store_upload
+from medrec_app.api.files import store_upload
+from medrec_app.api.params import RecordId
 from medrec_app.api.record_uploads import (
     MAX_ATTACHMENTS,
     is_multipart,
     json_body,
     multipart_body,
 )
-from medrec_app.db import session_scope
+from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Actor
-from medrec_app.services import record_documents
-from medrec_app.services.record_documents import FileRef, RecordDocument
-
-MAX_ID = 2**31 - 1
-RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
-
-DRAWING_DESCRIPTION = (
-    "The spec's drawing document: `lines`, `shapes`, `stageSize`, `backgroundType`, "
-    "`backgroundFileId`, `pdfPageNumber`, `pdfNumPages` (camelCase keys)."
+from medrec_app.services import unit_of_work
+from medrec_app.services.records import create, documents, editing
+from medrec_app.services.records.documents import (
+    DRAWING_DESCRIPTION,
+    FORM_DESCRIPTION,
+    MedicalRecordPublic,
+    RecordRead,
 )
-FORM_DESCRIPTION = "Form field values by key; one level of groups (`vital_signs.bp`)."
+from medrec_app.services.records.editing import DraftSaved, SaveResult
 
 MERGE_RULE = """Partial update of `drawing_data` and `form_data`, saved as one revision.
 
@@ -79,26 +76,6 @@ class MedicalRecordCreate(BaseModel):
     form_data: dict[str, Any] = Field(default_factory=dict, description=FORM_DESCRIPTION)
 
 
-class FileOut(BaseModel):
-    id: int
-    file_name: str
-    s3_url: str = Field(description="A time-limited link to the file.")
-    file_type: str
-
-
-class MedicalRecordOut(BaseModel):
-    """The spec's `GET /api/medical-records/{id}` response."""
-
-    id: int
-    appointment_id: int
-    drawing_data: dict[str, Any] = Field(description=DRAWING_DESCRIPTION)
-    form_data: dict[str, Any] = Field(description=FORM_DESCRIPTION)
-    background_file: FileOut | None
-    attachment_files: list[FileOut]
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-
-
 class DraftPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,12 +85,6 @@ class DraftPatch(BaseModel):
     form_data: dict[str, Any] | None = Field(None, description="JSON Merge Patch of the form.")
 
 
-class DraftSavedOut(BaseModel):
-    id: int
-    revision: int = Field(description="The new revision, also sent as the `ETag` header.")
-    updated_at: AwareDatetime
-
-
 router = APIRouter(prefix="/medical-records", tags=["medical records"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
 ETAG_HEADER = {
@@ -121,42 +92,16 @@ ETAG_HEADER = {
 }
 
 
-def _absolute(request: Request, file: FileRef) -> dict[str, Any]:
-    """The file with an absolute link (the local store signs links relative to the app)."""
-    out = file.model_dump()
-    if file.s3_url.startswith("/"):
-        out["s3_url"] = f"{request.url.scheme}://{request.url.netloc}{file.s3_url}"
-    return out
-
-
-def record_response(request: Request, document: RecordDocument, status: int = 200) -> Response:
-    """The record as JSON. The two documents go out as the JSON text PostgreSQL holds,
-    spliced in, so a megabyte drawing is neither decoded nor encoded here."""
-    background = document.background_file
-    rest = orjson.dumps(
-        {
-            "background_file": _absolute(request, background) if background else None,
-            "attachment_files": [_absolute(request, f) for f in document.attachment_files],
-            "created_at": document.created_at,
-            "updated_at": document.updated_at,
-        }
-    )
-    head = f'{{"id":{document.id},"appointment_id":{document.appointment_id},"drawing_data":'
-    body = b"".join(
-        [
-            head.encode(),
-            document.drawing_json.encode(),
-            b',"form_data":',
-            document.form_json.encode(),
-            b",",
-            rest[1:],
-        ]
+def record_response(request: Request, read: RecordRead, status: int = 200) -> Response:
+    """The record as JSON (its documents spliced in as stored), with its ``ETag``."""
+    body = documents.record_json(
+        read.record, link_base=f"{request.url.scheme}://{request.url.netloc}"
     )
     return Response(
         body,
         status_code=status,
         media_type="application/json",
-        headers={**NO_STORE, "ETag": etag(document.revision)},
+        headers={**NO_STORE, "ETag": etag(read.revision)},
     )
 
 
@@ -195,7 +140,7 @@ _CREATE_BODY = {
 @router.post(
     "",
     status_code=201,
-    response_model=MedicalRecordOut,
+    response_model=MedicalRecordPublic,
     responses={
         201: {"description": "The created record, as `GET` returns it.", "headers": ETAG_HEADER},
         409: {"model": ErrorResponse, "description": "The appointment already has a record."},
@@ -217,16 +162,16 @@ async def create_medical_record(request: Request, actor: ActorDep) -> Response:
     patient."""
     if not is_multipart(request):
         body = await json_body(request, MedicalRecordCreate)
-        document = await run_in_threadpool(_create, actor, body, None, [])
+        read = await run_in_threadpool(_create, actor, body, None, [])
     else:
         body, background, attachments, form = await multipart_body(request, MedicalRecordCreate)
         try:
-            document = await run_in_threadpool(_create, actor, body, background, attachments)
+            read = await run_in_threadpool(_create, actor, body, background, attachments)
         finally:
             await form.close()
-    response = record_response(request, document, status=201)
+    response = record_response(request, read, status=201)
     response.headers["Location"] = (
-        f"{request.scope.get('root_path', '')}/medical-records/{document.id}"
+        f"{request.scope.get('root_path', '')}/medical-records/{read.record.id}"
     )
     return response
 
@@ -236,57 +181,43 @@ def _create(
     body: MedicalRecordCreate,
     background: UploadFile | None,
     attachments: list[UploadFile],
-) -> RecordDocument:
+) -> RecordRead:
+    """Check, store the files (each upload commits on its own), then create the record."""
     drawing = body.drawing_data
+    record = body.model_dump(include={"appointment_id", "template_id", "form_data"})
     attachment_ids: list[int] = []
     if background is not None or attachments:
-        with session_scope() as session:
-            patient_id = record_documents.check_new_record(
-                session,
-                actor,
-                appointment_id=body.appointment_id,
-                template_id=body.template_id,
-                drawing_data=drawing,
-                form_data=body.form_data,
-            )
+        patient_id = unit_of_work.run(
+            create.check_new_record, actor, drawing_data=drawing, **record
+        )
         if background is not None:
             stored = store_upload(actor, patient_id, background)
             drawing = {k: v for k, v in drawing.items() if k != "backgroundType"}
-            drawing["backgroundFileId"] = stored.file.id
-        attachment_ids = [store_upload(actor, patient_id, f).file.id for f in attachments]
-    with session_scope() as session:
-        record = record_documents.create_record(
-            session,
-            actor,
-            appointment_id=body.appointment_id,
-            template_id=body.template_id,
-            drawing_data=drawing,
-            form_data=body.form_data,
-            attachment_file_ids=attachment_ids,
-        )
-        session.flush()
-        return record_documents.read_record(session, actor, record.id)
+            drawing["backgroundFileId"] = stored.file_id
+        attachment_ids = [store_upload(actor, patient_id, f).file_id for f in attachments]
+    return unit_of_work.run(
+        documents.create_and_read,
+        actor,
+        drawing_data=drawing,
+        attachment_file_ids=attachment_ids,
+        **record,
+    )
 
 
 @router.get(
     "/{record_id}",
-    response_model=MedicalRecordOut,
+    response_model=MedicalRecordPublic,
     responses={200: {"headers": ETAG_HEADER}, **STANDARD_ERRORS},
     summary="Read a record",
 )
 async def get_medical_record(request: Request, record_id: RecordId, actor: ActorDep) -> Response:
     """The record, with time-limited links to its background and attachments."""
-
-    def run() -> RecordDocument:
-        with session_scope() as session:
-            return record_documents.read_record(session, actor, record_id)
-
-    return record_response(request, await run_in_threadpool(run))
+    return record_response(request, await call(documents.read_record, actor, record_id))
 
 
 @router.patch(
     "/{record_id}/draft",
-    response_model=DraftSavedOut,
+    response_model=DraftSaved,
     responses={
         200: {"headers": ETAG_HEADER},
         409: {"model": ErrorResponse, "description": "The record cannot take this change."},
@@ -307,25 +238,16 @@ async def patch_draft(
 ) -> Response:
     if if_match is None:
         raise ApiError(428, "Send If-Match with the record's ETag (from GET).")
-
-    def run() -> record_documents.DraftSaved:
-        with session_scope() as session:
-            expected = _expected_revision(if_match)
-            if expected is None:
-                expected = record_documents.record_revision(session, actor, record_id)
-            return record_documents.save_draft(
-                session,
-                actor,
-                record_id,
-                drawing_patch=body.drawing_data,
-                form_patch=body.form_data,
-                expected_revision=expected,
-            )
-
-    saved = await run_in_threadpool(run)
-    out = DraftSavedOut.model_validate(saved.model_dump())
+    saved = await call(
+        editing.save_draft,
+        actor,
+        record_id,
+        drawing_patch=body.drawing_data,
+        form_patch=body.form_data,
+        expected_revision=_expected_revision(if_match),
+    )
     return Response(
-        out.model_dump_json(),
+        saved.model_dump_json(),
         media_type="application/json",
         headers={**NO_STORE, "ETag": etag(saved.revision)},
     )
@@ -340,6 +262,39 @@ def _expected_revision(if_match: str) -> int | None:
     if value == "*":
         return None
     value = value.removeprefix("W/").strip('"')
-    if value.isdigit() and len(value) <= 10:
+    if value.isascii() and value.isdigit() and len(value) <= 10:
         return int(value)
     return -1
+
+
+# --- the editor's own transport (not part of the API document) --------------------------
+# The canvas loads the drawing over HTTP (it can be several MB, over Reflex's 1 MB
+# websocket message), and a closing tab posts its unacknowledged operations with
+# ``keepalive``. Both use the session cookie; the operations go through the editor's save
+# path, where each is applied or refused on its own. Their format is the editor's
+# (``domain/edits.py``), not a contract for other programs, so they stay out of the
+# OpenAPI document.
+
+
+class EditorOperations(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ops: list[Any]
+
+
+@router.get("/{record_id}/drawing", include_in_schema=False)
+async def get_drawing(record_id: RecordId, actor: ActorDep) -> Response:
+    revision, drawing = await call(editing.load_drawing, actor, record_id)
+    return Response(
+        orjson.dumps({"revision": revision, "drawing": drawing}),
+        media_type="application/json",
+        headers=NO_STORE,
+    )
+
+
+@router.post("/{record_id}/operations", include_in_schema=False)
+async def post_operations(
+    record_id: RecordId, body: Annotated[EditorOperations, Body()], actor: ActorDep
+) -> Response:
+    saved: SaveResult = await call(editing.save_operations, actor, record_id, body.ops)
+    return Response(saved.model_dump_json(), media_type="application/json", headers=NO_STORE)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from starlette.requests import Request
 
 from medrec_app.domain.permissions import Actor
-from medrec_app.services import accounts
+from medrec_app.services import accounts, unit_of_work
 from medrec_app.settings import get_settings
 
 
@@ -19,6 +18,11 @@ def origin_allowed(request: Request) -> bool:
     return origin == own or origin in get_settings().cors_origins
 
 
-def actor_from_request(session: Session, request: Request, *, touch: bool = True) -> Actor | None:
-    token = request.cookies.get(accounts.SESSION_COOKIE, "")
-    return accounts.actor_for_token(session, token, touch=touch)
+def session_token(request: Request) -> str:
+    return request.cookies.get(accounts.SESSION_COOKIE, "")
+
+
+def actor_from_request(request: Request, *, touch: bool = True) -> Actor | None:
+    """The user the session cookie names, if the session stands (blocking: call it off
+    the event loop)."""
+    return unit_of_work.run(accounts.actor_for_token, session_token(request), touch=touch)

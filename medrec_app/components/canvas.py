@@ -64,7 +64,13 @@ class MedrecCanvas(rx.Component):
     read_only: rx.Var[bool]
     """Tools disabled, nothing emitted; the drawing still renders."""
     acked_op_ids: rx.Var[list[str]]
-    """opIds the server committed; the canvas drops them from its pending queue."""
+    """opIds the server is done with (saved, or refused); the canvas drops them from its
+    pending queue."""
+    reload_request: rx.Var[str]
+    """A new value makes the canvas load the stored drawing again (after changes it
+    showed were refused), with what it still has pending on top."""
+    max_batch_ops: rx.Var[int]
+    """The most operations the server takes in one batch; the canvas sends no more."""
 
     on_ops: rx.EventHandler[rx.event.passthrough_event_spec(list)]
     """Receives one list of operation dicts per batch."""

@@ -33,12 +33,6 @@ def local_datetime(value: datetime | None, zone: str) -> str:
 
 
 _SIZE_UNITS = ("KB", "MB", "GB", "TB")
-_KINDS = {
-    "image/jpeg": "JPEG image",
-    "image/png": "PNG image",
-    "image/webp": "WebP image",
-    "application/pdf": "PDF",
-}
 
 
 def human_size(size: int) -> str:
@@ -51,11 +45,6 @@ def human_size(size: int) -> str:
         if value < 1024 or unit == _SIZE_UNITS[-1]:
             return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
     raise AssertionError("unreachable")
-
-
-def file_kind(content_type: str) -> str:
-    """What a person calls a stored file's type: ``"application/pdf"`` -> ``"PDF"``."""
-    return _KINDS.get(content_type, content_type)
 
 
 def page_count_label(pages: int | None) -> str:

@@ -21,11 +21,12 @@ from typing import Any
 
 import reflex as rx
 
+from medrec_app.domain.file_types import accept_filter
 from medrec_app.settings import get_settings
 
 UPLOAD_LIBRARY = "$/public/upload/medrec_upload.jsx"
 # What the file dialog offers; the server decides from the bytes.
-ACCEPTED = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
+ACCEPTED = accept_filter()
 MAX_CONCURRENT = 2
 
 

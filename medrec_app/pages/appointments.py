@@ -9,9 +9,8 @@ import reflex as rx
 from medrec_app.components.format import local_date, local_time
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
-from medrec_app.db import session_scope
 from medrec_app.services import appointments
-from medrec_app.state import AuthState
+from medrec_app.state import AuthState, service_event
 
 
 @dataclasses.dataclass
@@ -29,13 +28,10 @@ class AppointmentsState(AuthState):
     rows: list[AppointmentView] = []
     loaded: bool = False
 
-    @rx.event
-    def load(self) -> rx.event.EventSpec | None:
-        actor = self._begin_page()
-        if actor is None:
-            return self._to_sign_in()
-        with session_scope() as session:
-            found = appointments.list_appointments(session, actor)
+    @service_event
+    def load(self) -> None:
+        self._begin_page()
+        found = self._call(appointments.list_appointments).items
         zone = self.clinic_timezone
         self.rows = [
             AppointmentView(
@@ -50,7 +46,6 @@ class AppointmentsState(AuthState):
             for row in found
         ]
         self.loaded = True
-        return None
 
 
 def _row(row: AppointmentView) -> rx.Component:

@@ -10,12 +10,9 @@ import reflex as rx
 from medrec_app.components.format import local_datetime
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
-from medrec_app.db import session_scope
-from medrec_app.domain.permissions import Action, Actor, PermissionDenied, can
-from medrec_app.pages.users import _as_id
+from medrec_app.domain.permissions import Action, can
 from medrec_app.services import accounts, tokens
-from medrec_app.services.errors import ServiceError
-from medrec_app.state import AuthState
+from medrec_app.state import AuthState, row_id, service_event
 
 EXPIRY_CHOICES = {"never": None, "30 days": 30, "90 days": 90, "1 year": 365}
 
@@ -47,10 +44,12 @@ class TokensState(AuthState):
     user_choice: str = ""
     expiry_choice: str = "never"
 
-    def _refresh(self, actor: Actor) -> None:
-        with session_scope() as session:
-            people = {u.id: u for u in accounts.list_users(session, actor)}
-            found = tokens.list_tokens(session, actor)
+    def _refused(self, message: str) -> None:
+        self.message = message
+
+    def _refresh(self) -> None:
+        people = {u.id: u for u in self._call(accounts.list_users)}
+        found = self._call(tokens.list_tokens)
         zone = self.clinic_timezone
         self.users = [
             UserOption(str(u.id), f"{u.full_name} ({u.role.replace('_', ' ')})")
@@ -71,18 +70,14 @@ class TokensState(AuthState):
             for t in found
         ]
 
-    @rx.event
-    def load(self) -> rx.event.EventSpec | None:
+    @service_event
+    def load(self) -> None:
         actor = self._begin_page()
-        if actor is None:
-            return self._to_sign_in()
         self.message, self.new_secret = "", ""
+        self.tokens, self.users = [], []
         self.allowed = can(actor.role, Action.MANAGE_USERS)
         if self.allowed:
-            self._refresh(actor)
-        else:
-            self.tokens, self.users = [], []
-        return None
+            self._refresh()
 
     @rx.event
     def set_user_choice(self, value: str) -> None:
@@ -92,45 +87,26 @@ class TokensState(AuthState):
     def set_expiry_choice(self, value: str) -> None:
         self.expiry_choice = value if value in EXPIRY_CHOICES else "never"
 
-    @rx.event
-    def create(self, form: dict) -> rx.event.EventSpec | None:
-        actor = self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        self.new_secret = ""
+    @service_event
+    def create(self, form: dict) -> None:
+        self.new_secret = self.message = ""
         days = EXPIRY_CHOICES.get(self.expiry_choice)
-        try:
-            with session_scope() as session:
-                created = tokens.create_token(
-                    session,
-                    actor,
-                    user_id=_as_id(self.user_choice),
-                    name=str(form.get("name") or "")[:200],
-                    expires_at=datetime.now(UTC) + timedelta(days=days) if days else None,
-                )
-            self.new_secret = created.secret
-            self.message = "Token created. Copy it now: it is not shown again."
-        except (PermissionDenied, ServiceError) as exc:
-            self.message = str(exc)
-        if self.allowed:
-            self._refresh(actor)
-        return None
+        created = self._call(
+            tokens.create_token,
+            user_id=row_id(self.user_choice, "user"),
+            name=str(form.get("name") or "")[:200],
+            expires_at=datetime.now(UTC) + timedelta(days=days) if days else None,
+        )
+        self.new_secret = created.secret
+        self.message = "Token created. Copy it now: it is not shown again."
+        self._refresh()
 
-    @rx.event
-    def revoke(self, token_id: int) -> rx.event.EventSpec | None:
-        actor = self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        self.new_secret = ""
-        try:
-            with session_scope() as session:
-                tokens.revoke_token(session, actor, _as_id(token_id))
-            self.message = "The token was revoked; requests with it are refused from now on."
-        except (PermissionDenied, ServiceError) as exc:
-            self.message = str(exc)
-        if self.allowed:
-            self._refresh(actor)
-        return None
+    @service_event
+    def revoke(self, token_id: int) -> None:
+        self.new_secret = self.message = ""
+        self._call(tokens.revoke_token, row_id(token_id, "token"))
+        self.message = "The token was revoked; requests with it are refused from now on."
+        self._refresh()
 
     @rx.event
     def dismiss_secret(self) -> None:

@@ -8,11 +8,9 @@ import reflex as rx
 
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
-from medrec_app.db import session_scope
-from medrec_app.domain.permissions import Action, PermissionDenied, can
+from medrec_app.domain.permissions import Action, can
 from medrec_app.services import accounts
-from medrec_app.services.errors import NotFound, ServiceError
-from medrec_app.state import AuthState
+from medrec_app.state import AuthState, row_id, service_event
 
 
 @dataclasses.dataclass
@@ -30,58 +28,33 @@ class UsersState(AuthState):
     allowed: bool = False
     message: str = ""
 
-    def _refresh(self, actor) -> None:  # type: ignore[no-untyped-def]
-        with session_scope() as session:
-            found = accounts.list_users(session, actor)
+    _me: int = 0
+
+    def _refused(self, message: str) -> None:
+        self.message = message
+
+    def _refresh(self) -> None:
         self.users = [
             UserView(
-                u.id,
-                u.full_name,
-                u.email,
-                u.role.replace("_", " "),
-                u.is_active,
-                u.id == actor.user_id,
+                u.id, u.full_name, u.email, u.role.replace("_", " "), u.is_active, u.id == self._me
             )
-            for u in found
+            for u in self._call(accounts.list_users)
         ]
 
-    @rx.event
-    def load(self) -> rx.event.EventSpec | None:
+    @service_event
+    def load(self) -> None:
         actor = self._begin_page()
-        if actor is None:
-            return self._to_sign_in()
-        self.message = ""
+        self.message, self.users, self._me = "", [], actor.user_id
         self.allowed = can(actor.role, Action.MANAGE_USERS)
         if self.allowed:
-            self._refresh(actor)
-        else:
-            self.users = []
-        return None
+            self._refresh()
 
-    @rx.event
-    def disable(self, user_id: int) -> rx.event.EventSpec | None:
-        actor = self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        try:
-            with session_scope() as session:
-                accounts.disable_user(session, actor, _as_id(user_id))
-            self.message = "The user was disabled and signed out everywhere."
-        except (PermissionDenied, ServiceError) as exc:
-            self.message = str(exc)
-        if can(actor.role, Action.MANAGE_USERS):
-            self._refresh(actor)
-        return None
-
-
-def _as_id(value: object) -> int:
-    """A user id from the browser: a positive integer, or the same "not found" as any other."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise NotFound("user")
-    text = str(value)
-    if not text.isdigit() or len(text) > 10:
-        raise NotFound("user")
-    return int(text)
+    @service_event
+    def disable(self, user_id: int) -> None:
+        self.message = ""
+        self._call(accounts.disable_user, row_id(user_id, "user"))
+        self.message = "The user was disabled and signed out everywhere."
+        self._refresh()
 
 
 def _row(user: UserView) -> rx.Component:

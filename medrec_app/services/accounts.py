@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -224,6 +224,17 @@ def sign_out(session: Session, actor: Actor) -> None:
     """End every session of the user: all tabs and devices are signed out together."""
     _revoke_all(session, actor.user_id)
     audit.record(session, actor, "auth.sign_out")
+
+
+class Identity(NamedTuple):
+    actor: Actor
+    user: UserPublic
+    clinic: ClinicPublic
+
+
+def signed_in_identity(session: Session, actor: Actor) -> Identity:
+    """Who is signed in, and where: what the header of every page shows."""
+    return Identity(actor, get_user(session, actor), get_clinic(session, actor))
 
 
 def get_user(session: Session, actor: Actor) -> UserPublic:

@@ -2,44 +2,62 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.models import Appointment, MedicalRecord, Patient, User
+from medrec_app.models import Appointment, Clinic, MedicalRecord, Patient, User
 from medrec_app.services import audit
 
 DEFAULT_LIMIT = 200
+MAX_LIMIT = 1000
 
 
-class AppointmentRow(BaseModel):
-    appointment_id: int
-    starts_at: datetime
+class AppointmentPublic(BaseModel):
+    appointment_id: int = Field(
+        description="The `calendar_event_id`; the record's `appointment_id`."
+    )
+    starts_at: AwareDatetime
     duration_minutes: int
     patient_id: int
     patient_name: str
     practitioner_name: str
-    record_id: int | None
-    record_updated_at: datetime | None
+    record_id: int | None = Field(description="The appointment's record, if it has one.")
+    record_updated_at: AwareDatetime | None
 
     @property
     def record_status(self) -> str:
         return "In progress" if self.record_id is not None else "Not started"
 
 
+class AppointmentList(BaseModel):
+    items: list[AppointmentPublic] = Field(description="Newest first.")
+    truncated: bool = Field(description="True when more appointments match than `limit`.")
+
+
 def list_appointments(
     session: Session,
     actor: Actor,
     *,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
     limit: int = DEFAULT_LIMIT,
-) -> list[AppointmentRow]:
-    """The actor's clinic's appointments, newest first, optionally within [start, end)."""
+) -> AppointmentList:
+    """The actor's clinic's appointments, newest first, at most ``limit``.
+
+    ``first_day`` and ``last_day`` (inclusive) are days in the clinic's time zone.
+    """
     require(actor, Action.VIEW_APPOINTMENTS)
+    clinic = session.get(Clinic, actor.clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    start = _day_start(first_day, zone)
+    after_last = last_day + timedelta(days=1) if last_day and last_day < date.max else None
+    end = _day_start(after_last, zone)
+    limit = max(1, min(limit, MAX_LIMIT))
     practitioner = aliased(User)
     query = (
         select(Appointment, Patient, practitioner, MedicalRecord)
@@ -51,14 +69,14 @@ def list_appointments(
         )
         .where(Appointment.clinic_id == actor.clinic_id)
         .order_by(col(Appointment.starts_at).desc(), col(Appointment.calendar_event_id).desc())
-        .limit(max(1, min(limit, 1000)))
+        .limit(limit + 1)
     )
     if start is not None:
         query = query.where(col(Appointment.starts_at) >= start)
     if end is not None:
         query = query.where(col(Appointment.starts_at) < end)
     rows = [
-        AppointmentRow(
+        AppointmentPublic(
             appointment_id=appt.calendar_event_id,
             starts_at=appt.starts_at,
             duration_minutes=appt.duration_minutes,
@@ -70,5 +88,10 @@ def list_appointments(
         )
         for appt, patient, prac, record in session.exec(query).all()
     ]
-    audit.record(session, actor, "appointments.list", details={"count": len(rows)})
-    return rows
+    shown = rows[:limit]
+    audit.record(session, actor, "appointments.list", details={"count": len(shown)})
+    return AppointmentList(items=shown, truncated=len(rows) > limit)
+
+
+def _day_start(day: date | None, zone: ZoneInfo) -> datetime | None:
+    return datetime.combine(day, time(), tzinfo=zone) if day else None

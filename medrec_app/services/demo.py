@@ -16,9 +16,10 @@ from medrec_app.db import session_scope
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
 from medrec_app.domain.permissions import Actor, Role
 from medrec_app.models import Appointment, Clinic, MedicalRecordTemplate, Patient
-from medrec_app.services import accounts, records, uploads
+from medrec_app.services import accounts, uploads
 from medrec_app.services.body_chart import render_body_chart
 from medrec_app.services.demo_files import three_page_pdf, xray_jpeg
+from medrec_app.services.records.create import create_record
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store, template_file_key
 
@@ -202,7 +203,7 @@ def _load_clinic(session: Session, spec: dict) -> tuple[Actor, int]:
             session.flush()
             if day < 0 and slot < 2:
                 actor = Actor(practitioner.id, practitioner.clinic_id, Role.PRACTITIONER)
-                records.create_record(
+                create_record(
                     session,
                     actor,
                     appointment_id=event_id,
@@ -225,7 +226,7 @@ def _load_template(session: Session, clinic_id: int) -> MedicalRecordTemplate:
     session.add(template)
     session.flush()
     key = template_file_key(template.id, "body-chart.png")
-    get_store(get_settings()).put(key, io.BytesIO(render_body_chart()), "image/png")
+    get_store().put(key, io.BytesIO(render_body_chart()), "image/png")
     template.background_file_key = key
     template.background_file_type = "image/png"
     session.add(template)

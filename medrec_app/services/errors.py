@@ -14,6 +14,34 @@ class NotFound(ServiceError):
         super().__init__(f"The {what} was not found.")
 
 
+class NotSignedIn(ServiceError):
+    """No valid session (signed out elsewhere, expired, disabled): sign in again."""
+
+    def __init__(self) -> None:
+        super().__init__("Your session has ended. Sign in again to go on.")
+
+
+class ServiceUnavailable(ServiceError):
+    """A store the service needs is unreachable (a real outage); nothing was changed.
+
+    The only error worth retrying as it is: every other one says what to change.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "The database cannot be reached right now. Nothing was changed; "
+            "try again in a moment."
+        )
+
+
+class RecordExists(ServiceError):
+    """The appointment has its record already (one record per appointment)."""
+
+    def __init__(self) -> None:
+        super().__init__("This appointment already has a record.")
+
+
 class SignInFailed(ServiceError):
     """One message for wrong email, wrong password, disabled account or throttling."""
 
@@ -55,7 +83,7 @@ class UploadRefused(ValidationFailed):
         self.kind = kind
 
 
-class StorageUnavailable(ServiceError):
+class StorageUnavailable(ServiceUnavailable):
     """The file store failed; nothing was saved and the user may try again."""
 
     def __init__(self) -> None:

@@ -1,8 +1,9 @@
 """Patient files: listing, lookup and the time-limited links that are the only way to them.
 
-Files are reached only through links issued here after a permission check; issuing a
-link is audited as the user viewing the file. Every lookup goes through the patient's
-clinic, so another clinic's file id answers "not found".
+Files are reached only through links issued here after a permission check. Every
+function that issues a link says so in its name (``issue_*``, ``*_with_preview_links``),
+and each link it issues is audited as the user viewing that file. Every lookup goes
+through the patient's clinic, so another clinic's file id answers "not found".
 """
 
 from __future__ import annotations
@@ -10,24 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.file_types import file_type
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Patient, PatientFile, User
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound
 from medrec_app.services.patients import get_patient
 from medrec_app.settings import get_settings
-from medrec_app.storage import BlobStore, get_store
+from medrec_app.storage import get_store
 
-# Types a browser shows without running anything of ours; anything else is a download.
-INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
 THUMBNAIL_TYPE = "image/webp"
 
 
 class PatientFilePublic(BaseModel):
-    """A patient file as the UI and the API show it (no storage key, no bucket)."""
+    """A patient file as pages and the API show it (no storage key, no bucket)."""
 
     id: int
     patient_id: int
@@ -38,22 +38,60 @@ class PatientFilePublic(BaseModel):
     uploaded_by_user_id: int
     uploaded_by_name: str
     created_at: datetime | None
-    has_thumbnail: bool
+    thumbnail_url: str | None = Field(
+        None, description="A time-limited link to a small preview image, if there is one."
+    )
 
 
-class FileLink(BaseModel):
-    file_id: int
-    file_name: str
-    file_type: str
+class PatientFileLinked(PatientFilePublic):
+    """A patient file with a time-limited link to its content."""
+
+    s3_url: str
+    s3_url_expires_at: AwareDatetime
+
+
+class SignedLink(BaseModel):
     url: str
-    expires_at: datetime
+    expires_at: AwareDatetime
 
 
 def list_patient_files(session: Session, actor: Actor, patient_id: int) -> list[PatientFilePublic]:
-    """The patient's files, newest first."""
+    """The patient's files, newest first (no links)."""
     get_patient(session, actor, patient_id)
     audit.record(session, actor, "patient.files_list", patient_id=patient_id)
     return patient_files(session, patient_id)
+
+
+def list_files_with_preview_links(
+    session: Session, actor: Actor, patient_id: int
+) -> list[PatientFilePublic]:
+    """The patient's files, newest first, each with a link to its preview image if it has
+    one; every preview link issued is audited as viewing that file."""
+    listed = list_patient_files(session, actor, patient_id)
+    rows = session.exec(
+        select(PatientFile).where(
+            col(PatientFile.id).in_([f.id for f in listed]),
+            col(PatientFile.thumbnail_key).is_not(None),
+        )
+    ).all()
+    settings = get_settings()
+    previews: dict[int, str] = {}
+    for row in rows:
+        assert row.id is not None and row.thumbnail_key
+        audit.record(
+            session,
+            actor,
+            "file.view",
+            patient_id=row.patient_id,
+            file_id=row.id,
+            details={"variant": "thumbnail"},
+        )
+        previews[row.id] = get_store().url_for(
+            row.thumbnail_key,
+            expires_in=settings.file_url_ttl_seconds,
+            content_type=THUMBNAIL_TYPE,
+        )
+    return [f.model_copy(update={"thumbnail_url": previews.get(f.id)}) for f in listed]
 
 
 def patient_files(
@@ -76,65 +114,43 @@ def patient_files(
     return [public(row, name) for row, name in session.exec(query).all()]
 
 
-def get_file(session: Session, actor: Actor, file_id: int) -> PatientFilePublic:
+def issue_file_link(session: Session, actor: Actor, file_id: int) -> PatientFileLinked:
+    """The file with a link for ``file_url_ttl_seconds``; audited as viewing the file."""
     row = scoped_file(session, actor, file_id)
     uploader = session.get(User, row.uploaded_by_user_id)
-    return public(row, uploader.full_name if uploader else "")
+    return with_link(session, actor, public(row, uploader.full_name if uploader else ""))
 
 
-def file_link(session: Session, actor: Actor, file_id: int) -> FileLink:
-    """A link to the file for ``file_url_ttl_seconds``; audited as viewing the file."""
-    row = scoped_file(session, actor, file_id)
-    return audited_link(session, actor, row, get_store(get_settings()))
+def with_link(
+    session: Session, actor: Actor, found: PatientFilePublic, record_id: int | None = None
+) -> PatientFileLinked:
+    """``found`` (a file the caller has checked ``actor`` may see) with a link to it."""
+    row = session.get(PatientFile, found.id)
+    assert row is not None  # just read in this transaction
+    link = issue_link(session, actor, row, record_id)
+    return PatientFileLinked(
+        **found.model_dump(), s3_url=link.url, s3_url_expires_at=link.expires_at
+    )
 
 
-def audited_link(
-    session: Session, actor: Actor, row: PatientFile, store: BlobStore, record_id: int | None = None
-) -> FileLink:
-    """A link to a file the caller has checked ``actor`` may see, audited as ``file.view``."""
+def issue_link(
+    session: Session, actor: Actor, row: PatientFile, record_id: int | None = None
+) -> SignedLink:
+    """A signed link to a file the caller has checked ``actor`` may see, audited as
+    ``file.view``; it fixes the type and whether the browser shows or downloads it."""
     audit.record(
         session, actor, "file.view", patient_id=row.patient_id, file_id=row.id, record_id=record_id
     )
-    return link_for(row, store)
-
-
-def thumbnail_links(
-    session: Session, actor: Actor, files: list[PatientFilePublic]
-) -> dict[int, str]:
-    """Preview-image links for the listed files that have one, keyed by file id.
-
-    The caller has listed these files for the actor (``list_patient_files``); each
-    preview issued is audited as viewing that file.
-    """
-    require(actor, Action.VIEW_FILES)
-    ids = [f.id for f in files if f.has_thumbnail]
-    if not ids:
-        return {}
-    rows = session.exec(
-        select(PatientFile)
-        .join(Patient, col(Patient.id) == col(PatientFile.patient_id))
-        .where(col(PatientFile.id).in_(ids), Patient.clinic_id == actor.clinic_id)
-    ).all()
-    settings = get_settings()
-    store = get_store(settings)
-    links: dict[int, str] = {}
-    for row in rows:
-        if not row.thumbnail_key:
-            continue
-        audit.record(
-            session,
-            actor,
-            "file.view",
-            patient_id=row.patient_id,
-            file_id=row.id,
-            details={"variant": "thumbnail"},
-        )
-        links[row.id] = store.url_for(
-            row.thumbnail_key,
-            expires_in=settings.file_url_ttl_seconds,
-            content_type=THUMBNAIL_TYPE,
-        )
-    return links
+    ttl = get_settings().file_url_ttl_seconds
+    url = get_store().url_for(
+        row.s3_key,
+        expires_in=ttl,
+        content_type=row.file_type,
+        download_name=row.file_name,
+        # Types a browser shows without running anything of ours; anything else downloads.
+        as_attachment=file_type(row.file_type) is None,
+    )
+    return SignedLink(url=url, expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
 
 
 def scoped_file(session: Session, actor: Actor, file_id: int) -> PatientFile:
@@ -150,25 +166,6 @@ def scoped_file(session: Session, actor: Actor, file_id: int) -> PatientFile:
     return row
 
 
-def link_for(row: PatientFile, store: BlobStore) -> FileLink:
-    """A signed link to ``row``'s blob, with its stored type and original name."""
-    ttl = get_settings().file_url_ttl_seconds
-    assert row.id is not None
-    return FileLink(
-        file_id=row.id,
-        file_name=row.file_name,
-        file_type=row.file_type,
-        url=store.url_for(
-            row.s3_key,
-            expires_in=ttl,
-            content_type=row.file_type,
-            download_name=row.file_name,
-            as_attachment=row.file_type not in INLINE_TYPES,
-        ),
-        expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
-    )
-
-
 def public(row: PatientFile, uploaded_by_name: str) -> PatientFilePublic:
     assert row.id is not None
     return PatientFilePublic(
@@ -181,5 +178,4 @@ def public(row: PatientFile, uploaded_by_name: str) -> PatientFilePublic:
         uploaded_by_user_id=row.uploaded_by_user_id,
         uploaded_by_name=uploaded_by_name,
         created_at=row.created_at,
-        has_thumbnail=bool(row.thumbnail_key),
     )

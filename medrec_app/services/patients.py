@@ -19,7 +19,7 @@ from medrec_app.services.errors import NotFound
 MAX_RESULTS = 50
 
 
-class PatientSummary(BaseModel):
+class PatientPublic(BaseModel):
     id: int
     first_name: str
     last_name: str
@@ -37,9 +37,15 @@ def get_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
     return patient
 
 
+def read_patient(session: Session, actor: Actor, patient_id: int) -> PatientPublic:
+    """The patient as pages show them; ``NotFound`` outside the actor's clinic."""
+    patient = get_patient(session, actor, patient_id)
+    return PatientPublic.model_validate(patient, from_attributes=True)
+
+
 def search_patients(
     session: Session, actor: Actor, text: str = "", date_of_birth: date | None = None
-) -> list[PatientSummary]:
+) -> list[PatientPublic]:
     """Patients whose first or last name starts with each word of ``text``, by name.
 
     Matching ignores case; ``date_of_birth`` narrows to that exact day. At most
@@ -63,7 +69,7 @@ def search_patients(
         )
     ).all()
     audit.record(session, actor, "patient.search", details={"results": len(rows)})
-    return [PatientSummary.model_validate(row, from_attributes=True) for row in rows]
+    return [PatientPublic.model_validate(row, from_attributes=True) for row in rows]
 
 
 def _like_prefix(word: str) -> str:

@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from typing import BinaryIO
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
@@ -34,13 +34,7 @@ from medrec_app.domain.uploads import (
 from medrec_app.models import Patient, PatientFile
 from medrec_app.services import audit
 from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
-from medrec_app.services.files import (
-    THUMBNAIL_TYPE,
-    FileLink,
-    PatientFilePublic,
-    get_file,
-    link_for,
-)
+from medrec_app.services.files import THUMBNAIL_TYPE, issue_link
 from medrec_app.services.patients import get_patient
 from medrec_app.services.pdf_layout import repacked
 from medrec_app.services.thumbnails import render_thumbnail
@@ -51,8 +45,14 @@ log = logging.getLogger(__name__)
 
 
 class UploadedFile(BaseModel):
-    file: PatientFilePublic
-    link: FileLink
+    """What an upload answers (the spec's "return file_id and S3 URL")."""
+
+    file_id: int
+    file_name: str
+    file_type: str
+    file_size: int
+    page_count: int | None
+    s3_url: str = Field(description="A time-limited link to the stored file.")
 
 
 def upload_limits() -> UploadLimits:
@@ -91,12 +91,20 @@ def upload_patient_file(
             checked = replace(checked, size=stream_size(source))
         thumbnail = render_thumbnail(source, checked.kind.mime)
         row = _insert_row(session, actor, patient, checked, has_thumbnail=thumbnail is not None)
-        store = get_store(get_settings())
+        store = get_store()
         keys = _store_blobs(session, store, row, source, thumbnail)
     audit.record(session, actor, "file.upload", patient_id=row.patient_id, file_id=row.id)
-    audit.record(session, actor, "file.view", patient_id=row.patient_id, file_id=row.id)
+    link = issue_link(session, actor, row)
     _commit_or_remove(session, store, keys)
-    return UploadedFile(file=get_file(session, actor, row.id), link=link_for(row, store))
+    assert row.id is not None
+    return UploadedFile(
+        file_id=row.id,
+        file_name=row.file_name,
+        file_type=row.file_type,
+        file_size=row.file_size,
+        page_count=row.page_count,
+        s3_url=link.url,
+    )
 
 
 def _insert_row(
@@ -176,7 +184,7 @@ def delete_patient_file(session: Session, actor: Actor, file_id: int) -> None:
     session.delete(row)
     audit.record(session, actor, "file.delete", patient_id=row.patient_id, file_id=file_id)
     session.commit()
-    _remove_quietly(get_store(get_settings()), keys)
+    _remove_quietly(get_store(), keys)
 
 
 def _locked_file(session: Session, actor: Actor, file_id: int) -> PatientFile:

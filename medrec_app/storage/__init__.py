@@ -6,8 +6,9 @@ backend is chosen, so the embedded setup never loads boto3.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
 
+from medrec_app.settings import Settings, get_settings
 from medrec_app.storage.base import (
     BlobNotFound,
     BlobStore,
@@ -25,9 +26,6 @@ from medrec_app.storage.local import (
     SignedGrant,
 )
 
-if TYPE_CHECKING:
-    from medrec_app.settings import Settings
-
 __all__ = [
     "BlobNotFound",
     "BlobStore",
@@ -37,6 +35,7 @@ __all__ = [
     "LocalBlobStore",
     "SignedGrant",
     "StorageConfigError",
+    "build_store",
     "content_disposition",
     "get_store",
     "patient_file_key",
@@ -50,7 +49,30 @@ class StorageConfigError(ValueError):
     """The storage settings do not describe a usable store."""
 
 
-def get_store(settings: Settings) -> BlobStore:
+_lock = threading.Lock()
+_built: tuple[Settings, BlobStore] | None = None
+
+
+def get_store() -> BlobStore:
+    """The process's store, built once from ``get_settings()``.
+
+    One S3 client for the process (a client is safe to share between threads; creating
+    one per call from boto3's shared default session is not), and the local store's
+    secret read once. Built again only when the settings object itself is replaced, as
+    tests do when they point the app at another data folder.
+    """
+    global _built
+    settings = get_settings()
+    built = _built
+    if built is not None and built[0] is settings:
+        return built[1]
+    with _lock:
+        if _built is None or _built[0] is not settings:
+            _built = (settings, build_store(settings))
+        return _built[1]
+
+
+def build_store(settings: Settings) -> BlobStore:
     """The store chosen by ``settings.storage_backend``: ``local`` (default) or ``s3``."""
     if settings.storage_backend == "s3":
         if not settings.s3_bucket:

@@ -74,7 +74,11 @@ def make_s3_client(region: str, endpoint_url: str | None = None) -> BaseClient:
         s3={"addressing_style": "path" if endpoint_url else "auto"},
         retries={"mode": "standard", "max_attempts": 3},
     )
-    return boto3.client("s3", region_name=region, endpoint_url=endpoint_url, config=config)
+    # A session of its own: boto3's shared default session is not safe to use from
+    # several threads at once, and the process's one client is made in whichever
+    # thread asks first.
+    session = boto3.session.Session()
+    return session.client("s3", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
 def _is_missing(error: ClientError) -> bool:

@@ -9,7 +9,6 @@ from sqlmodel import col, select
 
 from medrec_app.db import session_scope
 from medrec_app.models import AuditEvent, PatientFile
-from medrec_app.settings import get_settings
 from medrec_app.storage import get_store, patient_file_key
 
 # A one-page PDF, small enough to read: enough for a browser or pypdf to open.
@@ -36,7 +35,7 @@ def store_patient_file(
     page_count: int | None = 1,
 ) -> int:
     """A patient file in the blob store and ``patient_files``, as an upload leaves it."""
-    store = get_store(get_settings())
+    store = get_store()
     ext = "pdf" if file_type == "application/pdf" else "png"
     with session_scope() as session:
         row = PatientFile(

@@ -382,3 +382,30 @@ def test_a_body_that_is_neither_json_nor_multipart_is_415(clinic):
         "/medical-records", content=b"appointment_id=1", headers={"Content-Type": "text/plain"}
     )
     assert_error(response, 415)
+
+
+@pytest.mark.parametrize("odd", ["2147483648", "%C2%B2", "-1", "0", "1e3", "%D9%A3"])
+def test_odd_ids_in_paths_answer_422_never_500(clinic, odd):
+    client = clinic[Role.PRACTITIONER]
+    for path in (
+        f"/medical-records/{odd}",
+        f"/medical-records/{odd}/drawing",
+        f"/patients/{odd}/files",
+        f"/files/{odd}",
+    ):
+        assert_error(client.get(path), 422)
+    draft = client.patch(f"/medical-records/{odd}/draft", json={}, headers={"If-Match": "*"})
+    assert_error(draft, 422)
+    assert_error(client.post(f"/medical-records/{odd}/operations", json={"ops": []}), 422)
+
+
+def test_an_if_match_that_is_no_revision_of_ours_is_412(clinic):
+    client = clinic[Role.PRACTITIONER]
+    record_id = create(client, clinic.take_appointment()).json()["id"]
+    for value in ('"²"', 'W/"1"x', '"99999999999"'):
+        answer = client.patch(
+            f"/medical-records/{record_id}/draft",
+            json={"form_data": {"notes": "x"}},
+            headers={"If-Match": value.encode("latin-1")},
+        )
+        assert_error(answer, 412)

@@ -205,6 +205,52 @@ def test_crafted_operations_are_refused_with_a_message_and_nothing_stored(new_pa
         assert json.dumps(before[0]).count("crafted") == 0
 
 
+POISON = (
+    '{"op":"setBackground","opId":"poisoned-background-0001","backgroundType":"image",'
+    '"backgroundFileId":' + str(2**40) + "}"
+)
+
+
+def test_one_poisoned_operation_is_refused_alone_and_later_changes_are_saved(new_page, app_server):
+    """A crafted setBackground naming a file id no database row can have rides along with
+    a real stroke: it is refused with a message, the stroke and a field change typed
+    afterwards are saved, and nothing waits on a retry."""
+    page = new_page()
+    poisoned: list[str] = []
+
+    def handler(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str) and "receive_ops" in message and not poisoned:
+                message = message.replace('"ops":[', '"ops":[' + POISON + ",", 1)
+                poisoned.append(message)
+            server.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(re.compile(r"/_event"), handler)
+    sign_in(page, PRACTITIONER)
+    open_editor(page, 1019)
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 100), (300, 200))
+    refusal = page.get_by_test_id("save-refusal")
+    expect(refusal).to_contain_text("A change was refused")
+    expect(refusal).to_contain_text("backgroundFileId")
+    assert poisoned and "poisoned-background" in poisoned[0]
+    page.get_by_test_id("field-chief_complaint").fill("Typed after the refusal")
+    wait_saved(page)
+    drawing, form, _ = stored(app_server, 1019)
+    assert form == {"chief_complaint": "Typed after the refusal"}
+    assert [line["id"] for line in drawing["lines"]] == [
+        line["id"] for line in canvas_document(page)["lines"]
+    ]
+    assert len(drawing["lines"]) == 1 and "backgroundFileId" not in drawing
+    refusal.get_by_role("button", name="Dismiss").click()
+    expect(refusal).to_have_count(0)
+
+
 def test_strokes_drawn_while_the_database_is_down_are_saved_when_it_is_back(
     page: Page, app_server, pg_server
 ):

@@ -183,7 +183,7 @@ def test_front_desk_finds_a_patient_and_uploads_an_xray_and_a_pdf(page: Page, ap
     expect(xray.get_by_test_id("file-kind")).to_have_text("JPEG image")
     expect(xray.get_by_test_id("file-size")).to_have_text(human_size(len(jpeg)))
     expect(xray.get_by_test_id("file-pages")).to_have_text("")
-    expect(referral.get_by_test_id("file-kind")).to_have_text("PDF")
+    expect(referral.get_by_test_id("file-kind")).to_have_text("PDF document")
     expect(referral.get_by_test_id("file-size")).to_have_text(human_size(len(pdf)))
     expect(referral.get_by_test_id("file-pages")).to_have_text("3 pages")
     expect(referral.get_by_test_id("file-uploader")).to_have_text("Fran Desk")
@@ -403,7 +403,13 @@ def test_another_clinics_patient_is_not_found(page: Page, app_server):
     sign_in(page, FRONT_DESK)
     expect(page.get_by_test_id("patient-results")).to_be_visible()
     other = patient_id(app_server, "Hoffmann")  # a Hillcrest patient
-    for path in (f"/patients/{other}", "/patients/999999", "/patients/abc"):
+    for path in (
+        f"/patients/{other}",
+        "/patients/999999",
+        "/patients/abc",
+        "/patients/2147483648",
+        "/patients/%C2%B2",
+    ):
         page.goto(path)
         expect(page.get_by_test_id("patient-not-found")).to_have_text("The patient was not found.")
         expect(page.get_by_test_id("patient-name")).to_have_count(0)

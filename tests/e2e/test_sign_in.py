@@ -76,6 +76,9 @@ def test_opening_another_clinics_record_url_shows_not_found(page: Page):
     expect(page.get_by_test_id("not-found")).to_be_visible()
     content = page.content()
     assert not any(name in content for name in CLINIC_B_SURNAMES)
+    for odd in ("2147483648", "%C2%B2"):
+        page.goto(f"/appointments/{odd}")
+        expect(page.get_by_test_id("not-found")).to_be_visible()
 
 
 def test_sign_out_ends_the_session_in_every_tab(page: Page):

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from medrec_app.db import get_engine, session_scope
 from medrec_app.domain.permissions import Role
-from medrec_app.services import records
+from medrec_app.services.records.create import create_record
 
 DRAWING = {
     "lines": [{"tool": "pen", "points": [1, 2, 3, 4], "color": "#000000", "strokeWidth": 3}],
@@ -29,7 +29,7 @@ DRAWING = {
 
 def _record(clinic) -> int:
     with session_scope() as session:
-        record = records.create_record(
+        record = create_record(
             session,
             clinic.actors[Role.PRACTITIONER],
             appointment_id=clinic.appointment_ids[0],

@@ -11,8 +11,8 @@ from sqlmodel import select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent, MedicalRecordOp, MedicalRecordTemplate
-from medrec_app.services import editing
 from medrec_app.services.errors import NotFound, ValidationFailed
+from medrec_app.services.records import editing
 
 
 def line_op(x: int = 10, line_id: str | None = None) -> dict:
@@ -125,17 +125,39 @@ def test_two_tabs_saving_at_once_keep_every_stroke(clinic_factory):
     assert revision == len(tab_a) + len(tab_b)
 
 
-def test_invalid_operations_are_refused_and_nothing_changes(clinic_factory):
+def test_an_invalid_operation_is_refused_alone_and_the_others_are_saved(clinic_factory):
     clinic = clinic_factory()
     record_id = open_record(clinic).record_id
     save(clinic, record_id, [line_op()])
-    bad = line_op()
+    good, bad, plan = line_op(), line_op(), field_op("plan", "Rest")
     bad["line"]["points"] = [1, 2, 3]
-    with pytest.raises(ValidationFailed) as err:
-        save(clinic, record_id, [line_op(), bad])
-    assert "even" in str(err.value)
+    result = save(clinic, record_id, [good, bad, plan])
+    assert [(r.op_id, "even" in r.message) for r in result.refused] == [(bad["opId"], True)]
+    assert set(result.acked_op_ids) == {good["opId"], bad["opId"], plan["opId"]}
     revision, document = drawing(clinic, record_id)
-    assert revision == 1 and len(document["lines"]) == 1
+    assert revision == 2
+    assert [line["id"] for line in document["lines"]][1:] == [good["line"]["id"]]
+    assert open_record(clinic, Role.READ_ONLY).form_data == {"plan": "Rest"}
+
+
+def test_an_operation_breaking_a_document_rule_is_refused_alone(clinic_factory):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    save(clinic, record_id, [field_op("vital_signs.bp", "120/80")])
+    group_clash = field_op("vital_signs", "a value where a group is")
+    result = save(clinic, record_id, [group_clash, line_op()])
+    assert [r.op_id for r in result.refused] == [group_clash["opId"]]
+    assert "group" in result.refused[0].message
+    assert len(drawing(clinic, record_id)[1]["lines"]) == 1
+
+
+def test_a_batch_that_is_not_a_list_of_operations_is_refused_whole(clinic_factory):
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    for bad_batch in ({"op": "addLine"}, ["x"] * 501):
+        with pytest.raises(ValidationFailed):
+            save(clinic, record_id, bad_batch)
+    assert drawing(clinic, record_id)[0] == 0
 
 
 @pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.READ_ONLY])

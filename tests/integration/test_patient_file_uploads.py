@@ -17,9 +17,10 @@ from sqlmodel import select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent, MedicalRecordFile, PatientFile
-from medrec_app.services import files, records, uploads
+from medrec_app.services import files, uploads
 from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
 from medrec_app.services.pdf_layout import REPACK_MIN_PAGES
+from medrec_app.services.records.create import create_record
 from medrec_app.settings import get_settings
 from medrec_app.storage import BlobStore, LocalBlobStore, get_store
 from medrec_app.storage.s3 import make_s3_client
@@ -63,7 +64,7 @@ def upload(actor, patient_id: int, data: bytes, name: str, declared: str):
 
 def stored_keys(patient_id: int) -> list[str]:
     """Every blob key under the patient's prefix, in whichever store is configured."""
-    store = get_store(get_settings())
+    store = get_store()
     prefix = f"patients/{patient_id}/"
     if isinstance(store, LocalBlobStore):
         folder = store.root / prefix
@@ -91,30 +92,29 @@ def test_upload_list_link_delete(store_env: str, clinic_factory) -> None:
     image = upload(desk, patient_id, xray, "../../knee xray.jpg", "image/jpeg")
     pdf = upload(desk, patient_id, report, "report.pdf", "application/pdf")
 
-    assert image.file.file_name == "knee xray.jpg"
-    assert (image.file.file_type, image.file.file_size) == ("image/jpeg", len(xray))
-    assert (pdf.file.page_count, pdf.file.has_thumbnail) == (3, True)
-    assert pdf.link.url and pdf.link.file_type == "application/pdf"
-    store = get_store(get_settings())
+    assert image.file_name == "knee xray.jpg"
+    assert (image.file_type, image.file_size) == ("image/jpeg", len(xray))
+    assert pdf.page_count == 3
+    assert pdf.s3_url and pdf.file_type == "application/pdf"
+    store = get_store()
     assert store.bucket == ("local" if store_env == "local" else get_settings().s3_bucket)
     with session_scope() as session:
-        listed = files.list_patient_files(session, desk, patient_id)
-        thumbs = files.thumbnail_links(session, desk, listed)
+        listed = files.list_files_with_preview_links(session, desk, patient_id)
         rows = {row.id: row for row in session.exec(select(PatientFile))}
-    assert [f.id for f in listed] == [pdf.file.id, image.file.id]
-    assert set(thumbs) == {pdf.file.id, image.file.id}
-    assert read_blob(store, rows[image.file.id].s3_key) == xray
-    assert read_blob(store, rows[pdf.file.id].s3_key) == report
-    assert rows[pdf.file.id].s3_key == f"patients/{patient_id}/{pdf.file.id}.pdf"
-    assert read_blob(store, rows[pdf.file.id].thumbnail_key)[8:12] == b"WEBP"
+    assert [f.id for f in listed] == [pdf.file_id, image.file_id]
+    assert all(f.thumbnail_url for f in listed)
+    assert read_blob(store, rows[image.file_id].s3_key) == xray
+    assert read_blob(store, rows[pdf.file_id].s3_key) == report
+    assert rows[pdf.file_id].s3_key == f"patients/{patient_id}/{pdf.file_id}.pdf"
+    assert read_blob(store, rows[pdf.file_id].thumbnail_key)[8:12] == b"WEBP"
 
     with session_scope() as session:
-        uploads.delete_patient_file(session, desk, image.file.id)
-    assert [r.id for r in file_rows(patient_id)] == [pdf.file.id]
-    assert stored_keys(patient_id) == sorted([f"{pdf.file.id}.pdf", f"{pdf.file.id}.thumb.webp"])
+        uploads.delete_patient_file(session, desk, image.file_id)
+    assert [r.id for r in file_rows(patient_id)] == [pdf.file_id]
+    assert stored_keys(patient_id) == sorted([f"{pdf.file_id}.pdf", f"{pdf.file_id}.thumb.webp"])
     with session_scope() as session:
         events = session.exec(
-            select(AuditEvent).where(AuditEvent.file_id == image.file.id).order_by(AuditEvent.id)
+            select(AuditEvent).where(AuditEvent.file_id == image.file_id).order_by(AuditEvent.id)
         ).all()
     # Upload, the link in the upload's answer, the listed thumbnail, the delete.
     assert [e.action for e in events] == ["file.upload", "file.view", "file.view", "file.delete"]
@@ -204,9 +204,8 @@ def test_other_clinic_cannot_reach_files(store_env: str, clinic_factory) -> None
     )
     intruder = b.actors[Role.ADMIN]
     for call in (
-        lambda s: files.get_file(s, intruder, uploaded.file.id),
-        lambda s: files.file_link(s, intruder, uploaded.file.id),
-        lambda s: uploads.delete_patient_file(s, intruder, uploaded.file.id),
+        lambda s: files.issue_file_link(s, intruder, uploaded.file_id),
+        lambda s: uploads.delete_patient_file(s, intruder, uploaded.file_id),
         lambda s: uploads.upload_patient_file(
             s,
             intruder,
@@ -231,7 +230,7 @@ def test_roles(store_env: str, clinic_factory) -> None:
         clinic.actors[Role.PRACTITIONER], patient_id, samples.png(), "a.png", "image/png"
     )
     with session_scope() as session, pytest.raises(PermissionDenied, match="delete"):
-        uploads.delete_patient_file(session, clinic.actors[Role.PRACTITIONER], uploaded.file.id)
+        uploads.delete_patient_file(session, clinic.actors[Role.PRACTITIONER], uploaded.file_id)
 
 
 def _record_with(clinic, *, background_file_id: int | None = None) -> int:
@@ -240,7 +239,7 @@ def _record_with(clinic, *, background_file_id: int | None = None) -> int:
         drawing |= {"backgroundType": "image", "backgroundFileId": background_file_id}
     appointment_id = clinic.appointment_ids.pop()
     with session_scope() as session:
-        record = records.create_record(
+        record = create_record(
             session,
             clinic.actors[Role.PRACTITIONER],
             appointment_id=appointment_id,
@@ -268,7 +267,7 @@ def test_delete_respects_signed_records(store_env: str, clinic_factory) -> None:
     clinic = clinic_factory(appointments=3)
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     attached, background, free = (
-        upload(desk, patient_id, samples.png(), f"{n}.png", "image/png").file.id
+        upload(desk, patient_id, samples.png(), f"{n}.png", "image/png").file_id
         for n in ("attached", "background", "free")
     )
     signed_attachment = _record_with(clinic)
@@ -295,8 +294,8 @@ def test_a_long_scan_is_stored_repacked_and_its_stored_size_is_recorded(clinic_f
     scan = scanned_pdf_bytes(REPACK_MIN_PAGES, (64, 48))
     uploaded = upload(desk, patient_id, scan, "scan.pdf", "application/pdf")
     with session_scope() as session:
-        row = session.get(PatientFile, uploaded.file.id)
+        row = session.get(PatientFile, uploaded.file_id)
         assert row is not None
-    stored = read_blob(get_store(get_settings()), row.s3_key)
+    stored = read_blob(get_store(), row.s3_key)
     assert b"/ObjStm" in stored and b"/ObjStm" not in scan
     assert (row.file_size, row.page_count) == (len(stored), REPACK_MIN_PAGES)

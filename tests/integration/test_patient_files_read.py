@@ -13,7 +13,6 @@ from medrec_app.domain.permissions import Role
 from medrec_app.models import AuditEvent, PatientFile
 from medrec_app.services import files, patients
 from medrec_app.services.errors import NotFound
-from medrec_app.settings import get_settings
 from medrec_app.storage import get_store, patient_file_key
 
 
@@ -33,7 +32,7 @@ def _stored_file(clinic, name: str = "knee.png") -> int:
         session.add(row)
         session.flush()
         row.s3_key = patient_file_key(patient_id, row.id, "png")
-        get_store(get_settings()).put(row.s3_key, io.BytesIO(b"\x89PNG"), "image/png")
+        get_store().put(row.s3_key, io.BytesIO(b"\x89PNG"), "image/png")
         return row.id
 
 
@@ -62,16 +61,15 @@ def test_files_list_and_link_are_scoped_and_audited(clinic_factory):
     reader = a.actors[Role.READ_ONLY]
     with session_scope() as session:
         listed = files.list_patient_files(session, reader, a.patient_ids[0])
-        link = files.file_link(session, reader, file_id)
+        link = files.issue_file_link(session, reader, file_id)
     assert [f.id for f in listed] == [file_id]
     assert listed[0].uploaded_by_name.startswith("Front_Desk")
-    assert link.file_type == "image/png" and link.url
+    assert link.file_type == "image/png" and link.s3_url
     with session_scope() as session:
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.file_id == file_id)).all()
     assert actions == ["file.view"]
     for call in (
-        lambda s: files.file_link(s, b.actors[Role.ADMIN], file_id),
-        lambda s: files.get_file(s, b.actors[Role.ADMIN], file_id),
+        lambda s: files.issue_file_link(s, b.actors[Role.ADMIN], file_id),
         lambda s: files.list_patient_files(s, b.actors[Role.ADMIN], a.patient_ids[0]),
     ):
         with session_scope() as session, pytest.raises(NotFound):

@@ -11,7 +11,8 @@ from medrec_app.api import build_api
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import MedicalRecord
-from medrec_app.services import accounts, editing
+from medrec_app.services import accounts
+from medrec_app.services.records import editing
 from tests.plugins.factories import PASSWORD
 
 ORIGIN = "http://testserver"
@@ -53,7 +54,7 @@ def test_posted_operations_are_saved_once_and_acknowledged(clinic_factory):
     client = _client(clinic, Role.PRACTITIONER)
     field = {"op": "setField", "opId": uuid.uuid4().hex, "path": "plan", "value": "Rest"}
     ops = [_line_op(), field]
-    url = f"/api/records/{record_id}/operations"
+    url = f"/api/medical-records/{record_id}/operations"
     first = client.post(url, json={"ops": ops})
     again = client.post(url, json={"ops": ops})
     assert first.status_code == 200, first.text
@@ -64,15 +65,40 @@ def test_posted_operations_are_saved_once_and_acknowledged(clinic_factory):
     assert [line["id"] for line in drawing["lines"]] == [ops[0]["line"]["id"]]
 
 
+def test_a_refused_operation_is_answered_and_the_others_are_saved(clinic_factory):
+    clinic = clinic_factory()
+    record_id = _record(clinic)
+    client = _client(clinic, Role.PRACTITIONER)
+    poisoned = {
+        "op": "setBackground",
+        "opId": uuid.uuid4().hex,
+        "backgroundType": "image",
+        "backgroundFileId": 2**40,
+    }
+    good = _line_op()
+    response = client.post(
+        f"/api/medical-records/{record_id}/operations", json={"ops": [poisoned, good]}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body["acked_op_ids"]) == {poisoned["opId"], good["opId"]}
+    assert [r["op_id"] for r in body["refused"]] == [poisoned["opId"]]
+    assert "backgroundFileId" in body["refused"][0]["message"]
+    revision, drawing = _stored(record_id)
+    assert revision == 1 and [line["id"] for line in drawing["lines"]] == [good["line"]["id"]]
+    assert "backgroundFileId" not in drawing
+
+
 @pytest.mark.parametrize(
     ("role", "origin", "body", "status"),
     [
         (Role.PRACTITIONER, "http://evil.example", {"ops": []}, 403),
         (Role.READ_ONLY, ORIGIN, {"ops": [_line_op()]}, 403),
         (Role.FRONT_DESK, ORIGIN, {"ops": [_line_op()]}, 403),
-        (Role.PRACTITIONER, ORIGIN, {"nothing": 1}, 400),
-        (Role.PRACTITIONER, ORIGIN, {"ops": [{"op": "addLine", "opId": "x" * 40}]}, 422),
-        (Role.PRACTITIONER, ORIGIN, {"ops": [_line_op()] * 20_000}, 413),
+        (Role.PRACTITIONER, ORIGIN, {"nothing": 1}, 422),
+        (Role.PRACTITIONER, ORIGIN, {"ops": {"op": "addLine"}}, 422),
+        (Role.PRACTITIONER, ORIGIN, {"ops": [_line_op()] * 501}, 422),
+        (Role.PRACTITIONER, ORIGIN, {"ops": [_line_op()] * 60_000}, 413),
     ],
 )
 def test_refused_posts_answer_a_message_and_change_nothing(
@@ -83,7 +109,7 @@ def test_refused_posts_answer_a_message_and_change_nothing(
     before = _stored(record_id)
     client = _client(clinic, role)
     response = client.post(
-        f"/api/records/{record_id}/operations", json=body, headers={"Origin": origin}
+        f"/api/medical-records/{record_id}/operations", json=body, headers={"Origin": origin}
     )
     assert response.status_code == status
     assert response.json()["error"]["message"]
@@ -94,7 +120,7 @@ def test_another_clinics_record_and_no_session_are_refused(clinic_factory):
     a, b = clinic_factory(), clinic_factory()
     record_id = _record(a)
     before = _stored(record_id)
-    url = f"/api/records/{record_id}/operations"
+    url = f"/api/medical-records/{record_id}/operations"
     other = _client(b, Role.ADMIN).post(url, json={"ops": [_line_op()]})
     anonymous = TestClient(build_api(), headers={"Origin": ORIGIN}).post(
         url, json={"ops": [_line_op()]}

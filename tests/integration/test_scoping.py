@@ -8,8 +8,10 @@ from sqlmodel import select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent
-from medrec_app.services import appointments, editing, records
+from medrec_app.services import appointments
 from medrec_app.services.errors import NotFound, ValidationFailed
+from medrec_app.services.records import editing
+from medrec_app.services.records.create import create_record
 
 FORM = {"chief_complaint": "Headache", "vital_signs": {"bp": "120/80"}}
 DRAWING = {"lines": [], "shapes": [], "stageSize": {"width": 800, "height": 600}}
@@ -18,7 +20,7 @@ DRAWING = {"lines": [], "shapes": [], "stageSize": {"width": 800, "height": 600}
 def test_appointment_list_holds_only_the_actors_clinic_newest_first(clinic_factory):
     a, b = clinic_factory(appointments=3), clinic_factory(appointments=2)
     with session_scope() as session:
-        rows = appointments.list_appointments(session, a.actors[Role.READ_ONLY])
+        rows = appointments.list_appointments(session, a.actors[Role.READ_ONLY]).items
     ids = [r.appointment_id for r in rows]
     assert set(a.appointment_ids) <= set(ids)
     assert not set(b.appointment_ids) & set(ids)
@@ -51,7 +53,7 @@ def test_practitioner_creates_a_record_and_the_summary_shows_it(clinic_factory):
     a = clinic_factory()
     practitioner = a.actors[Role.PRACTITIONER]
     with session_scope() as session:
-        record = records.create_record(
+        record = create_record(
             session,
             practitioner,
             appointment_id=a.appointment_ids[0],
@@ -73,7 +75,7 @@ def test_practitioner_creates_a_record_and_the_summary_shows_it(clinic_factory):
 def test_roles_without_edit_cannot_create_records(clinic_factory, role):
     a = clinic_factory()
     with session_scope() as session, pytest.raises(PermissionDenied):
-        records.create_record(
+        create_record(
             session,
             a.actors[role],
             appointment_id=a.appointment_ids[0],
@@ -86,7 +88,7 @@ def test_roles_without_edit_cannot_create_records(clinic_factory, role):
 def test_creating_a_record_for_another_clinics_appointment_is_not_found(clinic_factory):
     a, b = clinic_factory(), clinic_factory()
     with session_scope() as session, pytest.raises(NotFound):
-        records.create_record(
+        create_record(
             session,
             a.actors[Role.PRACTITIONER],
             appointment_id=b.appointment_ids[0],
@@ -102,7 +104,7 @@ def test_invalid_documents_are_refused_with_messages_and_nothing_stored(clinic_f
         "lines": [{"tool": "laser", "points": [1, 2, 3], "color": "#000", "strokeWidth": 2}]
     }
     with session_scope() as session, pytest.raises(ValidationFailed) as err:
-        records.create_record(
+        create_record(
             session,
             a.actors[Role.PRACTITIONER],
             appointment_id=a.appointment_ids[0],

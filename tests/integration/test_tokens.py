@@ -9,8 +9,9 @@ import pytest
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import ApiToken
-from medrec_app.services import accounts, editing, tokens
+from medrec_app.services import accounts, tokens
 from medrec_app.services.errors import NotFound, RevisionMismatch, ValidationFailed
+from medrec_app.services.records import editing
 
 
 def issue(clinic, role=Role.PRACTITIONER, actor_role=Role.ADMIN, **kw):
@@ -96,13 +97,23 @@ def test_a_save_based_on_a_stale_revision_is_refused_and_stores_nothing(clinic_f
     actor = clinic.actors[Role.PRACTITIONER]
     with session_scope() as session:
         record_id = editing.open_for_editing(session, actor, clinic.appointment_ids[0]).record_id
-    op = {"op": "setField", "opId": "op-000000001", "path": "notes", "value": "a"}
-    with session_scope() as session:
-        assert editing.save_operations(session, actor, record_id, [op], expected_revision=0)
-    stale = {**op, "opId": "op-000000002", "value": "b"}
-    with session_scope() as session, pytest.raises(RevisionMismatch) as err:
-        editing.save_operations(session, actor, record_id, [stale], expected_revision=0)
+
+    def draft(value: str, expected: int | None) -> editing.DraftSaved:
+        with session_scope() as session:
+            return editing.save_draft(
+                session,
+                actor,
+                record_id,
+                drawing_patch=None,
+                form_patch={"notes": value},
+                expected_revision=expected,
+            )
+
+    assert draft("a", expected=0).revision == 1
+    with pytest.raises(RevisionMismatch) as err:
+        draft("b", expected=0)
     assert err.value.current == 1
     with session_scope() as session:
         opened = editing.open_for_editing(session, actor, clinic.appointment_ids[0])
     assert opened.revision == 1 and opened.form_data == {"notes": "a"}
+    assert draft("c", expected=None).revision == 2  # If-Match: * takes whatever is stored

@@ -8,11 +8,11 @@ import pytest
 
 from medrec_app.components.format import (
     calendar_date,
-    file_kind,
     human_size,
     local_datetime,
     page_count_label,
 )
+from medrec_app.domain.file_types import type_label
 
 
 @pytest.mark.parametrize(
@@ -33,10 +33,10 @@ def test_human_size(size: int, shown: str):
     assert human_size(size) == shown
 
 
-def test_file_kind_names_the_stored_types_and_passes_others_through():
-    assert file_kind("image/jpeg") == "JPEG image"
-    assert file_kind("application/pdf") == "PDF"
-    assert file_kind("text/plain") == "text/plain"
+def test_type_label_names_the_stored_types_and_passes_others_through():
+    assert type_label("image/jpeg") == "JPEG image"
+    assert type_label("application/pdf") == "PDF document"
+    assert type_label("text/plain") == "text/plain"
 
 
 def test_page_count_label():

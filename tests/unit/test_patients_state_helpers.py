@@ -1,4 +1,4 @@
-"""The patient pages' input parsing and the script that opens a file link."""
+"""The patient pages' date input parsing and the script that opens a file link."""
 
 from __future__ import annotations
 
@@ -6,21 +6,7 @@ from datetime import date
 
 import pytest
 
-from medrec_app.pages.patients.state import open_in_new_tab_script, parse_birth_date, parse_id
-from medrec_app.services.errors import NotFound
-
-
-@pytest.mark.parametrize("value", [7, "7", "0007"])
-def test_ids_from_the_browser_are_positive_integers(value):
-    assert parse_id(value, "file") == 7
-
-
-@pytest.mark.parametrize(
-    "value", [0, "0", -1, "-1", "1e3", "", "12345678901", True, None, 1.5, [1]]
-)
-def test_anything_else_is_not_found_like_a_missing_id(value):
-    with pytest.raises(NotFound, match="The patient was not found"):
-        parse_id(value, "patient")
+from medrec_app.pages.patients.state import open_in_new_tab_script, parse_birth_date
 
 
 def test_birth_date_from_a_date_input():

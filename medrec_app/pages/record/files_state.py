@@ -1,8 +1,8 @@
 """The record editor's files: the canvas background link, the background picker and the
-attachments panel, all through ``services/record_files.py``.
+attachments panel, all through ``services/records/files.py``.
 
 A state mixin of ``EditorState``, which provides ``record_id``, ``can_edit``,
-``_edit_check``, ``_actor`` and ``_to_sign_in``. The canvas gets one short-lived link, for
+``patient_id``, ``_edit_check`` and ``_call``. The canvas gets one short-lived link, for
 the file in ``file_background_id``, and asks for another (``need_background``) when its
 drawing names a different file or the link has expired; a background chosen in the picker
 reaches the canvas as ``background_request``, which the canvas emits as a ``setBackground``
@@ -17,12 +17,13 @@ from typing import Any
 
 import reflex as rx
 
-from medrec_app.db import session_scope
-from medrec_app.domain.permissions import Actor, PermissionDenied
+from medrec_app.domain.file_types import background_kind, file_type
+from medrec_app.domain.permissions import Action, PermissionDenied
 from medrec_app.pages.patients.state import open_in_new_tab_script
-from medrec_app.services import record_files
-from medrec_app.services.errors import NotFound
-from medrec_app.services.files import PatientFilePublic
+from medrec_app.services.errors import NotFound, NotSignedIn
+from medrec_app.services.files import PatientFileLinked, PatientFilePublic
+from medrec_app.services.records import files as record_files
+from medrec_app.state import row_id, service_event
 
 
 class RecordFilesMixin(rx.State, mixin=True):
@@ -38,19 +39,13 @@ class RecordFilesMixin(rx.State, mixin=True):
     chosen_attachment: str = ""
     confirm_detach: str = ""
 
-    def _load_files(self, actor: Actor, *, with_background: bool = False) -> None:
+    def _load_files(self, *, with_background: bool = False) -> None:
         """The record's attachments and the pickers' choices; on opening, the background."""
-        with session_scope() as session:
-            listed = record_files.record_file_list(session, actor, self.record_id)
-            candidates, attachable = [], []
-            if self.can_edit:
-                candidates = record_files.background_candidates(session, actor, self.record_id)
-                attachable = record_files.attachable_files(session, actor, self.record_id)
-            background = None
-            if with_background and listed.background:
-                background = record_files.background_link(
-                    session, actor, self.record_id, listed.background.id
-                )
+        listed = self._call(record_files.list_record_files, self.record_id)
+        candidates, attachable = [], []
+        if self.can_edit:
+            candidates = self._call(record_files.background_candidates, self.record_id)
+            attachable = self._call(record_files.attachable_files, self.record_id)
         self.attachments = [
             {"id": str(f.id), "name": f.file_name, "kind": _kind(f)} for f in listed.attachments
         ]
@@ -58,68 +53,60 @@ class RecordFilesMixin(rx.State, mixin=True):
         self.attach_choices = [{"id": str(f.id), "label": _label(f)} for f in attachable]
         if self.chosen_attachment not in {c["id"] for c in self.attach_choices}:
             self.chosen_attachment = ""
-        if with_background:
-            if background:
-                self._hold_link(background)
-            else:
-                self.file_background_id, self.file_background_type = 0, ""
-                self.file_background_url = ""
-            self.background_choice = str(background.file.id) if background else "none"
-            self.background_label = _label(background.file) if background else "None"
+        if not with_background:
+            return
+        background = None
+        if listed.background:
+            background = self._call(
+                record_files.issue_background_link, self.record_id, listed.background.id
+            )
+        if background:
+            self._hold_link(background)
+        else:
+            self.file_background_id, self.file_background_type = 0, ""
+            self.file_background_url = ""
+        self.background_choice = str(background.id) if background else "none"
+        self.background_label = _label(background) if background else "None"
 
-    def _files_actor(self, *, edit: bool) -> Actor | rx.event.EventSpec:
-        """The actor for a files event, or the event to answer with instead."""
-        if edit:
-            check = self._edit_check()
-            if check == "signed_out":
-                return self._to_sign_in()
-            if check != "ok":
-                return rx.toast.error("This record is read-only for you.")
-        actor = self._actor()
-        if actor is None:
-            return self._to_sign_in()
+    def _editable(self) -> None:
+        """Raise unless the signed-in user may change this open record now."""
+        check = self._edit_check()
+        if check == "signed_out":
+            raise NotSignedIn()
+        if check != "ok":
+            raise PermissionDenied(Action.EDIT_RECORD, reason="this record is read-only for you")
+
+    def _open_record_id(self) -> int:
         if not self.record_id:
-            return rx.toast.error("The record is not open.")
-        return actor
+            raise NotFound("record")
+        return self.record_id
 
-    @rx.event
-    def choose_background(self, value: str) -> rx.event.EventSpec | None:
+    @service_event
+    def choose_background(self, value: str) -> None:
         """A background picked from the patient's files, or "none": the canvas emits it."""
-        actor = self._files_actor(edit=True)
-        if not isinstance(actor, Actor):
-            return actor
+        self._editable()
         op: dict[str, Any] = {"op": "setBackground", "backgroundType": None}
         if value != "none":
-            file_id = _file_id(value)
-            try:
-                with session_scope() as session:
-                    item = record_files.background_link(session, actor, self.record_id, file_id)
-            except NotFound as exc:
-                return rx.toast.error(str(exc))
-            kind = record_files.background_kind(item.file.file_type)
-            op |= {"backgroundType": kind, "backgroundFileId": item.file.id}
+            linked = self._call(
+                record_files.issue_background_link, self._open_record_id(), row_id(value, "file")
+            )
+            kind = background_kind(linked.file_type)
+            op |= {"backgroundType": kind, "backgroundFileId": linked.id}
             if kind == "pdf":
-                op |= {"pdfPageNumber": 1, "pdfNumPages": item.file.page_count}
-            self._hold_link(item)
+                op |= {"pdfPageNumber": 1, "pdfNumPages": linked.page_count}
+            self._hold_link(linked)
         self.background_choice = value if value != "none" else "none"
         self.background_request = json.dumps({"nonce": uuid.uuid4().hex, "op": op})
-        return None
 
-    @rx.event
-    def need_background(self, file_id: int) -> rx.event.EventSpec | None:
+    @service_event
+    def need_background(self, file_id: int) -> None:
         """The canvas shows a file it has no (working) link for: issue a fresh one."""
-        actor = self._files_actor(edit=False)
-        if not isinstance(actor, Actor):
-            return actor
         if not isinstance(file_id, int) or isinstance(file_id, bool):
-            return None
-        try:
-            with session_scope() as session:
-                item = record_files.background_link(session, actor, self.record_id, file_id)
-        except NotFound:
-            return rx.toast.error("The background file was not found.")
-        self._hold_link(item)
-        return None
+            return
+        linked = self._call(
+            record_files.issue_background_link, self._open_record_id(), row_id(file_id, "file")
+        )
+        self._hold_link(linked)
 
     @rx.var
     def upload_url(self) -> str:
@@ -128,58 +115,44 @@ class RecordFilesMixin(rx.State, mixin=True):
             return ""
         return f"/api/patients/{self.patient_id}/files"
 
-    @rx.event
+    @service_event
     def background_uploaded(self, info: dict) -> rx.event.EventSpec | None:
         """A file uploaded in the editor: list it, and make it the background if it can be."""
-        actor = self._files_actor(edit=True)
-        if not isinstance(actor, Actor):
-            return actor
-        self._load_files(actor)
+        self._editable()
+        self._load_files()
         file_id = info.get("file_id") if isinstance(info, dict) else None
         if str(file_id) in {c["id"] for c in self.background_choices}:
             return type(self).choose_background(str(file_id))
         return None
 
-    def _hold_link(self, item: record_files.RecordFile) -> None:
+    def _hold_link(self, linked: PatientFileLinked) -> None:
         """The background link the canvas gets (and starts loading) for one file."""
-        self.file_background_id = item.file.id
-        self.file_background_type = record_files.background_kind(item.file.file_type) or ""
-        self.file_background_url = item.link.url
+        self.file_background_id = linked.id
+        self.file_background_type = background_kind(linked.file_type) or ""
+        self.file_background_url = linked.s3_url
 
-    @rx.event
-    def open_attachment(self, file_id: str) -> rx.event.EventSpec | None:
+    @service_event
+    def open_attachment(self, file_id: str) -> rx.event.EventSpec:
         """Issue a short-lived link now and open it in a new tab; the page never keeps it."""
-        actor = self._files_actor(edit=False)
-        if not isinstance(actor, Actor):
-            return actor
-        try:
-            with session_scope() as session:
-                item = record_files.attachment_link(
-                    session, actor, self.record_id, _file_id(file_id)
-                )
-        except NotFound as exc:
-            return rx.toast.error(str(exc))
-        return rx.call_script(open_in_new_tab_script(item.link.url))
+        linked = self._call(
+            record_files.issue_attachment_link, self._open_record_id(), row_id(file_id, "file")
+        )
+        return rx.call_script(open_in_new_tab_script(linked.s3_url))
 
     @rx.event
     def choose_attachment(self, value: str) -> None:
         self.chosen_attachment = value if isinstance(value, str) else ""
 
-    @rx.event
-    def attach(self) -> rx.event.EventSpec | None:
-        actor = self._files_actor(edit=True)
-        if not isinstance(actor, Actor):
-            return actor
-        try:
-            with session_scope() as session:
-                record_files.attach_file(
-                    session, actor, self.record_id, _file_id(self.chosen_attachment)
-                )
-        except (NotFound, PermissionDenied) as exc:
-            return rx.toast.error(str(exc))
+    @service_event
+    def attach(self) -> None:
+        self._editable()
+        self._call(
+            record_files.attach_file,
+            self._open_record_id(),
+            row_id(self.chosen_attachment, "file"),
+        )
         self.chosen_attachment = ""
-        self._load_files(actor)
-        return None
+        self._load_files()
 
     @rx.event
     def ask_detach(self, file_id: str) -> None:
@@ -189,31 +162,17 @@ class RecordFilesMixin(rx.State, mixin=True):
     def cancel_detach(self) -> None:
         self.confirm_detach = ""
 
-    @rx.event
-    def detach(self) -> rx.event.EventSpec | None:
-        actor = self._files_actor(edit=True)
-        if not isinstance(actor, Actor):
-            return actor
-        file_id, self.confirm_detach = _file_id(self.confirm_detach), ""
-        try:
-            with session_scope() as session:
-                record_files.detach_file(session, actor, self.record_id, file_id)
-        except (NotFound, PermissionDenied) as exc:
-            return rx.toast.error(str(exc))
-        self._load_files(actor)
-        return None
-
-
-def _file_id(raw: object) -> int:
-    """A file id from the page; anything else becomes 0, which no file has."""
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 10 else 0
-
-
-_KINDS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
+    @service_event
+    def detach(self) -> None:
+        self._editable()
+        file_id, self.confirm_detach = self.confirm_detach, ""
+        self._call(record_files.detach_file, self._open_record_id(), row_id(file_id, "file"))
+        self._load_files()
 
 
 def _kind(f: PatientFilePublic) -> str:
-    return _KINDS.get(f.file_type, f.file_type)
+    known = file_type(f.file_type)
+    return known.short_label if known else f.file_type
 
 
 def _label(f: PatientFilePublic) -> str:

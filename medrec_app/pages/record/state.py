@@ -11,23 +11,27 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import time
 import uuid
 from typing import Any
 
 import reflex as rx
-from sqlalchemy.exc import DBAPIError
 
 from medrec_app.components.format import local_datetime, local_time
-from medrec_app.db import session_scope
-from medrec_app.domain.edits import parse_operations
-from medrec_app.domain.errors import DocumentError, error_messages
+from medrec_app.domain.edits import first_batch, parse_each
+from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import parse_template_schema, validate_form_against_schema
-from medrec_app.domain.permissions import Actor, PermissionDenied
+from medrec_app.domain.ids import parse_id
+from medrec_app.domain.permissions import PermissionDenied
 from medrec_app.pages.record.files_state import RecordFilesMixin
-from medrec_app.services import editing
-from medrec_app.services.errors import NotFound, ValidationFailed
-from medrec_app.state import AuthState
+from medrec_app.services import unit_of_work
+from medrec_app.services.errors import NotFound, NotSignedIn, ServiceError, ServiceUnavailable
+from medrec_app.services.records import editing
+from medrec_app.services.records.editing import RefusedChange
+from medrec_app.state import AuthState, row_id, service_event
+
+log = logging.getLogger(__name__)
 
 SAVE_DELAY_S = 1.0
 SAVE_AT_LEAST_EVERY_S = 5.0
@@ -87,7 +91,6 @@ def _unflatten(values: dict[str, str]) -> dict[str, Any]:
 class EditorState(RecordFilesMixin, AuthState):
     status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
-    revision: int = 0
     can_edit: bool = False
     patient_name: str = ""
     patient_id: int = 0
@@ -105,8 +108,12 @@ class EditorState(RecordFilesMixin, AuthState):
     # setField op) so that they outlive lost page state, a reload or a crash; load
     # queues them again. Canvas changes have the canvas's own queue.
     form_drafts: str = rx.LocalStorage("{}", name="medrec_form_drafts", sync=True)
-    save_status: str = "saved"  # saved | pending | saving | retrying | refused
+    save_status: str = "saved"  # saved | pending | saving | retrying
     save_message: str = ""
+    # The last refusal, shown until dismissed: changes that were not saved, and why.
+    refusal: str = ""
+    # Changes the canvas showed were refused: it loads the stored drawing again.
+    drawing_reload: str = ""
 
     # JSON text, not a dict: Reflex wraps dict state in proxies that pydantic refuses.
     _schema_json: str = "{}"
@@ -124,36 +131,33 @@ class EditorState(RecordFilesMixin, AuthState):
             "pending": "Unsaved changes",
             "saving": "Saving…",
             "retrying": "Not saved, retrying…",
-            "refused": self.save_message,
         }.get(self.save_status, "")
 
     @rx.var
     def document_url(self) -> str:
-        return f"/api/records/{self.record_id}/drawing" if self.record_id else ""
+        return f"/api/medical-records/{self.record_id}/drawing" if self.record_id else ""
 
     @rx.var
     def operations_url(self) -> str:
-        return f"/api/records/{self.record_id}/operations" if self.record_id else ""
+        return f"/api/medical-records/{self.record_id}/operations" if self.record_id else ""
 
     @rx.var
     def record_key(self) -> str:
         return f"record-{self.record_id}"
 
-    @rx.event
+    @service_event
     def load(self) -> rx.event.EventSpec | None:
-        actor = self._begin_page()
-        if actor is None:
-            return self._to_sign_in()
-        self._open(actor)
+        self._begin_page()
+        self._open()
         return self._requeue_drafts() if self.status == "ready" else None
 
-    def _open(self, actor: Actor, template_id: int | None = None) -> None:
+    def _open(self, template_id: int | None = None) -> None:
         """Open the record of the appointment in the page's URL."""
         raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
-            appointment_id = _parse_id(raw_id)
-            with session_scope() as session:
-                opened = editing.open_for_editing(session, actor, appointment_id, template_id)
+            opened = self._call(
+                editing.open_for_editing, row_id(raw_id, "appointment"), template_id
+            )
         except NotFound:
             self.status = "not_found"
             return
@@ -166,29 +170,27 @@ class EditorState(RecordFilesMixin, AuthState):
             return
         self._show(opened)
         if self.status == "ready":
-            self._load_files(actor, with_background=True)
+            self._load_files(with_background=True)
 
     @rx.event
     def choose_template(self, template_id: str) -> None:
         self.chosen_template = template_id if isinstance(template_id, str) else ""
 
-    @rx.event
-    def start_record(self) -> rx.event.EventSpec | None:
+    @service_event
+    def start_record(self) -> None:
         """Create the record with the chosen template (checked by the service)."""
-        actor = self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        chosen = self.chosen_template
-        self._open(actor, int(chosen) if chosen.isdigit() and len(chosen) < 10 else -1)
-        return None
+        self._open(parse_id(self.chosen_template) or -1)
+
+    @rx.event
+    def dismiss_refusal(self) -> None:
+        self.refusal = ""
 
     def _show(self, opened: editing.EditorRecord) -> None:
         zone = self.clinic_timezone
         if self.record_id != (opened.record_id or 0):
             # Another record; a reconnect re-running load keeps what is still unsaved.
-            self._pending, self.acked_op_ids = [], []
+            self._pending, self.acked_op_ids, self.refusal = [], [], ""
         self.record_id = opened.record_id or 0
-        self.revision = opened.revision
         self.can_edit = opened.can_edit
         self.patient_name = opened.patient_name
         self.patient_id = opened.patient_id
@@ -217,40 +219,50 @@ class EditorState(RecordFilesMixin, AuthState):
         the page's URL, so changes re-sent by the browser still land.
         """
         try:
-            actor = self._actor()
-        except DBAPIError:
+            self._actor()
+        except ServiceUnavailable:
             return "outage" if self.record_id and self.can_edit else "read_only"
-        if actor is None:
+        except NotSignedIn:
             return "signed_out"
         if not self.record_id:
-            self._load_identity(actor)
-            self._open(actor)
+            self._begin_page()
+            self._open()
         return "ok" if self.record_id and self.can_edit else "read_only"
 
-    @rx.event
-    def receive_ops(self, ops: list) -> rx.event.EventSpec | None:
-        """Operations from the canvas: checked now, saved by ``autosave``."""
+    @service_event
+    def receive_ops(self, ops: list) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+        """Operations from the canvas: checked now, saved by ``autosave``.
+
+        An operation that is refused here is acknowledged (the canvas drops it) and
+        reported; the others are queued.
+        """
         check = self._edit_check()
         if check == "signed_out":
             return self._to_sign_in()
         if check == "read_only":
             return rx.toast.error("This record is read-only for you.")
         try:
-            parsed = parse_operations(ops)
+            parsed, refused = parse_each(ops)
         except DocumentError as exc:
-            return rx.toast.error("A change was refused: " + "; ".join(error_messages(exc)[:3]))
+            self._report([RefusedChange(op_id=None, message="; ".join(exc.messages))])
+            return None
         queued = {op["opId"] for op in self._pending_ops()}
         self._pending += [
             op.model_dump_json(by_alias=True, exclude_unset=True)
             for op in parsed
             if op.op_id not in queued
         ]
-        return self._changed()
+        if refused:
+            self._report(
+                [RefusedChange(op_id=r.op_id, message="; ".join(r.messages)) for r in refused]
+            )
+            self._acknowledge([r.op_id for r in refused if r.op_id])
+        return self._changed() if parsed else None
 
     def _pending_ops(self) -> list[dict[str, Any]]:
         return [json.loads(text) for text in self._pending]
 
-    @rx.event
+    @service_event
     def set_field(self, path: str, value: str) -> rx.event.EventSpec | None:
         if self._edit_check() not in ("ok", "outage"):
             return None
@@ -312,16 +324,38 @@ class EditorState(RecordFilesMixin, AuthState):
         self._last_change = now
         if not self._first_change:
             self._first_change = now
-        if self.save_status in ("saved", "refused"):
+        if self.save_status == "saved":
             self.save_status = "pending"
         if self._saving:
             return None
         self._saving = True
         return EditorState.autosave
 
+    def _acknowledge(self, op_ids: list[str]) -> None:
+        """The server is done with these operations: saved, outdated or refused."""
+        done = set(op_ids)
+        self._pending = [json.dumps(op) for op in self._pending_ops() if op["opId"] not in done]
+        self.acked_op_ids = (self.acked_op_ids + op_ids)[-ACKS_KEPT:]
+        self._set_drafts({p: op for p, op in self._drafts().items() if op.get("opId") not in done})
+        if not self._pending:
+            self._first_change = 0.0
+
+    def _report(self, refused: list[RefusedChange]) -> None:
+        """Say which changes were not saved, and have the canvas show what is stored."""
+        shown = "; ".join(r.message for r in refused[:3])
+        more = f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""
+        count = "A change was" if len(refused) == 1 else f"{len(refused)} changes were"
+        self.refusal = f"{count} refused and not saved: {shown}{more}"
+        self.drawing_reload = uuid.uuid4().hex
+
     @rx.event(background=True)
     async def autosave(self) -> None:
-        """Save pending operations, debounced; retry with backoff while the database is away."""
+        """Save pending operations, debounced; retry with backoff while the database is away.
+
+        Only an outage is retried. A refused operation is dropped and reported, and the
+        others are saved with it; a session that has ended stops the saving (the browser
+        keeps the changes, and they are saved after signing in again).
+        """
         attempt = 0
         while True:
             async with self:
@@ -336,58 +370,71 @@ class EditorState(RecordFilesMixin, AuthState):
                 await asyncio.sleep(wait)
                 continue
             async with self:
-                batch, record_id = self._pending_ops(), self.record_id
+                batch = first_batch(self._pending_ops())
+                record_id, token = self.record_id, self._token()
                 self.save_status = "saving" if attempt == 0 else "retrying"
-                actor = self._actor_or_none_on_outage()
             try:
-                result = await asyncio.to_thread(_save, actor, record_id, batch)
-            except (DBAPIError, OSError):
+                result = await asyncio.to_thread(_save, token, record_id, batch)
+            except ServiceUnavailable:
                 async with self:
                     self.save_status = "retrying"
                 await asyncio.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
                 attempt += 1
                 continue
-            except (ValidationFailed, PermissionDenied, NotFound) as exc:
-                result = None
-                message = f"A change was refused: {exc}"
+            except NotSignedIn:
+                async with self:
+                    self._saving, self.save_status = False, "pending"
+                    self.refusal = (
+                        "Your session has ended, so changes are not being saved. They are "
+                        "kept in this browser: sign in again and open this record to save them."
+                    )
+                return
             attempt = 0
             async with self:
-                done = [op["opId"] for op in batch]
-                self._pending = [
-                    json.dumps(op) for op in self._pending_ops() if op["opId"] not in set(done)
-                ]
-                self.acked_op_ids = (self.acked_op_ids + done)[-ACKS_KEPT:]
-                self._set_drafts(
-                    {p: op for p, op in self._drafts().items() if op.get("opId") not in done}
-                )
-                if not self._pending:
-                    self._first_change = 0.0
-                if result is None:
-                    self.save_status, self.save_message = "refused", message
-                else:
-                    self.revision = result.revision
-                    self.save_status = "saved" if not self._pending else "pending"
-                    self.save_message = _saved_at(result.updated_at, self.clinic_timezone)
-
-    def _actor_or_none_on_outage(self) -> Actor | None:
-        try:
-            return self._actor()
-        except DBAPIError:
-            return None
+                self._acknowledge(result.acked_op_ids)
+                if result.refused:
+                    self._report(result.refused)
+                self.save_status = "saved" if not self._pending else "pending"
+                self.save_message = _saved_at(result.updated_at, self.clinic_timezone)
 
 
-def _save(actor: Actor | None, record_id: int, ops: list[dict[str, Any]]) -> editing.SaveResult:
-    if actor is None:
-        raise OSError("session could not be checked")
-    with session_scope() as session:
-        return editing.save_operations(session, actor, record_id, ops)
+def _save(token: str, record_id: int, ops: list[dict[str, Any]]) -> editing.SaveResult:
+    """One save of the editor's batch, as the signed-in user.
+
+    Outages and an ended session are raised for the caller; a refusal of the whole batch
+    (a record gone, a role changed) refuses each of its operations. A batch that meets
+    an error of the server's own is saved again one operation at a time, so only the
+    operation at fault is refused and the others are kept.
+    """
+    try:
+        return unit_of_work.run_as(token, editing.save_operations, record_id, ops)
+    except (ServiceUnavailable, NotSignedIn):
+        raise
+    except (ServiceError, PermissionDenied) as exc:
+        return _refuse_all(ops, str(exc))
+    except Exception as exc:
+        log.error("saving operations of record %s failed: %s", record_id, type(exc).__name__)
+        if len(ops) == 1:
+            return _refuse_all(ops, "it could not be saved because of an error on the server")
+        parts = [_save(token, record_id, [op]) for op in ops]
+        return editing.SaveResult(
+            revision=max(p.revision for p in parts),
+            acked_op_ids=[i for p in parts for i in p.acked_op_ids],
+            refused=[r for p in parts for r in p.refused],
+            updated_at=max((p.updated_at for p in parts if p.updated_at), default=None),
+        )
+
+
+def _refuse_all(ops: list[dict[str, Any]], message: str) -> editing.SaveResult:
+    ids = [op.get("opId") for op in ops if isinstance(op, dict)]
+    known = [i for i in ids if isinstance(i, str)]
+    return editing.SaveResult(
+        revision=0,
+        acked_op_ids=known,
+        refused=[RefusedChange(op_id=i, message=message) for i in known],
+        updated_at=None,
+    )
 
 
 def _saved_at(value: Any, zone: str) -> str:
     return f"Saved at {local_time(value, zone)}" if value else ""
-
-
-def _parse_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 10:
-        raise NotFound("appointment")
-    return int(raw)

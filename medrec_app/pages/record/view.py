@@ -1,4 +1,4 @@
-"""The record editor's layout: form fields, canvas, save status and template picker."""
+"""The record editor's layout: form fields, canvas, save status, refusals, template picker."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from medrec_app.components.canvas import canvas
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
+from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.pages.record.state import EditorState, FieldView
 
 
@@ -58,6 +59,30 @@ def _field(field: FieldView) -> rx.Component:
     )
 
 
+def _refusal() -> rx.Component:
+    """Changes the server refused, until dismissed (the others were saved)."""
+    return rx.callout.root(
+        rx.hstack(
+            rx.callout.text(EditorState.refusal),
+            rx.spacer(),
+            rx.button(
+                "Dismiss",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=EditorState.dismiss_refusal,
+                aria_label="Dismiss the message about refused changes",
+            ),
+            align="center",
+            width="100%",
+        ),
+        color_scheme="red",
+        role="alert",
+        width="100%",
+        data_testid="save-refusal",
+    )
+
+
 def _editor() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -91,6 +116,7 @@ def _editor() -> rx.Component:
             width="100%",
             align="center",
         ),
+        rx.cond(EditorState.refusal != "", _refusal()),
         rx.flex(
             rx.vstack(
                 rx.foreach(EditorState.fields, _field),
@@ -110,6 +136,8 @@ def _editor() -> rx.Component:
                     background_request=EditorState.background_request,
                     read_only=~EditorState.can_edit,
                     acked_op_ids=EditorState.acked_op_ids,
+                    reload_request=EditorState.drawing_reload,
+                    max_batch_ops=MAX_OPS_PER_BATCH,
                     on_ops=EditorState.receive_ops,
                     on_background_needed=EditorState.need_background,
                 ),

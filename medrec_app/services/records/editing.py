@@ -1,0 +1,343 @@
+"""The record editor's save path: open a record, read its drawing, apply edit operations.
+
+One save path for every client: the Reflex editor and its keepalive route send
+operations (``domain/edits.py``) to :func:`save_operations`; the REST API's draft update
+becomes operations too (:func:`save_draft`). A save locks the record row and reads it
+fresh under the lock, skips operations it has applied before (the browser re-sends until
+acknowledged), applies the rest to the *latest* stored documents, so concurrent editors
+merge rather than overwrite, and writes the documents, the operation log and one audit
+row in one transaction.
+
+The editor's operations are applied or refused one by one: an operation that breaks a
+rule is refused alone, with its reason, and the others are saved. A REST draft update is
+one request: it is saved whole or refused whole.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlmodel import Session, col, select
+
+from medrec_app.domain.conflicts import newest_wins
+from medrec_app.domain.draft_patch import draft_operations
+from medrec_app.domain.edits import (
+    Operation,
+    RefusedOp,
+    SetBackground,
+    apply_each,
+    apply_operations,
+    parse_each,
+    parse_operations,
+)
+from medrec_app.domain.errors import DocumentError
+from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
+from medrec_app.domain.permissions import Action, Actor, can, require
+from medrec_app.models import MedicalRecord, MedicalRecordOp, MedicalRecordTemplate, Patient, User
+from medrec_app.services import audit, templates
+from medrec_app.services.errors import NotFound, RecordExists, RevisionMismatch, ValidationFailed
+from medrec_app.services.records.create import create_record
+from medrec_app.services.records.files import (
+    background_problems,
+    named_background,
+    set_background_link,
+)
+from medrec_app.services.records.scope import (
+    get_appointment,
+    locked_record,
+    record_of_appointment,
+    scoped_record,
+)
+from medrec_app.services.templates import TemplatePublic
+
+
+class EditorRecord(BaseModel):
+    """What the editor page needs to open a record.
+
+    ``template_choices`` is set, and no record created, when an editor opens a visit
+    without a record in a clinic that has several templates: they pick one first.
+    """
+
+    record_id: int | None
+    template_choices: list[TemplatePublic] = []
+    appointment_id: int
+    revision: int
+    starts_at: datetime
+    patient_id: int
+    patient_name: str
+    practitioner_name: str
+    template_name: str
+    form_schema: dict[str, Any]
+    form_data: dict[str, Any]
+    background_url: str
+    can_edit: bool
+    updated_at: datetime | None
+
+
+class RefusedChange(BaseModel):
+    """An operation that was not saved: ``op_id`` (None if it had no usable one) and why."""
+
+    op_id: str | None
+    message: str
+
+
+class SaveResult(BaseModel):
+    revision: int
+    acked_op_ids: list[str]
+    """Every operation the sender can forget: saved now or before, outdated by a newer
+    change, or refused (see ``refused``)."""
+    refused: list[RefusedChange] = []
+    updated_at: datetime | None
+
+
+class DraftSaved(BaseModel):
+    id: int
+    revision: int = Field(description="The new revision, also sent as the `ETag` header.")
+    updated_at: AwareDatetime
+
+
+def open_for_editing(
+    session: Session, actor: Actor, appointment_id: int, template_id: int | None = None
+) -> EditorRecord:
+    """The appointment's record; the first opening by an editor creates it.
+
+    A new record uses ``template_id`` if given (one of the clinic's templates), else the
+    clinic's only or default template; with several templates and none given, nothing is
+    created and the choices come back. Users who may not edit see the record if it
+    exists, and an empty, read-only one if it does not.
+    """
+    require(actor, Action.VIEW_RECORD)
+    appointment = get_appointment(session, actor, appointment_id)
+    can_edit = can(actor.role, Action.EDIT_RECORD)
+    record = record_of_appointment(session, appointment_id)
+    choices: list[TemplatePublic] = []
+    if record is None and can_edit:
+        choices = templates.list_templates(session, actor)
+        if template_id is not None and template_id not in {c.id for c in choices}:
+            raise NotFound("template")
+        if template_id is not None or len(choices) <= 1:
+            chosen = template_id if template_id is not None else next((c.id for c in choices), None)
+            record = _first_opening(session, actor, appointment_id, chosen)
+    template = _template(session, actor, record.template_id if record else None)
+    patient = session.get(Patient, appointment.patient_id)
+    practitioner = session.get(User, appointment.practitioner_id)
+    assert patient is not None and practitioner is not None  # foreign keys
+    audit.record(
+        session,
+        actor,
+        "record.open",
+        patient_id=patient.id,
+        appointment_id=appointment_id,
+        record_id=record.id if record else None,
+    )
+    return EditorRecord(
+        record_id=record.id if record else None,
+        template_choices=choices if record is None else [],
+        appointment_id=appointment_id,
+        revision=record.revision if record else 0,
+        starts_at=appointment.starts_at,
+        patient_id=appointment.patient_id,
+        patient_name=f"{patient.first_name} {patient.last_name}",
+        practitioner_name=practitioner.full_name,
+        template_name=template.name if template else "",
+        form_schema=template.form_schema if template else DEFAULT_TEMPLATE_SCHEMA.to_document(),
+        form_data=record.form_data if record else {},
+        background_url=templates.background_url(template),
+        can_edit=can_edit,
+        updated_at=record.updated_at if record else None,
+    )
+
+
+def _first_opening(
+    session: Session, actor: Actor, appointment_id: int, template_id: int | None
+) -> MedicalRecord:
+    """Create the record, or take the one a concurrent first opening made meanwhile."""
+    try:
+        return create_record(
+            session,
+            actor,
+            appointment_id=appointment_id,
+            template_id=template_id,
+            drawing_data={},
+            form_data={},
+        )
+    except RecordExists:
+        # create_record holds the appointment's lock now: the record is committed.
+        record = record_of_appointment(session, appointment_id)
+        assert record is not None
+        return record
+
+
+def _template(
+    session: Session, actor: Actor, template_id: int | None
+) -> MedicalRecordTemplate | None:
+    if template_id is None:
+        return None
+    try:
+        return templates.scoped_template(session, actor, template_id)
+    except NotFound:
+        return None
+
+
+def load_drawing(session: Session, actor: Actor, record_id: int) -> tuple[int, dict[str, Any]]:
+    """The record's revision and drawing document."""
+    require(actor, Action.VIEW_RECORD)
+    record = scoped_record(session, actor, record_id)
+    audit.record(
+        session,
+        actor,
+        "record.drawing_read",
+        appointment_id=record.appointment_id,
+        record_id=record.id,
+    )
+    return record.revision, record.drawing_data
+
+
+def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: object) -> SaveResult:
+    """Apply the editor's operations to the latest stored record, each on its own.
+
+    An operation that is malformed, names a background that is not the patient's file of
+    its kind, or would break a document rule is refused alone (``SaveResult.refused``);
+    the rest are saved. Raises ``ValidationFailed`` only for a batch refused as a whole
+    (not a list, too large), ``NotFound`` for another clinic's record and
+    ``PermissionDenied`` for roles that may not edit.
+    """
+    require(actor, Action.EDIT_RECORD)
+    try:
+        ops, refused = parse_each(raw_ops)
+    except DocumentError as exc:
+        raise ValidationFailed(exc.messages) from exc
+    record, patient_id = locked_record(session, actor, record_id)
+    fresh = _not_applied_before(session, record, ops)
+    newer, _ = newest_wins(fresh, record.edit_clock, _now_ms())
+    wrong_backgrounds = background_problems(session, patient_id, newer)
+    refused += [RefusedOp(op_id, (problem,)) for op_id, problem in wrong_backgrounds.items()]
+    drawing, form, applied, broke_rules = apply_each(
+        record.drawing_data,
+        record.form_data,
+        [op for op in newer if op.op_id not in wrong_backgrounds],
+    )
+    refused += broke_rules
+    refused_ids = {r.op_id for r in refused}
+    logged = [op for op in fresh if op.op_id not in refused_ids]
+    updated_at = record.updated_at
+    if logged:
+        updated_at = _write(session, actor, record, patient_id, drawing, form, applied, logged)
+    return SaveResult(
+        revision=record.revision,
+        acked_op_ids=list(
+            dict.fromkeys([*(op.op_id for op in ops), *(r.op_id for r in refused if r.op_id)])
+        ),
+        refused=[RefusedChange(op_id=r.op_id, message="; ".join(r.messages)) for r in refused],
+        updated_at=updated_at,
+    )
+
+
+def save_draft(
+    session: Session,
+    actor: Actor,
+    record_id: int,
+    *,
+    drawing_patch: dict[str, Any] | None,
+    form_patch: dict[str, Any] | None,
+    expected_revision: int | None,
+) -> DraftSaved:
+    """Apply a REST draft update (``domain/draft_patch.py``) as one revision.
+
+    The patch is merged into the record as it is under the row lock. With
+    ``expected_revision`` (the ``If-Match`` ETag) the record must still be at that
+    revision, else ``RevisionMismatch`` and nothing is saved; None (``If-Match: *``)
+    takes whatever is stored. Refusals raise ``ValidationFailed`` with path-first
+    messages, and nothing is saved.
+    """
+    require(actor, Action.EDIT_RECORD)
+    record, patient_id = locked_record(session, actor, record_id)
+    if expected_revision is not None and record.revision != expected_revision:
+        raise RevisionMismatch(record.revision)
+    try:
+        ops = parse_operations(
+            draft_operations(
+                record.drawing_data,
+                record.form_data,
+                drawing_patch,
+                form_patch,
+                background_file=named_background(session, patient_id, drawing_patch or {}),
+            )
+        )
+        newer, _ = newest_wins(ops, record.edit_clock, _now_ms())
+        wrong_backgrounds = background_problems(session, patient_id, newer)
+        if wrong_backgrounds:
+            raise DocumentError(list(dict.fromkeys(wrong_backgrounds.values())))
+        drawing, form = apply_operations(record.drawing_data, record.form_data, newer)
+    except DocumentError as exc:
+        raise ValidationFailed(exc.messages) from exc
+    updated_at = record.updated_at
+    if ops:
+        updated_at = _write(session, actor, record, patient_id, drawing, form, newer, ops)
+    assert record.id is not None and updated_at is not None
+    return DraftSaved(id=record.id, revision=record.revision, updated_at=updated_at)
+
+
+def _not_applied_before(
+    session: Session, record: MedicalRecord, ops: Sequence[Operation]
+) -> list[Operation]:
+    ids = [op.op_id for op in ops]
+    seen = set(
+        session.exec(
+            select(MedicalRecordOp.op_id).where(
+                MedicalRecordOp.medical_record_id == record.id, col(MedicalRecordOp.op_id).in_(ids)
+            )
+        ).all()
+    )
+    return [op for op in ops if op.op_id not in seen]
+
+
+def _write(
+    session: Session,
+    actor: Actor,
+    record: MedicalRecord,
+    patient_id: int,
+    drawing: dict[str, Any],
+    form: dict[str, Any],
+    applied: Sequence[Operation],
+    logged: Sequence[Operation],
+) -> datetime | None:
+    """Store the documents as one new revision, log ``logged`` and audit; the new
+    ``updated_at``. ``applied`` are the operations that changed the documents."""
+    assert record.id is not None
+    _, clock = newest_wins(applied, record.edit_clock, _now_ms())
+    if any(isinstance(op, SetBackground) for op in applied):
+        set_background_link(session, actor, record.id, patient_id, drawing.get("backgroundFileId"))
+    record.drawing_data, record.form_data, record.edit_clock = drawing, form, clock
+    record.revision += 1
+    record.updated_by_user_id = actor.user_id
+    session.add(record)
+    session.add_all(
+        MedicalRecordOp(
+            medical_record_id=record.id,
+            revision=record.revision,
+            op_id=op.op_id,
+            user_id=actor.user_id,
+            op=op.model_dump(mode="json", by_alias=True, exclude_unset=True),
+        )
+        for op in logged
+    )
+    audit.record(
+        session,
+        actor,
+        "record.save",
+        appointment_id=record.appointment_id,
+        record_id=record.id,
+        details={"revision": record.revision, "operations": len(logged)},
+    )
+    session.flush()
+    # Only the trigger-set timestamp: refreshing the row would decode the drawing again.
+    return session.exec(select(MedicalRecord.updated_at).where(MedicalRecord.id == record.id)).one()
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
