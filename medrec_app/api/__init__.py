@@ -8,9 +8,12 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from medrec_app.api import auth
+from medrec_app.api.connections import close_unread_bodies
 from medrec_app.api.rest import build_rest
 from medrec_app.storage import LocalBlobStore, get_store
 from medrec_app.storage.local_route import file_route
+
+__all__ = ["block_reflex_uploads", "build_api", "close_unread_bodies"]
 
 
 def build_api() -> Starlette:

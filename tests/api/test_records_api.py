@@ -384,6 +384,26 @@ def test_a_body_that_is_neither_json_nor_multipart_is_415(clinic):
     assert_error(response, 415)
 
 
+def test_a_request_after_an_early_refusal_on_the_same_connection_is_answered(api_clinic):
+    """A body refused before it was read leaves the connection mid-request: the answer
+    says ``Connection: close``, so a pooling client sends its next request on a new one."""
+    clinic = api_clinic(appointments=20)
+    client = clinic[Role.PRACTITIONER]
+
+    def oversized():
+        for _ in range(9):
+            yield b" " * (1024 * 1024)
+
+    for _ in range(20):
+        refused = client.post(
+            "/medical-records", content=oversized(), headers={"Content-Type": "application/json"}
+        )
+        assert_error(refused, 413)
+        assert refused.headers["connection"] == "close"
+        created = create(client, clinic.take_appointment())
+        assert created.status_code == 201, created.text
+
+
 @pytest.mark.parametrize("odd", ["2147483648", "%C2%B2", "-1", "0", "1e3", "%D9%A3"])
 def test_odd_ids_in_paths_answer_422_never_500(clinic, odd):
     client = clinic[Role.PRACTITIONER]
