@@ -25,12 +25,12 @@ from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import unit_of_work
 from medrec_app.services.records import create, documents, editing
-from medrec_app.services.records.documents import (
+from medrec_app.services.records.create import (
     DRAWING_DESCRIPTION,
     FORM_DESCRIPTION,
-    MedicalRecordPublic,
-    RecordRead,
+    MedicalRecordCreate,
 )
+from medrec_app.services.records.documents import MedicalRecordPublic, RecordRead
 from medrec_app.services.records.editing import DraftSaved, SaveResult
 
 MERGE_RULE = """Partial update of `drawing_data` and `form_data`, saved as one revision.
@@ -61,19 +61,6 @@ STANDARD_ERRORS: dict[int | str, dict[str, Any]] = {
         429: "Too many requests with this API token; see `Retry-After`.",
     }.items()
 }
-
-
-class MedicalRecordCreate(BaseModel):
-    """The spec's `POST /api/medical-records` request (JSON form)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    appointment_id: int = Field(
-        ge=1, le=MAX_ID, description="The appointment's `calendar_event_id`."
-    )
-    template_id: int | None = Field(None, ge=1, le=MAX_ID)
-    drawing_data: dict[str, Any] = Field(default_factory=dict, description=DRAWING_DESCRIPTION)
-    form_data: dict[str, Any] = Field(default_factory=dict, description=FORM_DESCRIPTION)
 
 
 class DraftPatch(BaseModel):
@@ -183,25 +170,16 @@ def _create(
     attachments: list[UploadFile],
 ) -> RecordRead:
     """Check, store the files (each upload commits on its own), then create the record."""
-    drawing = body.drawing_data
-    record = body.model_dump(include={"appointment_id", "template_id", "form_data"})
     attachment_ids: list[int] = []
     if background is not None or attachments:
-        patient_id = unit_of_work.run(
-            create.check_new_record, actor, drawing_data=drawing, **record
-        )
+        patient_id = unit_of_work.run(create.check_new_record, actor, body)
         if background is not None:
             stored = store_upload(actor, patient_id, background)
-            drawing = {k: v for k, v in drawing.items() if k != "backgroundType"}
+            drawing = {k: v for k, v in body.drawing_data.items() if k != "backgroundType"}
             drawing["backgroundFileId"] = stored.file_id
+            body = body.model_copy(update={"drawing_data": drawing})
         attachment_ids = [store_upload(actor, patient_id, f).file_id for f in attachments]
-    return unit_of_work.run(
-        documents.create_and_read,
-        actor,
-        drawing_data=drawing,
-        attachment_file_ids=attachment_ids,
-        **record,
-    )
+    return unit_of_work.run(documents.create_and_read, actor, body, attachment_ids)
 
 
 @router.get(

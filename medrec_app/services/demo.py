@@ -19,7 +19,7 @@ from medrec_app.models import Appointment, Clinic, MedicalRecordTemplate, Patien
 from medrec_app.services import accounts, uploads
 from medrec_app.services.body_chart import render_body_chart
 from medrec_app.services.demo_files import three_page_pdf, xray_jpeg
-from medrec_app.services.records.create import create_record
+from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store, template_file_key
 
@@ -203,14 +203,13 @@ def _load_clinic(session: Session, spec: dict) -> tuple[Actor, int]:
             session.flush()
             if day < 0 and slot < 2:
                 actor = Actor(practitioner.id, practitioner.clinic_id, Role.PRACTITIONER)
-                create_record(
-                    session,
-                    actor,
+                new = MedicalRecordCreate(
                     appointment_id=event_id,
                     template_id=template.id,
                     drawing_data=SAMPLE_DRAWING,
                     form_data=SAMPLE_FORM,
                 )
+                create_record(session, actor, new)
             event_id += 1
     front_desk = next(u for u in users if u.role == Role.FRONT_DESK)
     return Actor(front_desk.id, front_desk.clinic_id, Role.FRONT_DESK), patients[0].id

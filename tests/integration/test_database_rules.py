@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from medrec_app.db import get_engine, session_scope
 from medrec_app.domain.permissions import Role
-from medrec_app.services.records.create import create_record
+from medrec_app.services.records.create import MedicalRecordCreate, create_record
 
 DRAWING = {
     "lines": [{"tool": "pen", "points": [1, 2, 3, 4], "color": "#000000", "strokeWidth": 3}],
@@ -32,10 +32,12 @@ def _record(clinic) -> int:
         record = create_record(
             session,
             clinic.actors[Role.PRACTITIONER],
-            appointment_id=clinic.appointment_ids[0],
-            template_id=None,
-            drawing_data=DRAWING,
-            form_data={"notes": "x"},
+            MedicalRecordCreate(
+                appointment_id=clinic.appointment_ids[0],
+                template_id=None,
+                drawing_data=DRAWING,
+                form_data={"notes": "x"},
+            ),
         )
     return record.id
 

@@ -20,7 +20,7 @@ from medrec_app.models import AuditEvent, MedicalRecordFile, PatientFile
 from medrec_app.services import files, uploads
 from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
 from medrec_app.services.pdf_layout import REPACK_MIN_PAGES
-from medrec_app.services.records.create import create_record
+from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from medrec_app.settings import get_settings
 from medrec_app.storage import BlobStore, LocalBlobStore, get_store
 from medrec_app.storage.s3 import make_s3_client
@@ -242,10 +242,12 @@ def _record_with(clinic, *, background_file_id: int | None = None) -> int:
         record = create_record(
             session,
             clinic.actors[Role.PRACTITIONER],
-            appointment_id=appointment_id,
-            template_id=None,
-            drawing_data=drawing,
-            form_data={},
+            MedicalRecordCreate(
+                appointment_id=appointment_id,
+                template_id=None,
+                drawing_data=drawing,
+                form_data={},
+            ),
         )
         return record.id
 

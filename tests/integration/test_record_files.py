@@ -15,7 +15,7 @@ from medrec_app.models import AuditEvent, MedicalRecord, MedicalRecordFile, Pati
 from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.services.records import editing
 from medrec_app.services.records import files as record_files
-from medrec_app.services.records.create import create_record
+from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from medrec_app.storage import get_store
 from tests.file_samples import pdf_bytes, png_bytes, store_patient_file
 from tests.support import http_request
@@ -251,10 +251,12 @@ def test_a_record_created_with_a_background_follows_the_same_rule(clinic_factory
             record = create_record(
                 session,
                 actor,
-                appointment_id=appointment_id,
-                template_id=None,
-                drawing_data=drawing,
-                form_data={},
+                MedicalRecordCreate(
+                    appointment_id=appointment_id,
+                    template_id=None,
+                    drawing_data=drawing,
+                    form_data={},
+                ),
             )
             return record.id
 

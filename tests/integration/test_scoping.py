@@ -11,7 +11,7 @@ from medrec_app.models import AuditEvent
 from medrec_app.services import appointments
 from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.services.records import editing
-from medrec_app.services.records.create import create_record
+from medrec_app.services.records.create import MedicalRecordCreate, create_record
 
 FORM = {"chief_complaint": "Headache", "vital_signs": {"bp": "120/80"}}
 DRAWING = {"lines": [], "shapes": [], "stageSize": {"width": 800, "height": 600}}
@@ -56,10 +56,12 @@ def test_practitioner_creates_a_record_and_the_summary_shows_it(clinic_factory):
         record = create_record(
             session,
             practitioner,
-            appointment_id=a.appointment_ids[0],
-            template_id=None,
-            drawing_data=DRAWING,
-            form_data=FORM,
+            MedicalRecordCreate(
+                appointment_id=a.appointment_ids[0],
+                template_id=None,
+                drawing_data=DRAWING,
+                form_data=FORM,
+            ),
         )
     with session_scope() as session:
         summary = editing.open_for_editing(session, a.actors[Role.READ_ONLY], a.appointment_ids[0])
@@ -78,10 +80,12 @@ def test_roles_without_edit_cannot_create_records(clinic_factory, role):
         create_record(
             session,
             a.actors[role],
-            appointment_id=a.appointment_ids[0],
-            template_id=None,
-            drawing_data=DRAWING,
-            form_data=FORM,
+            MedicalRecordCreate(
+                appointment_id=a.appointment_ids[0],
+                template_id=None,
+                drawing_data=DRAWING,
+                form_data=FORM,
+            ),
         )
 
 
@@ -91,10 +95,12 @@ def test_creating_a_record_for_another_clinics_appointment_is_not_found(clinic_f
         create_record(
             session,
             a.actors[Role.PRACTITIONER],
-            appointment_id=b.appointment_ids[0],
-            template_id=None,
-            drawing_data=DRAWING,
-            form_data=FORM,
+            MedicalRecordCreate(
+                appointment_id=b.appointment_ids[0],
+                template_id=None,
+                drawing_data=DRAWING,
+                form_data=FORM,
+            ),
         )
 
 
@@ -107,10 +113,12 @@ def test_invalid_documents_are_refused_with_messages_and_nothing_stored(clinic_f
         create_record(
             session,
             a.actors[Role.PRACTITIONER],
-            appointment_id=a.appointment_ids[0],
-            template_id=None,
-            drawing_data=bad_drawing,
-            form_data={"notes": "a\x00b"},
+            MedicalRecordCreate(
+                appointment_id=a.appointment_ids[0],
+                template_id=None,
+                drawing_data=bad_drawing,
+                form_data={"notes": "a\x00b"},
+            ),
         )
     text = " ".join(err.value.messages)
     assert "drawing_data" in text and "form_data" in text

@@ -8,15 +8,17 @@ record the first made, instead of both inserting and one failing on the unique i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from medrec_app.domain.draft_patch import BACKGROUND_KEYS, with_background
 from medrec_app.domain.drawing import error_messages, parse_drawing
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import parse_form_data
+from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Appointment, MedicalRecord
 from medrec_app.services import audit
@@ -31,15 +33,30 @@ from medrec_app.services.records.files import (
 from medrec_app.services.records.scope import get_appointment, record_of_appointment
 from medrec_app.services.templates import scoped_template
 
+DRAWING_DESCRIPTION = (
+    "The spec's drawing document: `lines`, `shapes`, `stageSize`, `backgroundType`, "
+    "`backgroundFileId`, `pdfPageNumber`, `pdfNumPages` (camelCase keys)."
+)
+FORM_DESCRIPTION = "Form field values by key; one level of groups (`vital_signs.bp`)."
+
+
+class MedicalRecordCreate(BaseModel):
+    """The spec's `POST /api/medical-records` request (JSON form)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    appointment_id: int = Field(
+        ge=1, le=MAX_ID, description="The appointment's `calendar_event_id`."
+    )
+    template_id: int | None = Field(None, ge=1, le=MAX_ID)
+    drawing_data: dict[str, Any] = Field(default_factory=dict, description=DRAWING_DESCRIPTION)
+    form_data: dict[str, Any] = Field(default_factory=dict, description=FORM_DESCRIPTION)
+
 
 def create_record(
     session: Session,
     actor: Actor,
-    *,
-    appointment_id: int,
-    template_id: int | None,
-    drawing_data: Mapping[str, Any],
-    form_data: Mapping[str, Any],
+    new: MedicalRecordCreate,
     attachment_file_ids: Sequence[int] = (),
 ) -> MedicalRecord:
     """Create the record of an appointment from the spec's documents.
@@ -51,15 +68,14 @@ def create_record(
     or file outside the actor's clinic, ``ValidationFailed`` with readable messages for
     a document that is refused, and ``RecordExists`` when the appointment has a record.
     """
-    appointment = _appointment_for_new_record(
-        session, actor, appointment_id, template_id, lock=True
-    )
-    named = named_background(session, appointment.patient_id, drawing_data)
+    appointment_id = new.appointment_id
+    appointment = _appointment_for_new_record(session, actor, new, lock=True)
+    named = named_background(session, appointment.patient_id, new.drawing_data)
     try:
-        drawing = with_background(drawing_data, named)
+        drawing = with_background(new.drawing_data, named)
     except DocumentError as exc:
         raise ValidationFailed(exc.messages) from exc
-    drawing, form = validate_documents(drawing, form_data)
+    drawing, form = validate_documents(drawing, new.form_data)
     rows = patient_file_rows(session, appointment.patient_id, [named.id] if named else [])
     problem = background_problem(drawing, rows)
     if problem:
@@ -67,7 +83,7 @@ def create_record(
     _refuse_a_second_record(session, appointment_id)
     record = MedicalRecord(
         appointment_id=appointment_id,
-        template_id=template_id,
+        template_id=new.template_id,
         drawing_data=drawing,
         form_data=form,
         created_by_user_id=actor.user_id,
@@ -93,36 +109,26 @@ def create_record(
     return record
 
 
-def check_new_record(
-    session: Session,
-    actor: Actor,
-    *,
-    appointment_id: int,
-    template_id: int | None,
-    drawing_data: Mapping[str, Any],
-    form_data: Mapping[str, Any],
-) -> int:
+def check_new_record(session: Session, actor: Actor, new: MedicalRecordCreate) -> int:
     """Whether :func:`create_record` would accept this before files are uploaded for it.
 
     Returns the appointment's patient id; raises what ``create_record`` would raise.
     The drawing is checked without its background keys (the upload provides those).
     """
-    appointment = _appointment_for_new_record(
-        session, actor, appointment_id, template_id, lock=False
-    )
-    frame = {k: v for k, v in drawing_data.items() if k not in BACKGROUND_KEYS}
-    validate_documents(frame, form_data)
-    _refuse_a_second_record(session, appointment_id)
+    appointment = _appointment_for_new_record(session, actor, new, lock=False)
+    frame = {k: v for k, v in new.drawing_data.items() if k not in BACKGROUND_KEYS}
+    validate_documents(frame, new.form_data)
+    _refuse_a_second_record(session, new.appointment_id)
     return appointment.patient_id
 
 
 def _appointment_for_new_record(
-    session: Session, actor: Actor, appointment_id: int, template_id: int | None, *, lock: bool
+    session: Session, actor: Actor, new: MedicalRecordCreate, *, lock: bool
 ) -> Appointment:
     require(actor, Action.EDIT_RECORD)
-    appointment = get_appointment(session, actor, appointment_id, lock=lock)
-    if template_id is not None:
-        scoped_template(session, actor, template_id)
+    appointment = get_appointment(session, actor, new.appointment_id, lock=lock)
+    if new.template_id is not None:
+        scoped_template(session, actor, new.template_id)
     return appointment
 
 

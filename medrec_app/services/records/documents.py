@@ -20,14 +20,13 @@ from medrec_app.models import Appointment, MedicalRecord, MedicalRecordFile, Pat
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound
 from medrec_app.services.files import issue_link
-from medrec_app.services.records.create import create_record
-from medrec_app.services.records.scope import in_clinic
-
-DRAWING_DESCRIPTION = (
-    "The spec's drawing document: `lines`, `shapes`, `stageSize`, `backgroundType`, "
-    "`backgroundFileId`, `pdfPageNumber`, `pdfNumPages` (camelCase keys)."
+from medrec_app.services.records.create import (
+    DRAWING_DESCRIPTION,
+    FORM_DESCRIPTION,
+    MedicalRecordCreate,
+    create_record,
 )
-FORM_DESCRIPTION = "Form field values by key; one level of groups (`vital_signs.bp`)."
+from medrec_app.services.records.scope import in_clinic
 
 StoredJson = Annotated[Any, WithJsonSchema({"type": "object", "additionalProperties": True})]
 """A document as stored: JSON text, written out unchanged (``orjson.Fragment``)."""
@@ -149,10 +148,11 @@ def record_json(record: MedicalRecordPublic, *, link_base: str = "") -> bytes:
     )
 
 
-def create_and_read(session: Session, actor: Actor, **record: Any) -> RecordRead:
-    """Create the record (``create.create_record``'s arguments) and read it back as the
-    API answers, in one transaction."""
-    created = create_record(session, actor, **record)
+def create_and_read(
+    session: Session, actor: Actor, new: MedicalRecordCreate, attachment_file_ids: list[int]
+) -> RecordRead:
+    """Create the record and read it back as the API answers, in one transaction."""
+    created = create_record(session, actor, new, attachment_file_ids)
     assert created.id is not None
     session.flush()
     return read_record(session, actor, created.id)

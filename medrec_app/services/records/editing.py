@@ -40,7 +40,7 @@ from medrec_app.domain.permissions import Action, Actor, can, require
 from medrec_app.models import MedicalRecord, MedicalRecordOp, MedicalRecordTemplate, Patient, User
 from medrec_app.services import audit, templates
 from medrec_app.services.errors import NotFound, RecordExists, RevisionMismatch, ValidationFailed
-from medrec_app.services.records.create import create_record
+from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from medrec_app.services.records.files import (
     background_problems,
     named_background,
@@ -157,14 +157,8 @@ def _first_opening(
 ) -> MedicalRecord:
     """Create the record, or take the one a concurrent first opening made meanwhile."""
     try:
-        return create_record(
-            session,
-            actor,
-            appointment_id=appointment_id,
-            template_id=template_id,
-            drawing_data={},
-            form_data={},
-        )
+        new = MedicalRecordCreate(appointment_id=appointment_id, template_id=template_id)
+        return create_record(session, actor, new)
     except RecordExists:
         # create_record holds the appointment's lock now: the record is committed.
         record = record_of_appointment(session, appointment_id)
