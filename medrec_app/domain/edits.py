@@ -1,20 +1,18 @@
-"""Edit operations sent by the record editor, and applying them to the stored documents.
+"""Edit operations sent by the record editor, and validating them.
 
 The canvas sends one small operation per finished stroke or shape change instead of the
-whole document, and every save applies its operations to the *latest* stored drawing
-and form. Two tabs editing one record therefore merge by construction: lines and shapes
-are addressed by id and form fields by key, so each tab only touches what it changed.
-Where both change the same element, the newer change wins (``domain/conflicts.py``
+whole document; ``domain/merge.py`` applies them to the latest stored documents. Where
+two editors change the same element, the newer change wins (``domain/conflicts.py``
 drops operations older than the element's last change); nothing else is dropped.
-Lines from documents written before ids existed are carried along untouched.
-Validate input with :func:`parse_operations`, then call :func:`apply_operations`.
+Validate input with :func:`parse_each` (the editor: each operation on its own) or
+:func:`parse_operations` (a batch that must be valid whole), then apply it with
+``merge.apply_each`` or ``merge.apply_operations``.
 """
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -44,17 +42,12 @@ from medrec_app.domain.drawing import (
     PageCount,
     Shape,
     StageSide,
-    parse_drawing,
-    upgrade,
 )
 from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
 from medrec_app.domain.forms import (
     MAX_FORM_VALUE_CHARS,
-    FormData,
     field_key_problem,
-    parse_form_data,
 )
-from medrec_app.domain.geometry import round_points, simplify_points
 from medrec_app.domain.ids import RowId
 
 MAX_OPS_PER_BATCH = 500
@@ -318,225 +311,3 @@ def parse_operations(raw: object, *, max_ops: int = MAX_OPS_PER_BATCH) -> list[O
     if refused:
         raise DocumentError([m for r in refused for m in r.messages])
     return ops
-
-
-class _Elements:
-    """Lines or shapes in document order, addressable by id.
-
-    A dict keeps insertion order, so replacing an id keeps its position and a new id
-    appends. Elements without a usable id (legacy lines, or a repeated id in a bad stored
-    document) get a private key no operation can name, so they pass through untouched.
-    """
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        self._items: dict[str | tuple[int], Any] = {}
-        for index, item in enumerate(items):
-            element_id = item.get("id") if isinstance(item, dict) else None
-            usable = isinstance(element_id, str) and element_id not in self._items
-            self._items[element_id if usable else (index,)] = item
-
-    def put(self, element_id: str, element: dict[str, Any]) -> None:
-        self._items[element_id] = element
-
-    def remove(self, element_ids: Iterable[str]) -> None:
-        for element_id in element_ids:
-            self._items.pop(element_id, None)
-
-    def values(self) -> list[Any]:
-        return list(self._items.values())
-
-
-def _compacted(line: Line) -> dict[str, Any]:
-    """The stroke as stored: points rounded to 0.01 px, then simplified within 0.5 px."""
-    document = line.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    document["points"] = simplify_points(
-        round_points(line.points, POINT_DECIMALS), SIMPLIFY_TOLERANCE
-    )
-    return document
-
-
-def _set_field(fields: dict[str, Any], op: SetField) -> str | None:
-    """Set or remove one field, or say why the path does not fit the form.
-
-    Groups appear with their first field and go with their last, so setting a group to a
-    value (which would drop the fields another tab typed into it) is refused.
-    """
-    group, _, key = op.path.rpartition(".")
-    if not group:
-        if isinstance(fields.get(key), dict):
-            return f"{key!r} is a group; set its fields ({key}.name) one by one"
-        if op.value is None:
-            fields.pop(key, None)
-        else:
-            fields[key] = op.value
-        return None
-    current = fields.get(group)
-    if current is not None and not isinstance(current, dict):
-        return f"{group!r} is a field, not a group of fields"
-    members = dict(current or {})
-    if op.value is not None:
-        members[key] = op.value
-        fields[group] = members
-    elif key in members:
-        del members[key]
-        if members:
-            fields[group] = members
-        else:
-            del fields[group]
-    return None
-
-
-def _edited_drawing(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dict[str, Any]:
-    document = upgrade(dict(drawing))
-    for key in ("lines", "shapes"):
-        if not isinstance(document.get(key, []), list):
-            raise DocumentError([f"{key}: must be a list"])
-    lines, shapes = _Elements(document.get("lines", [])), _Elements(document.get("shapes", []))
-    for op in ops:
-        if isinstance(op, AddLine):
-            assert op.line.id is not None  # AddLine refuses lines without one
-            lines.put(op.line.id, _compacted(op.line))
-        elif isinstance(op, PutShape):
-            shapes.put(
-                op.shape.id, op.shape.model_dump(mode="json", by_alias=True, exclude_unset=True)
-            )
-        elif isinstance(op, DeleteElements):
-            lines.remove(op.line_ids)
-            shapes.remove(op.shape_ids)
-        elif isinstance(op, SetBackground):
-            for key, value in op.background_keys().items():
-                document.pop(key, None)
-                if value is not None:
-                    document[key] = value
-        elif isinstance(op, SetStage):
-            document["stageSize"] = {"width": op.width, "height": op.height}
-    for key, elements in (("lines", lines.values()), ("shapes", shapes.values())):
-        if elements or key in document:
-            document[key] = elements
-    return document
-
-
-def _checked(document: dict[str, Any]) -> dict[str, Any]:
-    """The document-wide rules of an edited drawing, without re-checking every element.
-
-    Each element was validated when it arrived (in an operation, or in the document that
-    was stored), so re-validating every point of a large drawing on every save would
-    only cost time: about two thirds of a save of a 100 KB drawing, measured by
-    benchmarks/save_latency.py. What an edit can break is checked here: the counts, the
-    total points and size, unique ids, and the stage and background rules (the latter
-    by validating the document without its elements).
-    """
-    lines, shapes = document.get("lines", []), document.get("shapes", [])
-    problems = []
-    if len(lines) > MAX_LINES:
-        problems.append(f"lines: has {len(lines)} strokes; the limit is {MAX_LINES}")
-    if len(shapes) > MAX_SHAPES:
-        problems.append(f"shapes: has {len(shapes)} shapes; the limit is {MAX_SHAPES}")
-    total = sum(len(e.get("points", ())) for e in (*lines, *shapes) if isinstance(e, dict))
-    if total > MAX_TOTAL_POINTS:
-        problems.append(f"contains {total} point values; the limit is {MAX_TOTAL_POINTS}")
-    for key, elements in (("lines", lines), ("shapes", shapes)):
-        ids = [e.get("id") for e in elements if isinstance(e, dict) and e.get("id")]
-        if len(ids) != len(set(ids)):
-            problems.append(f"{key}: element ids must be unique")
-    encoded = orjson.dumps(document)  # fast, and the size check needs the bytes anyway
-    size = len(encoded)
-    if size > MAX_DOCUMENT_BYTES:
-        problems.append(f"the drawing is {size} bytes as JSON; the limit is {MAX_DOCUMENT_BYTES}")
-    if problems:
-        raise DocumentError(problems)
-    frame = {k: v for k, v in document.items() if k not in ("lines", "shapes")}
-    parse_drawing(frame)
-    return orjson.loads(encoded)  # a copy that shares nothing with the caller's input
-
-
-def apply_operations(
-    drawing: Mapping[str, Any], form: Mapping[str, Any], ops: Sequence[Operation]
-) -> tuple[dict[str, Any], FormData]:
-    """Apply ``ops`` in order to the stored documents; returns new ``(drawing, form)``.
-
-    Pure: the inputs are not changed. A touched document is validated as a whole
-    afterwards (stroke and shape counts, size, background rules), and any refusal raises
-    :class:`DocumentError` with ``drawing_data: ...`` / ``ops[i].path: ...`` messages.
-    A document no operation touches comes back as an unchanged copy, not re-validated,
-    so a form edit is never refused because of the drawing or the other way round.
-    """
-    drawing, form = _objects(drawing, form)
-    problems: list[str] = []
-    drawing_ops = [op for op in ops if isinstance(op, DRAWING_OPS)]
-    field_ops = [(index, op) for index, op in enumerate(ops) if isinstance(op, SetField)]
-    new_drawing, new_form = copy.deepcopy(dict(drawing)), copy.deepcopy(dict(form))
-    try:
-        if drawing_ops:
-            new_drawing = _drawing_after(drawing, drawing_ops)
-    except DocumentError as exc:
-        problems += exc.messages
-    try:
-        if field_ops:
-            new_form = _form_after(form, field_ops)
-    except DocumentError as exc:
-        problems += exc.messages
-    if problems:
-        raise DocumentError(problems)
-    return new_drawing, new_form
-
-
-def apply_each(
-    drawing: Mapping[str, Any], form: Mapping[str, Any], ops: Sequence[Operation]
-) -> tuple[dict[str, Any], FormData, list[Operation], list[RefusedOp]]:
-    """Apply what can be applied: ``(drawing, form, applied, refused)``.
-
-    Like :func:`apply_operations`, but an operation that would break a document rule (a
-    stroke past the limit, a field where a group is) is refused on its own and the rest
-    are applied. The whole batch is tried first; only when it is refused is each
-    operation tried in turn, so the common case costs one validation.
-    """
-    try:
-        new_drawing, new_form = apply_operations(drawing, form, ops)
-    except DocumentError:
-        pass
-    else:
-        return new_drawing, new_form, list(ops), []
-    drawing, form = _objects(drawing, form)
-    applied: list[Operation] = []
-    refused: list[RefusedOp] = []
-    new_drawing, new_form = copy.deepcopy(dict(drawing)), copy.deepcopy(dict(form))
-    for index, op in enumerate(ops):
-        try:
-            if isinstance(op, SetField):
-                new_form = _form_after(new_form, [(index, op)])
-            else:
-                new_drawing = _drawing_after(new_drawing, [op])
-        except DocumentError as exc:
-            refused.append(RefusedOp(op.op_id, tuple(exc.messages)))
-            continue
-        applied.append(op)
-    return new_drawing, new_form, applied, refused
-
-
-def _objects(
-    drawing: Mapping[str, Any], form: Mapping[str, Any]
-) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-    if not isinstance(drawing, Mapping) or not isinstance(form, Mapping):
-        raise DocumentError(["drawing_data and form_data must be JSON objects"])
-    return drawing, form
-
-
-def _drawing_after(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dict[str, Any]:
-    try:
-        return _checked(_edited_drawing(drawing, ops))
-    except DocumentError as exc:
-        raise DocumentError([f"drawing_data: {message}" for message in exc.messages]) from None
-
-
-def _form_after(form: Mapping[str, Any], ops: Sequence[tuple[int, SetField]]) -> FormData:
-    """The form with the fields set; each operation comes with its place in the batch."""
-    fields: dict[str, Any] = dict(form)
-    conflicts = [(index, _set_field(fields, op)) for index, op in ops]
-    problems = [f"ops[{index}].path: {problem}" for index, problem in conflicts if problem]
-    if problems:
-        raise DocumentError(problems)
-    try:
-        return parse_form_data(fields)
-    except DocumentError as exc:
-        raise DocumentError([f"form_data: {message}" for message in exc.messages]) from None

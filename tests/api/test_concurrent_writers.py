@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from medrec_app.domain.permissions import Role
-from medrec_app.pages.record.state import _save as save_editor_batch
+from medrec_app.pages.record.save_step import save_batch as save_editor_batch
 from medrec_app.services import accounts, unit_of_work
 from medrec_app.services.records import editing
 from tests.api.conftest import ApiClinic, issue_token

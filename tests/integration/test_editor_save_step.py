@@ -14,7 +14,7 @@ from sqlalchemy import text
 from medrec_app.db import get_engine, session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import MedicalRecord
-from medrec_app.pages.record.state import _save
+from medrec_app.pages.record.save_step import save_batch
 from medrec_app.services import accounts
 from medrec_app.services.errors import NotSignedIn
 from medrec_app.services.records import editing
@@ -76,7 +76,7 @@ def test_an_operation_the_database_refuses_is_refused_alone(clinic_factory):
     poisoned = {"op": "setField", "opId": "poisoned-0001", "path": "plan", "value": "x"}
     good = [_line_op(), _line_op()]
     with database_refusing_op_ids("poisoned-"):
-        result = _save(token, record_id, [good[0], poisoned, good[1]])
+        result = save_batch(token, record_id, [good[0], poisoned, good[1]])
     assert [r.op_id for r in result.refused] == ["poisoned-0001"]
     assert "error on the server" in result.refused[0].message
     assert set(result.acked_op_ids) == {good[0]["opId"], "poisoned-0001", good[1]["opId"]}
@@ -87,7 +87,7 @@ def test_an_operation_the_database_refuses_is_refused_alone(clinic_factory):
 def test_a_batch_refused_whole_refuses_each_of_its_operations(clinic_factory):
     token, record_id = _setup(clinic_factory)
     ops = [_line_op() for _ in range(3)]
-    result = _save(token, record_id + 10_000_000, ops)  # no such record
+    result = save_batch(token, record_id + 10_000_000, ops)  # no such record
     assert {r.op_id for r in result.refused} == {op["opId"] for op in ops}
     assert all("not found" in r.message for r in result.refused)
 
@@ -95,5 +95,5 @@ def test_a_batch_refused_whole_refuses_each_of_its_operations(clinic_factory):
 def test_an_ended_session_is_raised_for_the_page_and_nothing_is_dropped(clinic_factory):
     _, record_id = _setup(clinic_factory)
     with pytest.raises(NotSignedIn):
-        _save("no-such-session", record_id, [_line_op()])
+        save_batch("no-such-session", record_id, [_line_op()])
     assert _stored(record_id) == ([], {})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from medrec_app.domain.draft_patch import BackgroundFile, draft_operations
-from medrec_app.domain.edits import apply_operations, parse_operations
+from medrec_app.domain.edits import parse_operations
 from medrec_app.domain.errors import DocumentError
+from medrec_app.domain.merge import apply_operations
 
 
 def line(line_id: str, x: int = 10) -> dict:

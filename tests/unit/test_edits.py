@@ -22,11 +22,11 @@ from medrec_app.domain.edits import (
     SetBackground,
     SetField,
     SetStage,
-    apply_operations,
     parse_operations,
 )
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import MAX_FORM_FIELDS
+from medrec_app.domain.merge import apply_operations
 
 _op_numbers = itertools.count()
 

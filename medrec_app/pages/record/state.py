@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import logging
 import time
 import uuid
 from typing import Any
@@ -23,15 +22,12 @@ from medrec_app.domain.edits import first_batch, parse_each
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import parse_template_schema, validate_form_against_schema
 from medrec_app.domain.ids import parse_id
-from medrec_app.domain.permissions import PermissionDenied
 from medrec_app.pages.record.files_state import RecordFilesMixin
-from medrec_app.services import unit_of_work
-from medrec_app.services.errors import NotFound, NotSignedIn, ServiceError, ServiceUnavailable
+from medrec_app.pages.record.save_step import save_batch
+from medrec_app.services.errors import NotFound, NotSignedIn, ServiceUnavailable
 from medrec_app.services.records import editing
 from medrec_app.services.records.editing import RefusedChange
 from medrec_app.state import AuthState, row_id, service_event
-
-log = logging.getLogger(__name__)
 
 SAVE_DELAY_S = 1.0
 SAVE_AT_LEAST_EVERY_S = 5.0
@@ -374,7 +370,7 @@ class EditorState(RecordFilesMixin, AuthState):
                 record_id, token = self.record_id, self._token()
                 self.save_status = "saving" if attempt == 0 else "retrying"
             try:
-                result = await asyncio.to_thread(_save, token, record_id, batch)
+                result = await asyncio.to_thread(save_batch, token, record_id, batch)
             except ServiceUnavailable:
                 async with self:
                     self.save_status = "retrying"
@@ -396,44 +392,6 @@ class EditorState(RecordFilesMixin, AuthState):
                     self._report(result.refused)
                 self.save_status = "saved" if not self._pending else "pending"
                 self.save_message = _saved_at(result.updated_at, self.clinic_timezone)
-
-
-def _save(token: str, record_id: int, ops: list[dict[str, Any]]) -> editing.SaveResult:
-    """One save of the editor's batch, as the signed-in user.
-
-    Outages and an ended session are raised for the caller; a refusal of the whole batch
-    (a record gone, a role changed) refuses each of its operations. A batch that meets
-    an error of the server's own is saved again one operation at a time, so only the
-    operation at fault is refused and the others are kept.
-    """
-    try:
-        return unit_of_work.run_as(token, editing.save_operations, record_id, ops)
-    except (ServiceUnavailable, NotSignedIn):
-        raise
-    except (ServiceError, PermissionDenied) as exc:
-        return _refuse_all(ops, str(exc))
-    except Exception as exc:
-        log.error("saving operations of record %s failed: %s", record_id, type(exc).__name__)
-        if len(ops) == 1:
-            return _refuse_all(ops, "it could not be saved because of an error on the server")
-        parts = [_save(token, record_id, [op]) for op in ops]
-        return editing.SaveResult(
-            revision=max(p.revision for p in parts),
-            acked_op_ids=[i for p in parts for i in p.acked_op_ids],
-            refused=[r for p in parts for r in p.refused],
-            updated_at=max((p.updated_at for p in parts if p.updated_at), default=None),
-        )
-
-
-def _refuse_all(ops: list[dict[str, Any]], message: str) -> editing.SaveResult:
-    ids = [op.get("opId") for op in ops if isinstance(op, dict)]
-    known = [i for i in ids if isinstance(i, str)]
-    return editing.SaveResult(
-        revision=0,
-        acked_op_ids=known,
-        refused=[RefusedChange(op_id=i, message=message) for i in known],
-        updated_at=None,
-    )
 
 
 def _saved_at(value: Any, zone: str) -> str:

@@ -29,13 +29,12 @@ from medrec_app.domain.edits import (
     Operation,
     RefusedOp,
     SetBackground,
-    apply_each,
-    apply_operations,
     parse_each,
     parse_operations,
 )
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
+from medrec_app.domain.merge import apply_each, apply_operations
 from medrec_app.domain.permissions import Action, Actor, can, require
 from medrec_app.models import MedicalRecord, MedicalRecordOp, MedicalRecordTemplate, Patient, User
 from medrec_app.services import audit, templates
