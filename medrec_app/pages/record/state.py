@@ -249,9 +249,7 @@ class EditorState(RecordFilesMixin, AuthState):
             if op.op_id not in queued
         ]
         if refused:
-            self._report(
-                [RefusedChange(op_id=r.op_id, message="; ".join(r.messages)) for r in refused]
-            )
+            self._report([RefusedChange.of(r) for r in refused])
             self._acknowledge([r.op_id for r in refused if r.op_id])
         return self._changed() if parsed else None
 

@@ -106,7 +106,6 @@ def _editor() -> rx.Component:
                 color_scheme=rx.match(
                     EditorState.save_status,
                     ("retrying", "orange"),
-                    ("refused", "red"),
                     ("saved", "green"),
                     "gray",
                 ),

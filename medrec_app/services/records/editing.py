@@ -83,6 +83,11 @@ class RefusedChange(BaseModel):
     op_id: str | None
     message: str
 
+    @classmethod
+    def of(cls, refused: RefusedOp) -> RefusedChange:
+        """The domain's refusal as the editor and its routes report it."""
+        return cls(op_id=refused.op_id, message="; ".join(refused.messages))
+
 
 class SaveResult(BaseModel):
     revision: int
@@ -225,7 +230,7 @@ def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: obj
         acked_op_ids=list(
             dict.fromkeys([*(op.op_id for op in ops), *(r.op_id for r in refused if r.op_id)])
         ),
-        refused=[RefusedChange(op_id=r.op_id, message="; ".join(r.messages)) for r in refused],
+        refused=[RefusedChange.of(r) for r in refused],
         updated_at=updated_at,
     )
 
