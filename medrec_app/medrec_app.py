@@ -2,7 +2,13 @@
 
 import reflex as rx
 
-from medrec_app.api import block_reflex_uploads, build_api, close_unread_bodies
+from medrec_app.api import (
+    behind_proxies,
+    block_reflex_uploads,
+    build_api,
+    close_unread_bodies,
+    security_headers,
+)
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
 from medrec_app.pages.patients import (
@@ -15,7 +21,17 @@ from medrec_app.pages.record import EditorState, record_page
 from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
 
-app = rx.App(api_transformer=[build_api(), block_reflex_uploads, close_unread_bodies])
+# Each transformer wraps the ones before it: behind_proxies is outermost, so everything
+# inside sees the browser's address and scheme.
+app = rx.App(
+    api_transformer=[
+        build_api(),
+        block_reflex_uploads,
+        close_unread_bodies,
+        security_headers,
+        behind_proxies,
+    ]
+)
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
 app.add_page(
     appointments_page, route="/", title="Appointments · medrec", on_load=AppointmentsState.load

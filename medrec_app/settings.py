@@ -6,13 +6,14 @@ folder). Production sets ``DATABASE_URL``, ``MEDREC_S3_BUCKET`` and friends.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     # Browser origins allowed to open the websocket and call the backend. Empty means
     # the app's own origins on ``port`` (localhost and 127.0.0.1).
     allowed_origins: list[str] = []
+    # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: the client IP in audit rows and throttling, and
+    # whether the browser's connection is HTTPS (Secure cookie, HSTS). Empty: none.
+    trusted_proxies: list[str] = []
 
     session_idle_minutes: int = 15
     # How often an open page asks whether its session still stands (sign-out elsewhere,
@@ -76,6 +81,22 @@ class Settings(BaseSettings):
         if self.allowed_origins:
             return self.allowed_origins
         return [f"http://localhost:{self.port}", f"http://127.0.0.1:{self.port}"]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"MEDREC_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from exc
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in self.trusted_proxies)
 
     def signing_key(self) -> bytes:
         """The secret for signed URLs, creating and persisting one if none is configured."""

@@ -20,7 +20,7 @@ import reflex as rx
 
 from medrec_app.domain.ids import parse_id
 from medrec_app.domain.permissions import Action, Actor, PermissionDenied, Role, can
-from medrec_app.services import accounts, unit_of_work
+from medrec_app.services import accounts, audit, unit_of_work
 from medrec_app.services.errors import NotFound, NotSignedIn, ServiceError, ServiceUnavailable
 from medrec_app.settings import get_settings
 
@@ -84,8 +84,12 @@ class AuthState(rx.State):
         **kwargs: P.kwargs,
     ) -> T:
         """``service(session, actor, *args, **kwargs)`` as the signed-in user, in one
-        unit of work. Raises ``NotSignedIn`` or what the service raises."""
-        return unit_of_work.run_as(self._token(), service, *args, **kwargs)
+        unit of work. Raises ``NotSignedIn`` or what the service raises.
+
+        Audit rows it writes carry the client address of the page's websocket (resolved
+        through the trusted proxies when it connected)."""
+        with audit.client_address(self.router.session.client_ip):
+            return unit_of_work.run_as(self._token(), service, *args, **kwargs)
 
     def _actor(self, *, touch: bool = True) -> Actor:
         """The signed-in user, for what a page shows by role; ``NotSignedIn`` if none."""

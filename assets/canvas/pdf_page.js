@@ -51,6 +51,9 @@ export function usePdfDocument(url) {
           disableStream: true,
           rangeChunkSize: RANGE_CHUNK_BYTES,
           withCredentials: false,
+          // The page's Content-Security-Policy has no 'unsafe-eval': pdf.js must not
+          // compile font paths with new Function (its probe alone is a violation).
+          isEvalSupported: false,
         });
         return task.promise.then((pdf) => {
           if (!cancelled) setState({ pdf, error: "" });

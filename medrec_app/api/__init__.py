@@ -9,11 +9,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from medrec_app.api import auth
 from medrec_app.api.connections import close_unread_bodies
+from medrec_app.api.forwarding import behind_proxies
 from medrec_app.api.rest import build_rest
+from medrec_app.api.security_headers import security_headers
 from medrec_app.storage import LocalBlobStore, get_store
 from medrec_app.storage.local_route import file_route
 
-__all__ = ["block_reflex_uploads", "build_api", "close_unread_bodies"]
+__all__ = [
+    "behind_proxies",
+    "block_reflex_uploads",
+    "build_api",
+    "close_unread_bodies",
+    "security_headers",
+]
 
 
 def build_api() -> Starlette:

@@ -2,16 +2,39 @@
 
 Rows carry ids and action names only. Never put names, clinical text or file names in
 ``details``: the audit table is read by people who may not see the records themselves.
+
+Every row carries the client's IP. The entry point that knows it (the HTTP middleware,
+the page state for websocket events) sets it for the call with :func:`client_address`,
+so no service has to pass it along.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlmodel import Session
 
 from medrec_app.domain.permissions import Actor
 from medrec_app.models import AuditEvent
+
+_client_ip: ContextVar[str | None] = ContextVar("medrec_client_ip", default=None)
+
+
+@contextmanager
+def client_address(ip: str | None) -> Iterator[None]:
+    """Audit rows written meanwhile (in this context) carry ``ip``."""
+    token = _client_ip.set(ip or None)
+    try:
+        yield
+    finally:
+        _client_ip.reset(token)
+
+
+def current_client_ip() -> str | None:
+    return _client_ip.get()
 
 
 def record(
@@ -43,7 +66,7 @@ def record(
             appointment_id=appointment_id,
             record_id=record_id,
             file_id=file_id,
-            ip=ip,
+            ip=ip if ip is not None else _client_ip.get(),
             details=details or {},
         )
     )

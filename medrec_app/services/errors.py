@@ -11,6 +11,7 @@ class NotFound(ServiceError):
     """The row does not exist, or it belongs to another clinic: callers cannot tell which."""
 
     def __init__(self, what: str = "record") -> None:
+        self.what = what
         super().__init__(f"The {what} was not found.")
 
 

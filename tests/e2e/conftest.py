@@ -131,6 +131,8 @@ def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "MEDREC_PORT": str(port),
         "MEDREC_DEMO_DATA": "true",
         "MEDREC_SESSION_CHECK_SECONDS": "2",
+        # As behind a reverse proxy on this machine: tests send X-Forwarded-* from here.
+        "MEDREC_TRUSTED_PROXIES": '["127.0.0.1", "::1"]',
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }
@@ -188,22 +190,42 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+# Every page reports what the Content-Security-Policy blocked, in any frame or document.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.medrecCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile}:${e.lineNumber} on ${document.location.pathname}`);
+});
+"""
+
+
 @pytest.fixture
 def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], Page]]:
-    """Pages in separate browser contexts: each is its own user with its own cookies."""
+    """Pages in separate browser contexts: each is its own user with its own cookies.
+
+    The app runs under its Content-Security-Policy; a test whose pages violated it fails.
+    """
     contexts: list[BrowserContext] = []
+    violations: list[str] = []
 
     def make() -> Page:
         context = browser.new_context(
             base_url=app_server.url, viewport={"width": 1400, "height": 1000}
         )
         context.set_default_timeout(15_000)
+        context.expose_function("medrecCspViolation", lambda text: violations.append(text))
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
+        context.on(
+            "console",
+            lambda msg: "Content Security Policy" in msg.text and violations.append(msg.text),
+        )
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    assert not violations, f"the pages violated the Content-Security-Policy: {violations}"
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ in page state, never in the URL.
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import date
 from typing import Any
 
@@ -154,7 +153,7 @@ class PatientFilesState(AuthState):
     def open_file(self, file_id: int) -> rx.event.EventSpec:
         """Issue a short-lived link now and open it in a new tab; the page never keeps it."""
         linked = self._call(files.issue_file_link, row_id(file_id, "file"))
-        return rx.call_script(open_in_new_tab_script(linked.s3_url))
+        return open_in_new_tab(linked.s3_url)
 
     @service_event
     def delete_file(self, file_id: int) -> None:
@@ -185,13 +184,10 @@ class PatientFilesState(AuthState):
         self.message, self.message_is_error = text, error
 
 
-def open_in_new_tab_script(url: str) -> str:
-    """JavaScript opening ``url`` in a new tab without giving it this page as opener.
+def open_in_new_tab(url: str) -> rx.event.EventSpec:
+    """Open ``url`` in a new tab that cannot reach back to this page (``noopener``).
 
-    Falls back to this tab when a popup blocker refuses the new one.
+    Reflex's own external redirect, not a script: the page's Content-Security-Policy
+    forbids evaluating strings, which is how ``rx.call_script`` runs.
     """
-    target = json.dumps(url)
-    return (
-        f"(() => {{ const w = window.open({target}, '_blank');"
-        f" if (w) {{ w.opener = null; }} else {{ window.location.assign({target}); }} }})()"
-    )
+    return rx.redirect(url, is_external=True)

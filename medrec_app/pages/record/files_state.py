@@ -19,7 +19,7 @@ import reflex as rx
 
 from medrec_app.domain.file_types import background_kind, file_type
 from medrec_app.domain.permissions import Action, PermissionDenied
-from medrec_app.pages.patients.state import open_in_new_tab_script
+from medrec_app.pages.patients.state import open_in_new_tab
 from medrec_app.services.errors import NotFound, NotSignedIn
 from medrec_app.services.files import PatientFileLinked, PatientFilePublic
 from medrec_app.services.records import files as record_files
@@ -137,7 +137,7 @@ class RecordFilesMixin(rx.State, mixin=True):
         linked = self._call(
             record_files.issue_attachment_link, self._open_record_id(), row_id(file_id, "file")
         )
-        return rx.call_script(open_in_new_tab_script(linked.s3_url))
+        return open_in_new_tab(linked.s3_url)
 
     @rx.event
     def choose_attachment(self, value: str) -> None:
