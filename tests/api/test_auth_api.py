@@ -224,3 +224,31 @@ def test_another_clinics_patients_and_files_answer_404_like_missing_ones(
         assert (theirs.status_code, absent.status_code) == (404, 404), theirs.text
         assert theirs.json() == absent.json()
     assert other_clinic[Role.ADMIN].get(f"/files/{their_file}").status_code == 200
+
+
+def test_forwarding_headers_from_an_untrusted_peer_change_nothing(api_server, clinic):
+    """Without MEDREC_TRUSTED_PROXIES a client cannot claim another address or HTTPS."""
+    email = clinic.data.emails[Role.READ_ONLY]
+    forged = {"X-Forwarded-For": "198.51.100.99", "X-Forwarded-Proto": "https"}
+    response = httpx.post(
+        f"{api_server.url}/auth/sign-in",
+        data={"email": email, "password": PASSWORD},
+        headers={"Origin": api_server.url, **forged},
+    )
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"].lower()
+    assert "secure" not in [part.strip() for part in cookie.split(";")]
+    assert "strict-transport-security" not in response.headers
+    user_id = clinic.data.actors[Role.READ_ONLY].user_id
+    assert audit_rows(action="auth.sign_in", user_id=user_id)[-1].ip == "127.0.0.1"
+    other = clinic.take_appointment()
+    denied = clinic[Role.FRONT_DESK].post(
+        "/medical-records",
+        json={"appointment_id": other, "form_data": {}, "drawing_data": {"lines": []}},
+        headers=forged,
+    )
+    assert denied.status_code == 403
+    [row] = audit_rows(
+        action="edit_record.denied", user_id=clinic.data.actors[Role.FRONT_DESK].user_id
+    )[-1:]
+    assert row.ip == "127.0.0.1" and row.details["outcome"] == "forbidden"

@@ -10,11 +10,12 @@ import urllib.parse
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
 from medrec_app.services.demo import DEMO_PASSWORD
 from tests.e2e.conftest import _free_port
+from tests.e2e.test_editor import open_editor, wait_saved
 from tests.e2e.test_http_security import FORM, request, sign_in_form
 from tests.e2e.test_sign_in import sign_in
 
@@ -44,7 +45,8 @@ def ids(app_server) -> dict[str, int]:
         row = conn.execute(
             text(
                 "SELECT f.patient_id, f.id FROM patient_files f JOIN patients p"
-                " ON p.id = f.patient_id JOIN clinics c ON c.id = p.clinic_id WHERE c.name LIKE 'Riverside%' ORDER BY f.id LIMIT 1"
+                " ON p.id = f.patient_id JOIN clinics c ON c.id = p.clinic_id"
+                " WHERE c.name LIKE 'Riverside%' ORDER BY f.id LIMIT 1"
             )
         ).one()
         record = conn.execute(
@@ -216,3 +218,20 @@ def test_another_site_cannot_frame_a_signed_in_page(
         assert framed.get_by_role("button", name="Disable").count() == 0
     finally:
         context.close()
+
+
+def test_the_editors_audit_rows_carry_the_browsers_address(page: Page, app_server):
+    sign_in(page, "dr.okafor@riverside.example")
+    expect(page.get_by_test_id("user-name")).to_have_text("Dr. Ngozi Okafor")
+    with app_server.db.connect() as conn:
+        since = conn.execute(text("SELECT max(id) FROM audit_events")).scalar_one()
+    open_editor(page, 1018)  # Riverside, today; no other test uses it
+    page.get_by_test_id("field-notes").fill("Audited from the browser")
+    wait_saved(page)
+    with app_server.db.connect() as conn:
+        rows = conn.execute(
+            text("SELECT action, ip FROM audit_events WHERE id > :since"), {"since": since}
+        ).all()
+    actions = {action for action, _ in rows}
+    assert {"record.open", "record.save"} <= actions, actions
+    assert {ip for _, ip in rows} == {"127.0.0.1"}

@@ -24,6 +24,7 @@ from medrec_app.domain.forms import parse_template_schema, validate_form_against
 from medrec_app.domain.ids import parse_id
 from medrec_app.pages.record.files_state import RecordFilesMixin
 from medrec_app.pages.record.save_step import save_batch
+from medrec_app.services import audit
 from medrec_app.services.errors import NotFound, NotSignedIn, ServiceUnavailable
 from medrec_app.services.records import editing
 from medrec_app.services.records.editing import RefusedChange
@@ -366,9 +367,11 @@ class EditorState(RecordFilesMixin, AuthState):
             async with self:
                 batch = first_batch(self._pending_ops())
                 record_id, token = self.record_id, self._token()
+                client_ip = self.router.session.client_ip
                 self.save_status = "saving" if attempt == 0 else "retrying"
             try:
-                result = await asyncio.to_thread(save_batch, token, record_id, batch)
+                with audit.client_address(client_ip):  # the thread runs in a copy of it
+                    result = await asyncio.to_thread(save_batch, token, record_id, batch)
             except ServiceUnavailable:
                 async with self:
                     self.save_status = "retrying"
