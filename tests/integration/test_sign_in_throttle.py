@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 from sqlmodel import select
+from starlette.testclient import TestClient
 
+from medrec_app.api import build_api
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import AuditEvent
@@ -212,3 +214,24 @@ def test_a_concurrent_spray_stops_exactly_at_the_address_cap(database_url, clock
     kinds = run_together([(unknown_email(), WRONG, ip) for _ in range(15)])
     assert kinds == {"failed": 5, "delayed": 10}
     assert audit_actions(ip) == {"auth.sign_in_failed": 5, "auth.sign_in_throttled": 10}
+
+
+def test_the_sign_in_route_sends_a_waiting_person_to_the_login_page_with_the_wait(
+    database_url, clock
+):
+    email = unknown_email()
+    with TestClient(build_api(), base_url="http://testserver") as client:
+        answers = [
+            client.post(
+                "/auth/sign-in",
+                data={"email": email, "password": WRONG},
+                headers={"Origin": "http://testserver"},
+                follow_redirects=False,
+            )
+            for _ in range(5)
+        ]
+    assert [a.status_code for a in answers] == [303] * 5
+    assert [a.headers["location"] for a in answers] == ["/login?error=1"] * 3 + [
+        "/login?error=1&wait=1"
+    ] * 2
+    assert answers[-1].headers["retry-after"] == "1"
