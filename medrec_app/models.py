@@ -314,14 +314,19 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed sign-in counters, keyed by a hash of the account or the client address."""
+    """Sign-in attempt counters (services/sign_in_throttle.py), keyed by a hash of an
+    (account, address) pair, of an address or of an account's email.
+
+    ``blocked_until`` is a pair's wait; ``last_success_at`` marks a pair that signed in.
+    """
 
     __tablename__ = "login_throttle"
 
     key: str = Field(primary_key=True, max_length=64)
     failures: int = 0
     window_started_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
-    locked_until: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    blocked_until: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    last_success_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
 
 
 class AuditEvent(SQLModel, table=True):

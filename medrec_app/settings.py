@@ -52,8 +52,19 @@ class Settings(BaseSettings):
     # a disabled account, idle timeout). Read when the frontend is built.
     session_check_seconds: int = 60
     session_max_hours: int = 12
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    # Sign-in throttling (README, "Security notes"). Per account and client address:
+    # the first login_free_failures failures are free, then each failure doubles the wait
+    # before the next attempt (1 s, 2 s, 4 s ...) up to login_max_delay_minutes. Per
+    # address: login_source_max_failures failures in login_window_minutes, across all
+    # accounts, refuse it for the rest of that window. Per account: after
+    # login_account_max_failures failures in the window from addresses that never signed
+    # in to it, such addresses are refused for the rest of the window. An address that
+    # signed in to the account before is held only by its own per-pair waits.
+    login_free_failures: int = 3
+    login_max_delay_minutes: int = 15
+    login_source_max_failures: int = 50
+    login_account_max_failures: int = 20
+    login_window_minutes: int = 15
 
     max_upload_bytes: int = 100 * 1024 * 1024
     # Images with more pixels are refused before decoding (decompression bombs): 50 MP

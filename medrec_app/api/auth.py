@@ -19,7 +19,12 @@ from medrec_app.api.limits import declared_length
 from medrec_app.api.session import origin_allowed, session_token
 from medrec_app.domain.permissions import Role
 from medrec_app.services import accounts, unit_of_work
-from medrec_app.services.errors import NotSignedIn, ServiceUnavailable, SignInFailed
+from medrec_app.services.errors import (
+    NotSignedIn,
+    ServiceUnavailable,
+    SignInDelayed,
+    SignInFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,11 @@ async def sign_in(request: Request) -> Response:
         password = str(form.get("password") or "")[:1024]
     try:
         token, home = await run_in_threadpool(_sign_in, email, password, _client_ip(request))
+    except SignInDelayed as exc:
+        wait = str(exc.retry_after)
+        return RedirectResponse(
+            f"/login?error=1&wait={wait}", status_code=303, headers={"Retry-After": wait}
+        )
     except SignInFailed:
         return RedirectResponse("/login?error=1", status_code=303)
     except ServiceUnavailable as exc:

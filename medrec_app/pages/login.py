@@ -5,13 +5,25 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.components.native_form import native_form
-from medrec_app.services.errors import SignInFailed
+from medrec_app.services.errors import SignInDelayed, SignInFailed
 
 NOTICES = {
     "error": str(SignInFailed()),
     "expired": "Your session has ended. Please sign in again.",
     "signed_out": "You have signed out.",
 }
+
+
+# The longest wait the page repeats from its URL (the throttle's longest is shorter).
+MAX_SHOWN_WAIT_S = 24 * 3600
+
+
+def _wait_seconds(value: object) -> int:
+    """The sign-in route's ``wait`` parameter: whole seconds, or 0 if absent or odd."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        return 0
+    return min(int(text), MAX_SHOWN_WAIT_S)
 
 
 class LoginState(rx.State):
@@ -22,6 +34,10 @@ class LoginState(rx.State):
     def load(self) -> None:
         params = self.router.url.query_parameters
         self.notice, self.is_error = "", False
+        wait = _wait_seconds(params.get("wait"))
+        if wait:
+            self.notice, self.is_error = str(SignInDelayed(wait)), True
+            return
         for key, message in NOTICES.items():
             if params.get(key):
                 self.notice, self.is_error = message, key == "error"

@@ -8,28 +8,27 @@ to an ``Actor`` here, which is the only way the rest of the app learns who is ac
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.permissions import Action, Actor, Role, require
-from medrec_app.models import Clinic, ClinicPublic, LoginThrottle, User, UserPublic, UserSession
+from medrec_app.models import Clinic, ClinicPublic, User, UserPublic, UserSession
 from medrec_app.services import audit
-from medrec_app.services.errors import NotFound, ServiceError, SignInFailed
+from medrec_app.services import sign_in_throttle as throttle
+from medrec_app.services.errors import NotFound, ServiceError, SignInDelayed, SignInFailed
 from medrec_app.settings import get_settings
 
 SESSION_COOKIE = "medrec_session"
 MIN_PASSWORD_LENGTH = 10
 # Sessions are touched at most this often, so a busy editor does not write on every event.
 TOUCH_INTERVAL = timedelta(seconds=15)
-# An address may fail this many times the per-account limit (a shared clinic network).
-IP_FAILURE_FACTOR = 4
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 # Verified against when the email is unknown, so both paths cost the same time.
@@ -142,21 +141,24 @@ def disable_user(session: Session, actor: Actor, user_id: int) -> None:
 def sign_in(session: Session, email: str, password: str, ip: str) -> str:
     """Check the credentials and open a session; returns the new session token.
 
-    Every refusal raises the same ``SignInFailed``. Throttling counts failures per account
-    and per client address; while either is locked, even a correct password is refused.
+    ``sign_in_throttle`` counts the attempt first. A refused attempt raises
+    ``SignInDelayed`` with the wait and checks no password; so does a failure that makes
+    this (account, address) pair wait. Every other refusal is the same ``SignInFailed``.
+    Neither depends on whether the email has an account.
     """
     settings = get_settings()
     email = normalize_email(email)[:254]
-    keys = [_throttle_key("account", email), _throttle_key("ip", ip)]
-    if _is_locked(session, keys):
-        audit.record(session, None, "auth.sign_in_throttled", ip=ip)
-        _commit_then_refuse(session)
+    keys = throttle.Keys.of(email, ip)
+    admission = throttle.admit(session, keys, now())
+    if isinstance(admission, throttle.Refused):
+        details = {"rule": admission.rule, "wait_seconds": admission.wait}
+        audit.record(session, None, "auth.sign_in_throttled", ip=ip, details=details)
+        _commit_then_refuse(session, SignInDelayed(admission.wait))
+    session.commit()  # the attempt stays counted even if this process dies while hashing
 
     user = session.exec(select(User).where(User.email == email)).first()
     ok = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.is_active:
-        _count_failure(session, keys[0], settings.login_max_failures)
-        _count_failure(session, keys[1], settings.login_max_failures * IP_FAILURE_FACTOR)
         audit.record(
             session,
             None,
@@ -165,11 +167,12 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
             user_id=user.id if user else None,
             ip=ip,
         )
-        _commit_then_refuse(session)
+        delay = math.ceil(admission.delay.total_seconds())
+        _commit_then_refuse(session, SignInDelayed(delay) if delay else SignInFailed())
 
-    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == keys[0]))
-    token = secrets.token_urlsafe(32)
     current = now()
+    throttle.clear(session, keys, admission, current)
+    token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
             user_id=user.id,
@@ -182,10 +185,10 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
     return token
 
 
-def _commit_then_refuse(session: Session) -> NoReturn:
-    """Refuse the sign-in, keeping the failure count and audit row the caller would roll back."""
+def _commit_then_refuse(session: Session, refusal: SignInFailed) -> NoReturn:
+    """Refuse the sign-in, keeping the audit row the caller's rollback would undo."""
     session.commit()
-    raise SignInFailed()
+    raise refusal
 
 
 def actor_for_token(session: Session, token: str, *, touch: bool = True) -> Actor | None:
@@ -257,42 +260,3 @@ def _revoke_all(session: Session, user_id: int) -> None:
         .where(col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None))
         .values(revoked_at=now())
     )
-
-
-# --- throttling -------------------------------------------------------------------------
-
-
-def _throttle_key(kind: str, value: str) -> str:
-    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
-
-
-def _is_locked(session: Session, keys: list[str]) -> bool:
-    locked = session.exec(
-        select(LoginThrottle.key).where(
-            col(LoginThrottle.key).in_(keys), col(LoginThrottle.locked_until) > now()
-        )
-    ).first()
-    return locked is not None
-
-
-def _count_failure(session: Session, key: str, limit: int) -> None:
-    """Count a failure atomically; lock the key once ``limit`` failures fall in one window."""
-    settings = get_settings()
-    current = now()
-    window = timedelta(minutes=settings.login_lockout_minutes)
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
-    first_lock = current + window if limit <= 1 else None
-    stmt = insert(table).values(
-        key=key, failures=1, window_started_at=current, locked_until=first_lock
-    )
-    expired = table.c.window_started_at < current - window
-    failures = case((expired, 1), else_=table.c.failures + 1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.key],
-        set_={
-            "failures": failures,
-            "window_started_at": case((expired, current), else_=table.c.window_started_at),
-            "locked_until": case((failures >= limit, current + window), else_=table.c.locked_until),
-        },
-    )
-    session.execute(stmt)

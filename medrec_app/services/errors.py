@@ -44,13 +44,32 @@ class RecordExists(ServiceError):
 
 
 class SignInFailed(ServiceError):
-    """One message for wrong email, wrong password, disabled account or throttling."""
+    """One message for a wrong email, a wrong password or a disabled account."""
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(
-            "Email or password is incorrect, or sign-in is paused after repeated failures. "
-            "Check your details and try again in a few minutes."
+            message or "Email or password is incorrect. Check your details and try again."
         )
+
+
+class SignInDelayed(SignInFailed):
+    """Sign-in from this source is paused for ``retry_after`` seconds after failures.
+
+    Raised alike for known and unknown emails, so it tells nothing about the account.
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(
+            "Too many failed sign-in attempts from this device. "
+            f"Try again in {_duration(self.retry_after)}."
+        )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
 
 
 class ValidationFailed(ServiceError):

@@ -45,6 +45,19 @@ def test_wrong_password_shows_an_error_and_stays_signed_out(page: Page):
     expect(page).to_have_url(re.compile(r"/login"))
 
 
+def test_repeated_wrong_passwords_say_how_long_to_wait(page: Page):
+    # An unknown email is throttled like a known one, and delays no demo user here.
+    notice = page.get_by_test_id("login-notice")
+    for _ in range(3):
+        sign_in(page, "no-such-user@riverside.example", "not the password")
+        expect(notice).to_contain_text("incorrect")
+    sign_in(page, "no-such-user@riverside.example", "not the password")
+    expect(notice).to_have_text(
+        "Too many failed sign-in attempts from this device. Try again in 1 second."
+    )
+    assert "/login" in page.url
+
+
 def test_anonymous_visitor_is_sent_to_sign_in(page: Page):
     page.goto("/appointments/1001")
     expect(page).to_have_url(re.compile(r"/login"))

@@ -1,4 +1,7 @@
-"""Sign-in, sessions, idle timeout, sign-out, disabling and throttling on real PostgreSQL."""
+"""Sign-in, sessions, idle timeout, sign-out and disabling on real PostgreSQL.
+
+Throttling has its own tests: test_sign_in_throttle.py.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from sqlmodel import col, select
 
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
-from medrec_app.models import AuditEvent, User, UserSession
+from medrec_app.models import User, UserSession
 from medrec_app.services import accounts
 from medrec_app.services.errors import NotFound, ServiceError, SignInFailed
 from tests.plugins.factories import PASSWORD
@@ -115,34 +118,6 @@ def test_only_admins_of_the_same_clinic_manage_users(clinic_factory):
     with session_scope() as session, pytest.raises(NotFound):
         accounts.disable_user(session, a.actors[Role.ADMIN], b.actors[Role.PRACTITIONER].user_id)
     assert actor(sign_in(b.emails[Role.PRACTITIONER])) is not None
-
-
-def test_repeated_failures_lock_the_account_even_for_the_right_password(clinic_factory):
-    clinic = clinic_factory()
-    email = clinic.emails[Role.READ_ONLY]
-    for _ in range(5):
-        with pytest.raises(SignInFailed):
-            sign_in(email, "wrong password!", ip="10.1.1.1")
-    with pytest.raises(SignInFailed) as err:
-        sign_in(email, ip="10.2.2.2")
-    assert str(err.value) == str(SignInFailed())
-    with session_scope() as session:
-        actions = session.exec(
-            select(AuditEvent.action).where(
-                AuditEvent.user_id == clinic.actors[Role.READ_ONLY].user_id
-            )
-        ).all()
-    assert actions.count("auth.sign_in_failed") == 5
-
-
-def test_failures_from_one_address_lock_that_address(clinic_factory):
-    clinic = clinic_factory()
-    for i in range(20):
-        with pytest.raises(SignInFailed):
-            sign_in(f"guess{i}@test.example", "wrong password!", ip="10.9.9.9")
-    with pytest.raises(SignInFailed):
-        sign_in(clinic.emails[Role.ADMIN], ip="10.9.9.9")
-    assert actor(sign_in(clinic.emails[Role.ADMIN], ip="10.9.9.10")) is not None
 
 
 def test_duplicate_email_and_short_password_are_refused(clinic_factory):
