@@ -204,6 +204,8 @@ def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], P
     """Pages in separate browser contexts: each is its own user with its own cookies.
 
     The app runs under its Content-Security-Policy; a test whose pages violated it fails.
+    Playwright compiles a ``wait_for_function`` *expression* with eval, which the policy
+    refuses: give it a function (``"() => ..."``) instead.
     """
     contexts: list[BrowserContext] = []
     violations: list[str] = []

@@ -40,7 +40,9 @@ def drag(page: Page, start: tuple[float, float], end: tuple[float, float], steps
 
 def wait_saved(page: Page) -> None:
     expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
-    page.wait_for_function("window.__medrecCanvas && window.__medrecCanvas.pendingCount() === 0")
+    page.wait_for_function(
+        "() => window.__medrecCanvas && window.__medrecCanvas.pendingCount() === 0"
+    )
     expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
 
 
@@ -272,7 +274,7 @@ def test_strokes_drawn_while_the_database_is_down_are_saved_when_it_is_back(
     expect(page.get_by_test_id("save-status")).to_have_attribute(
         "data-state", "saved", timeout=60_000
     )
-    page.wait_for_function("window.__medrecCanvas.pendingCount() === 0", timeout=60_000)
+    page.wait_for_function("() => window.__medrecCanvas.pendingCount() === 0", timeout=60_000)
     drawing, _, _ = stored(app_server, 1035)
     assert len(drawing["lines"]) == 4
     assert {line["id"] for line in drawing["lines"]} == {
@@ -291,7 +293,8 @@ def test_strokes_finished_before_a_backend_restart_are_all_saved(page: Page, app
     page.get_by_test_id("field-assessment").fill("Typed just before the restart")
     # The field change has reached the server once its draft is back in browser storage.
     page.wait_for_function(
-        "(localStorage.getItem('medrec_form_drafts') || '').includes('just before the restart')"
+        "() => (localStorage.getItem('medrec_form_drafts') || '')"
+        ".includes('just before the restart')"
     )
     drawn = {line["id"] for line in canvas_document(page)["lines"]}
 
@@ -415,7 +418,7 @@ def test_a_stroke_not_yet_sent_is_saved_when_the_page_is_left(page: Page, app_se
     open_editor(page, 1026)
     page.get_by_test_id("tool-pen").click()
     drag(page, (120, 320), (380, 360))
-    page.wait_for_function("window.__medrecCanvas.pendingCount() === 1")
+    page.wait_for_function("() => window.__medrecCanvas.pendingCount() === 1")
     line_id = page.evaluate("window.__medrecCanvas.pendingOps()[0].line.id")
 
     page.goto("/")

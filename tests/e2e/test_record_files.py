@@ -163,7 +163,7 @@ def test_an_image_background_fits_the_stage_and_stays_after_a_reload(page: Page,
     assert len(canvas_document(page)["shapes"]) == 1
 
     page.get_by_test_id("background-select").select_option("none")
-    page.wait_for_function("!window.__medrecCanvas.getDocument().backgroundFileId")
+    page.wait_for_function("() => !window.__medrecCanvas.getDocument().backgroundFileId")
     wait_saved(page)
     drawing, _, _ = stored(app_server, IMAGE_VISIT)
     assert "backgroundFileId" not in drawing

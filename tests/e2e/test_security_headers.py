@@ -51,7 +51,8 @@ def ids(app_server) -> dict[str, int]:
         ).one()
         record = conn.execute(
             text(
-                "SELECT r.id FROM medical_records r JOIN clinics c ON c.id = r.clinic_id"
+                "SELECT r.id FROM medical_records r JOIN appointments a"
+                " ON a.calendar_event_id = r.appointment_id JOIN clinics c ON c.id = a.clinic_id"
                 " WHERE c.name LIKE 'Riverside%' ORDER BY r.id LIMIT 1"
             )
         ).scalar_one()
@@ -59,7 +60,7 @@ def ids(app_server) -> dict[str, int]:
 
 
 def _asset_path(app_server) -> str:
-    _, _, body = request(app_server, "GET", "/login")
+    _, _, body = request(app_server, "GET", "/")
     return re.search(rb'href="(/assets/[^"]+\.js)"', body).group(1).decode()
 
 
