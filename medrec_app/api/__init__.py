@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -12,6 +14,8 @@ from medrec_app.api.connections import close_unread_bodies
 from medrec_app.api.forwarding import behind_proxies
 from medrec_app.api.rest import build_rest
 from medrec_app.api.security_headers import security_headers
+from medrec_app.services import files, unit_of_work
+from medrec_app.services.errors import ServiceUnavailable
 from medrec_app.storage import LocalBlobStore, get_store
 from medrec_app.storage.local_route import file_route
 
@@ -23,13 +27,28 @@ __all__ = [
     "security_headers",
 ]
 
+log = logging.getLogger(__name__)
+
+
+def download_name_for_key(key: str) -> str | None:
+    """The stored name of the file under ``key``, for the local file route.
+
+    With the database out of reach the file is still served, under the generic name:
+    the link was checked already, and the name is only what the download is called.
+    """
+    try:
+        return unit_of_work.run(files.stored_file_name, key)
+    except ServiceUnavailable:
+        log.warning("file name lookup failed (database unavailable); serving a generic name")
+        return None
+
 
 def build_api() -> Starlette:
     """Our routes; Reflex mounts its app under this one, so these take precedence."""
     routes = list(auth.routes)
     store = get_store()
     if isinstance(store, LocalBlobStore):
-        routes.append(file_route(store))
+        routes.append(file_route(store, download_name_for_key))
     routes.append(Mount("/api", app=build_rest()))
     return Starlette(routes=routes)
 

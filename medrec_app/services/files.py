@@ -137,7 +137,11 @@ def issue_link(
     session: Session, actor: Actor, row: PatientFile, record_id: int | None = None
 ) -> SignedLink:
     """A signed link to a file the caller has checked ``actor`` may see, audited as
-    ``file.view``; it fixes the type and whether the browser shows or downloads it."""
+    ``file.view``; it fixes the type and whether the browser shows or downloads it.
+
+    The link names the file by its storage key only: ``stored_file_name`` names the
+    download when a local link is used, and S3 answers with a generic name.
+    """
     audit.record(
         session, actor, "file.view", patient_id=row.patient_id, file_id=row.id, record_id=record_id
     )
@@ -146,11 +150,20 @@ def issue_link(
         row.s3_key,
         expires_in=ttl,
         content_type=row.file_type,
-        download_name=row.file_name,
         # Types a browser shows without running anything of ours; anything else downloads.
         as_attachment=file_type(row.file_type) is None,
     )
     return SignedLink(url=url, expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
+
+
+def stored_file_name(session: Session, key: str) -> str | None:
+    """The name the file stored under ``key`` was uploaded with, or None (a preview or a
+    template background, which have no row of their own); not audited.
+
+    For the local file route, which serves a link already issued (and audited) here: the
+    signature on the link is the permission, the key its scope.
+    """
+    return session.exec(select(PatientFile.file_name).where(PatientFile.s3_key == key)).first()
 
 
 def scoped_file(session: Session, actor: Actor, file_id: int) -> PatientFile:

@@ -65,15 +65,14 @@ class BlobStore(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def url_for(
-        self,
-        key: str,
-        *,
-        expires_in: int,
-        content_type: str,
-        download_name: str | None = None,
-        as_attachment: bool = False,
+        self, key: str, *, expires_in: int, content_type: str, as_attachment: bool = False
     ) -> str:
-        """A URL that serves the object for ``expires_in`` seconds with these headers."""
+        """A URL that serves the object for ``expires_in`` seconds with these headers.
+
+        It never carries a file name: names often hold a patient's name, and URLs end up
+        in browser history and proxy logs. The local store's route asks the database for
+        the name when the link is used; S3 answers with ``generic_download_name(key)``.
+        """
         ...
 
 
@@ -160,6 +159,15 @@ def _clean_download_name(name: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name[:200]
+
+
+def generic_download_name(key: str) -> str:
+    """``medrec-file-{last key segment}``, e.g. ``medrec-file-123.pdf``.
+
+    Made only of the key, which is built from ids and a type-based extension and is in
+    the URL anyway, so naming the download after it tells a URL's reader nothing new.
+    """
+    return "medrec-file-" + validate_key(key).rsplit("/", 1)[-1]
 
 
 def content_disposition(*, as_attachment: bool, download_name: str | None) -> str:

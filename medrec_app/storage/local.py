@@ -1,8 +1,9 @@
 """Blob store on a local folder, with HMAC-signed, expiring URLs served by ``file_route``.
 
-This is the embedded default. Like S3 presigned URLs, a signed link fixes everything the
-response will say about the file (content type, disposition, download name) so that no
-one holding a link can make the app serve a stored file as, say, ``text/html``.
+This is the embedded default. Like S3 presigned URLs, a signed link fixes what the
+response will say about the file (content type, inline or attachment) so that no one
+holding a link can make the app serve a stored file as, say, ``text/html``. The link
+names the file by its key only; the route asks for the download name when it is used.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ class SignedGrant:
 
     content_type: str
     as_attachment: bool
-    download_name: str | None
 
 
 class LocalBlobStore:
@@ -133,20 +133,17 @@ class LocalBlobStore:
         *,
         expires_in: int,
         content_type: str,
-        download_name: str | None = None,
         as_attachment: bool = False,
     ) -> str:
         validate_key(key)
         validate_content_type(content_type)
         validate_expires_in(expires_in, MAX_URL_TTL_SECONDS)
-        name = download_name or ""
         expires_at = int(self._clock()) + expires_in
         params = {
             "exp": str(expires_at),
             "ct": content_type,
             "dl": "1" if as_attachment else "0",
-            "name": name,
-            "sig": self._sign(key, expires_at, content_type, as_attachment, name),
+            "sig": self._sign(key, expires_at, content_type, as_attachment),
         }
         return f"{self._url_prefix}/{quote(key, safe='/')}?{urlencode(params)}"
 
@@ -156,21 +153,21 @@ class LocalBlobStore:
         """Check a URL made by ``url_for``; raise ``InvalidSignature`` or ``LinkExpired``.
 
         The signature is checked before the expiry so that an altered ``exp`` reads as
-        tampering, not as an expired link.
+        tampering, not as an expired link. Parameters it does not sign (such as the
+        ``name`` that links carried before) are ignored: they change nothing served.
         """
         validate_key(key)
         sig = query_params.get("sig")
         exp = query_params.get("exp")
         content_type = query_params.get("ct")
         dl = query_params.get("dl")
-        name = query_params.get("name", "")
         if not sig or not exp or not content_type or dl not in ("0", "1"):
             raise InvalidSignature("signed link is incomplete")
         if not exp.isascii() or not exp.isdigit():
             raise InvalidSignature("signed link has a malformed expiry")
         expires_at = int(exp)
         as_attachment = dl == "1"
-        expected = self._sign(key, expires_at, content_type, as_attachment, name)
+        expected = self._sign(key, expires_at, content_type, as_attachment)
         if not hmac.compare_digest(expected, sig):
             raise InvalidSignature("signed link does not match its signature")
         current = self._clock() if now is None else now
@@ -179,15 +176,13 @@ class LocalBlobStore:
         return SignedGrant(
             content_type=validate_content_type(content_type),
             as_attachment=as_attachment,
-            download_name=name or None,
         )
 
-    def _sign(
-        self, key: str, expires_at: int, content_type: str, as_attachment: bool, name: str
-    ) -> str:
-        # JSON keeps the fields unambiguous whatever characters the name contains.
+    def _sign(self, key: str, expires_at: int, content_type: str, as_attachment: bool) -> str:
+        # JSON keeps the fields unambiguous. v2: links no longer sign (or carry) a name,
+        # so a v1 link, which did, no longer verifies.
         message = json.dumps(
-            ["medrec-file-url-v1", key, expires_at, content_type, as_attachment, name],
+            ["medrec-file-url-v2", key, expires_at, content_type, as_attachment],
             separators=(",", ":"),
         )
         return hmac.new(self._signing_key, message.encode(), hashlib.sha256).hexdigest()

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from medrec_app.storage.base import (
     BlobNotFound,
     content_disposition,
+    generic_download_name,
     validate_content_type,
     validate_expires_in,
     validate_key,
@@ -177,9 +178,13 @@ class S3BlobStore:
         *,
         expires_in: int,
         content_type: str,
-        download_name: str | None = None,
         as_attachment: bool = False,
     ) -> str:
+        """A presigned GET whose response headers are fixed by the signed query.
+
+        Everything in ``Params`` lands in the URL's query string, the disposition too, so
+        the download is named ``generic_download_name(key)``, never by the file's name.
+        """
         validate_key(key)
         validate_content_type(content_type)
         validate_expires_in(expires_in, MAX_URL_TTL_SECONDS)
@@ -189,7 +194,7 @@ class S3BlobStore:
             "ResponseContentType": content_type,
             "ResponseCacheControl": "private, no-store",
             "ResponseContentDisposition": content_disposition(
-                as_attachment=as_attachment, download_name=download_name
+                as_attachment=as_attachment, download_name=generic_download_name(key)
             ),
         }
         return self._client.generate_presigned_url(

@@ -1,7 +1,8 @@
 """One contract, two stores: local disk and S3 (boto3 against a moto server over HTTP).
 
 Local-only tests at the end cover what moto does not enforce for presigned URLs
-(signature and expiry checks) but the local file route must.
+(signature and expiry checks) but the local file route must, and the name the local route
+asks for when a link is used.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from medrec_app.storage import (
     InvalidKey,
     LocalBlobStore,
     content_disposition,
+    generic_download_name,
 )
 from medrec_app.storage.local_route import file_route
 from medrec_app.storage.s3 import S3BlobStore, make_s3_client
@@ -33,6 +35,13 @@ MB = 1024 * 1024
 SIGNING_KEY = b"contract-test-signing-key"
 KEY = "patients/1/2.png"
 DATA = bytes(range(256)) * 40
+# What the database would say the file under KEY was called (local route only).
+STORED_NAME = 'Röntgen "links".png'
+
+
+def no_stored_names(key: str) -> None:
+    """The local route's name lookup when the database knows no name for any key."""
+    return None
 
 
 class GeneratedStream:
@@ -127,9 +136,12 @@ def stored_leftovers(store: BlobStore) -> list[str]:
 
 @pytest.fixture
 def absolute_url(store: BlobStore) -> Iterator[Callable[[str], str]]:
-    """Turn ``url_for`` output into a fetchable URL (local: serve ``file_route`` over HTTP)."""
+    """Turn ``url_for`` output into a fetchable URL (local: serve ``file_route`` over HTTP).
+
+    The local route is given no stored names, so both stores name downloads the same way.
+    """
     if isinstance(store, LocalBlobStore):
-        with serve_asgi(Starlette(routes=[file_route(store)])) as base:
+        with serve_asgi(Starlette(routes=[file_route(store, no_stored_names)])) as base:
             yield lambda url: base + url
     else:
         yield lambda url: url
@@ -280,27 +292,30 @@ def test_url_serves_inline_with_signed_content_type(
     assert result.status == 200
     assert result.body == DATA
     assert result.headers["content-type"] == "image/png"
-    assert result.headers["content-disposition"] == "inline"
+    assert result.headers["content-disposition"] == (
+        "inline; filename=\"medrec-file-2.png\"; filename*=UTF-8''medrec-file-2.png"
+    )
     assert result.headers["cache-control"] == "private, no-store"
 
 
-def test_url_serves_attachment_with_encoded_name(
+def test_url_serves_attachment_under_the_generic_name(
     store: BlobStore, absolute_url: Callable[[str], str]
 ) -> None:
     store.put(KEY, _Bytes(DATA), "image/png")
-    name = 'Röntgen "links".png'
-    url = store.url_for(
-        KEY, expires_in=60, content_type="image/png", download_name=name, as_attachment=True
-    )
+    url = store.url_for(KEY, expires_in=60, content_type="image/png", as_attachment=True)
     result = http_request(absolute_url(url))
     assert result.status == 200
     assert result.body == DATA
-    disposition = result.headers["content-disposition"]
-    assert disposition == content_disposition(as_attachment=True, download_name=name)
-    assert disposition == (
-        'attachment; filename="Rontgen _links_.png"; '
-        "filename*=UTF-8''R%C3%B6ntgen%20%22links%22.png"
+    assert result.headers["content-disposition"] == content_disposition(
+        as_attachment=True, download_name=generic_download_name(KEY)
     )
+    assert generic_download_name(KEY) == "medrec-file-2.png"
+
+
+def test_url_for_takes_no_download_name(store: BlobStore) -> None:
+    """A file name would end up in the URL (S3 signs the disposition into the query)."""
+    with pytest.raises(TypeError):
+        store.url_for(KEY, expires_in=60, content_type="image/png", download_name="a.png")  # type: ignore[call-arg]
 
 
 def test_url_answers_range_requests(store: BlobStore, absolute_url: Callable[[str], str]) -> None:
@@ -324,8 +339,18 @@ def local_store(tmp_path: Path) -> LocalBlobStore:
 
 
 @pytest.fixture
-def local_base(local_store: LocalBlobStore) -> Iterator[str]:
-    with serve_asgi(Starlette(routes=[file_route(local_store)])) as base:
+def looked_up() -> list[str]:
+    """The keys the local route asked a name for, in order."""
+    return []
+
+
+@pytest.fixture
+def local_base(local_store: LocalBlobStore, looked_up: list[str]) -> Iterator[str]:
+    def stored_name(key: str) -> str | None:
+        looked_up.append(key)
+        return STORED_NAME if key == KEY else None
+
+    with serve_asgi(Starlette(routes=[file_route(local_store, stored_name)])) as base:
         yield base
 
 
@@ -356,6 +381,49 @@ def test_local_route_answers_head(local_store: LocalBlobStore, local_base: str) 
     assert result.status == 200
     assert result.body == b""
     assert result.headers["content-length"] == str(len(DATA))
+    assert result.headers["content-disposition"] == content_disposition(
+        as_attachment=False, download_name=STORED_NAME
+    )
+
+
+@pytest.mark.parametrize("as_attachment", [False, True])
+def test_local_route_names_the_download_as_stored_when_used(
+    local_store: LocalBlobStore, local_base: str, looked_up: list[str], as_attachment: bool
+) -> None:
+    url = local_store.url_for(
+        KEY, expires_in=60, content_type="image/png", as_attachment=as_attachment
+    )
+    result = http_request(local_base + url, headers={"Range": "bytes=0-9"})
+    assert result.status == 206 and result.body == DATA[:10]
+    disposition = "attachment" if as_attachment else "inline"
+    assert result.headers["content-disposition"] == (
+        f'{disposition}; filename="Rontgen _links_.png"; '
+        "filename*=UTF-8''R%C3%B6ntgen%20%22links%22.png"
+    )
+    assert looked_up == [KEY]
+
+
+def test_local_route_names_a_file_without_a_stored_name_generically(
+    local_store: LocalBlobStore, local_base: str
+) -> None:
+    local_store.put("patients/1/2.thumb.webp", _Bytes(b"preview"), "image/webp")
+    url = local_store.url_for("patients/1/2.thumb.webp", expires_in=60, content_type="image/webp")
+    result = http_request(local_base + url)
+    assert result.status == 200 and result.body == b"preview"
+    assert result.headers["content-disposition"] == content_disposition(
+        as_attachment=False, download_name="medrec-file-2.thumb.webp"
+    )
+
+
+def test_local_route_ignores_a_name_added_to_the_link(
+    local_store: LocalBlobStore, local_base: str
+) -> None:
+    url = local_store.url_for(KEY, expires_in=60, content_type="image/png")
+    result = http_request(local_base + url + "&name=evil.html")
+    assert result.status == 200
+    assert result.headers["content-disposition"] == content_disposition(
+        as_attachment=False, download_name=STORED_NAME
+    )
 
 
 @pytest.mark.parametrize(
@@ -365,7 +433,6 @@ def test_local_route_answers_head(local_store: LocalBlobStore, local_base: str) 
         {"exp": "4102444800"},
         {"ct": "text/html"},
         {"dl": "1"},
-        {"name": "evil.html"},
         {"sig": "0" * 64},
         {"sig": None},
         {"exp": None},
@@ -373,13 +440,17 @@ def test_local_route_answers_head(local_store: LocalBlobStore, local_base: str) 
     ids=lambda c: next(iter(c)) + ("-missing" if None in c.values() else "-changed"),
 )
 def test_local_route_refuses_tampered_links(
-    local_store: LocalBlobStore, local_base: str, changes: dict[str, str | None]
+    local_store: LocalBlobStore,
+    local_base: str,
+    looked_up: list[str],
+    changes: dict[str, str | None],
 ) -> None:
     local_store.put("patients/1/3.png", _Bytes(b"other"), "image/png")
     url = local_store.url_for(KEY, expires_in=60, content_type="image/png")
     result = http_request(local_base + _tamper(url, **changes))
     assert result.status == 403
     assert result.body == b"This link is not valid."
+    assert looked_up == [], "a name was looked up for a link that is not genuine"
 
 
 def test_local_route_refuses_links_signed_with_another_key(

@@ -7,6 +7,7 @@ import pytest
 from medrec_app.storage.base import (
     InvalidKey,
     content_disposition,
+    generic_download_name,
     patient_file_key,
     patient_thumbnail_key,
     template_file_key,
@@ -110,6 +111,16 @@ def test_content_type_accepted(ct: str) -> None:
 def test_content_type_refused(ct: str) -> None:
     with pytest.raises(ValueError):
         validate_content_type(ct)
+
+
+def test_generic_download_name_is_made_of_the_key_only() -> None:
+    assert generic_download_name(patient_file_key(7, 123, "pdf")) == "medrec-file-123.pdf"
+    assert generic_download_name(patient_thumbnail_key(7, 123)) == "medrec-file-123.thumb.webp"
+    assert generic_download_name(template_file_key(2, "body-chart.png")) == (
+        "medrec-file-body-chart.png"
+    )
+    with pytest.raises(InvalidKey):
+        generic_download_name("patients/7/../Jane Doe.pdf")
 
 
 def test_disposition_without_name() -> None:
