@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from medrec_app import log_redaction
 from medrec_app.api import block_reflex_uploads, build_api, close_unread_bodies
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
@@ -14,6 +15,9 @@ from medrec_app.pages.patients import (
 from medrec_app.pages.record import EditorState, record_page
 from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
+
+# This module is imported in every server process: redact the logs before anything runs.
+log_redaction.install()
 
 app = rx.App(api_transformer=[build_api(), block_reflex_uploads, close_unread_bodies])
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
