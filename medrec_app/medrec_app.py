@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from medrec_app import log_redaction
 from medrec_app.api import (
     behind_proxies,
     block_reflex_uploads,
@@ -20,6 +21,9 @@ from medrec_app.pages.patients import (
 from medrec_app.pages.record import EditorState, record_page
 from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
+
+# This module is imported in every server process: redact the logs before anything runs.
+log_redaction.install()
 
 # Each transformer wraps the ones before it: behind_proxies is outermost, so everything
 # inside sees the browser's address and scheme.
