@@ -18,12 +18,18 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
-from medrec_app.migrations import migrate
+from medrec_app.db import make_engine, start_embedded
+from medrec_app.migrations import migrate, schema_is_current
 from medrec_app.settings import PROJECT_ROOT, get_settings
 
 log = logging.getLogger("medrec")
 
 APP_SERVER_STOP_TIMEOUT_S = 30
+# In production the app's database role owns nothing, so serve cannot migrate.
+NOT_MIGRATED = (
+    "The database schema is not at the newest migration. As the role that owns the schema, "
+    "run: DATABASE_URL=<owner url> python -m medrec_app.cli migrate, then start medrec again."
+)
 
 
 class Stopped(Exception):
@@ -79,8 +85,6 @@ def database() -> Iterator[str]:
     if settings.database_url:
         yield settings.database_url
         return
-    from medrec_app.db import start_embedded
-
     with ExitStack() as running:
         with stop_signals.held():
             server, url = start_embedded(settings.pg_dir)
@@ -124,12 +128,27 @@ def serve() -> int:
     which is a failure: its exit code, or 1."""
     settings = get_settings()
     with database() as url, ExitStack() as running:
-        logins = prepare(url)
+        if settings.env == "production":
+            if not _schema_is_current(url):
+                print(NOT_MIGRATED, file=sys.stderr, flush=True)
+                return 2
+            logins = []
+        else:
+            logins = prepare(url)
         proc = _start_app_server(running, settings.port, url)
         _print_banner(settings.port, logins)
         code = proc.wait()
         print(f"The app server exited with code {code}; stopping medrec.", flush=True)
     return code if code > 0 else 1
+
+
+def _schema_is_current(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return schema_is_current(connection)
+    finally:
+        engine.dispose()
 
 
 def _start_app_server(running: ExitStack, port: int, url: str) -> subprocess.Popen:
@@ -173,9 +192,10 @@ def _print_banner(port: int, logins: list[tuple[str, str, str]]) -> None:
     lines = [
         "",
         f"medrec is starting at http://localhost:{port}  (the first build takes a minute)",
-        "Demo logins (password for all: see below):",
     ]
-    lines += [f"  {role:<13} {email:<34} {password}" for role, email, password in logins]
+    if logins:
+        lines.append("Demo logins (password for all: see below):")
+        lines += [f"  {role:<13} {email:<34} {password}" for role, email, password in logins]
     lines.append("Press Ctrl-C (or send SIGTERM) to stop the app and its database.\n")
     print("\n".join(lines), flush=True)
 
@@ -188,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("prepare", help="migrate and load the demo data once")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    if args.cmd != "migrate" and (problems := get_settings().production_problems()):
+        print("medrec will not start with MEDREC_ENV=production:", file=sys.stderr)
+        print("\n".join(f"- {problem}" for problem in problems), file=sys.stderr)
+        return 2
     stop_signals.install()
     try:
         return _run(args.cmd)
