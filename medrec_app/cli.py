@@ -196,7 +196,7 @@ def _print_banner(port: int, logins: list[tuple[str, str, str]]) -> None:
     if logins:
         lines.append("Demo logins (password for all: see below):")
         lines += [f"  {role:<13} {email:<34} {password}" for role, email, password in logins]
-    lines.append("Press Ctrl-C (or send SIGTERM) to stop the app and its database.\n")
+    lines.append("Press Ctrl-C (or send SIGTERM) to stop medrec.\n")
     print("\n".join(lines), flush=True)
 
 
