@@ -2,7 +2,8 @@
 
 ``serve`` is what ``./scripts/run`` ends in: start the embedded PostgreSQL unless
 ``DATABASE_URL`` is set, migrate, load demo data once, then run ``reflex run --env prod``
-and stop everything, database included, on Ctrl-C.
+and stop everything, database included, on SIGTERM or SIGINT (Ctrl-C), exiting 0.
+If the app server exits on its own, the database is stopped too and ``serve`` fails.
 """
 
 from __future__ import annotations
@@ -14,12 +15,67 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
+from typing import Any
 
-from medrec_app.migrations import migrate
+from medrec_app.db import make_engine, start_embedded
+from medrec_app.migrations import migrate, schema_is_current
 from medrec_app.settings import PROJECT_ROOT, get_settings
 
 log = logging.getLogger("medrec")
+
+APP_SERVER_STOP_TIMEOUT_S = 30
+# In production the app's database role owns nothing, so serve cannot migrate.
+NOT_MIGRATED = (
+    "The database schema is not at the newest migration. As the role that owns the schema, "
+    "run: DATABASE_URL=<owner url> python -m medrec_app.cli migrate, then start medrec again."
+)
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGINT arrived: unwind, stopping everything started so far."""
+
+
+class StopSignals:
+    """SIGTERM and SIGINT as one ``Stopped`` exception, raised in the main thread.
+
+    Starting or stopping a child process runs inside ``held()``: a signal that arrives
+    meanwhile is raised when the block ends, so that no process is left half-started
+    and unknown to the clean-up, or half-stopped. Signals after the first are ignored:
+    the clean-up it started runs to the end.
+    """
+
+    def __init__(self) -> None:
+        self._received = self._holding = self._pending = False
+
+    def install(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self._received:
+            return
+        self._received = True
+        if self._holding:
+            self._pending = True
+        else:
+            raise Stopped
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold a signal until the block ends; it then replaces any error of the block (a
+        terminal's Ctrl-C also reaches the ``pg_ctl`` that the block may be running)."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+            if self._pending:
+                self._pending = False
+                raise Stopped
+
+
+stop_signals = StopSignals()
 
 
 @contextmanager
@@ -29,15 +85,18 @@ def database() -> Iterator[str]:
     if settings.database_url:
         yield settings.database_url
         return
-    from medrec_app.db import start_embedded
-
-    server, url = start_embedded(settings.pg_dir)
-    print(f"Embedded PostgreSQL running in {settings.pg_dir}", flush=True)
-    try:
+    with ExitStack() as running:
+        with stop_signals.held():
+            server, url = start_embedded(settings.pg_dir)
+            running.callback(_stop_embedded, server)
+        print(f"Embedded PostgreSQL running in {settings.pg_dir}", flush=True)
         yield url
-    finally:
+
+
+def _stop_embedded(server: Any) -> None:
+    with stop_signals.held():
         server.stop()
-        print("Embedded PostgreSQL stopped.", flush=True)
+    print("Embedded PostgreSQL stopped.", flush=True)
 
 
 def prepare(url: str) -> list[tuple[str, str, str]]:
@@ -65,53 +124,79 @@ def reflex_command(port: int, *, backend_only: bool = False) -> list[str]:
 
 
 def serve() -> int:
+    """Run until SIGTERM or SIGINT (``Stopped``) or until the app server exits on its own,
+    which is a failure: its exit code, or 1."""
     settings = get_settings()
-    with database() as url:
-        logins = prepare(url)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "MEDREC_PORT": str(settings.port),
-            "REFLEX_TELEMETRY_ENABLED": "false",
-            "REFLEX_CHECK_LATEST_VERSION": "false",
-        }
-        proc = subprocess.Popen(  # noqa: S603 - fixed command line
-            reflex_command(settings.port),
-            cwd=PROJECT_ROOT,
-            env=env,
-            start_new_session=True,
-        )
+    with database() as url, ExitStack() as running:
+        if settings.env == "production":
+            if not _schema_is_current(url):
+                print(NOT_MIGRATED, file=sys.stderr, flush=True)
+                return 2
+            logins = []
+        else:
+            logins = prepare(url)
+        proc = _start_app_server(running, settings.port, url)
         _print_banner(settings.port, logins)
-        try:
-            return proc.wait()
-        except KeyboardInterrupt:
-            print("\nStopping medrec...", flush=True)
-            return 0
-        finally:
-            _stop(proc)
+        code = proc.wait()
+        print(f"The app server exited with code {code}; stopping medrec.", flush=True)
+    return code if code > 0 else 1
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
+def _schema_is_current(url: str) -> bool:
+    engine = make_engine(url)
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        with engine.connect() as connection:
+            return schema_is_current(connection)
+    finally:
+        engine.dispose()
+
+
+def _start_app_server(running: ExitStack, port: int, url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MEDREC_PORT": str(port),
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+    }
+    with stop_signals.held():
+        # A session of its own: a terminal's Ctrl-C reaches only this process, which
+        # then stops the server's whole process group (Reflex, granian, workers, bun).
+        proc = subprocess.Popen(  # noqa: S603 - fixed command line
+            reflex_command(port), cwd=PROJECT_ROOT, env=env, start_new_session=True
+        )
+        running.callback(_stop_app_server, proc)
+    return proc
+
+
+def _stop_app_server(proc: subprocess.Popen) -> None:
+    """TERM to the server's process group, KILL if it has not exited in time; then KILL
+    whatever of the group outlived its leader (workers of a server that died)."""
+    with stop_signals.held():
+        print("Stopping the app server...", flush=True)
+        _signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=APP_SERVER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            print("The app server did not stop in time; killing it.", flush=True)
+        _signal_group(proc, signal.SIGKILL)
         proc.wait()
-    except ProcessLookupError:
-        pass
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signum)
 
 
 def _print_banner(port: int, logins: list[tuple[str, str, str]]) -> None:
     lines = [
         "",
         f"medrec is starting at http://localhost:{port}  (the first build takes a minute)",
-        "Demo logins (password for all: see below):",
     ]
-    lines += [f"  {role:<13} {email:<34} {password}" for role, email, password in logins]
-    lines.append("Press Ctrl-C to stop the app and its database.\n")
+    if logins:
+        lines.append("Demo logins (password for all: see below):")
+        lines += [f"  {role:<13} {email:<34} {password}" for role, email, password in logins]
+    lines.append("Press Ctrl-C (or send SIGTERM) to stop medrec.\n")
     print("\n".join(lines), flush=True)
 
 
@@ -123,17 +208,27 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("prepare", help="migrate and load the demo data once")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    if args.cmd == "serve":
+    if args.cmd != "migrate" and (problems := get_settings().production_problems()):
+        print("medrec will not start with MEDREC_ENV=production:", file=sys.stderr)
+        print("\n".join(f"- {problem}" for problem in problems), file=sys.stderr)
+        return 2
+    stop_signals.install()
+    try:
+        return _run(args.cmd)
+    except Stopped:
+        print("medrec stopped.", flush=True)
+        return 0
+
+
+def _run(cmd: str) -> int:
+    if cmd == "serve":
         return serve()
-    if args.cmd == "prepare":
-        with database() as url:
+    with database() as url:
+        if cmd == "prepare":
             prepare(url)
-        return 0
-    if args.cmd == "migrate":
-        with database() as url:
+        else:
             migrate(url)
-        return 0
-    return 2
+    return 0
 
 
 if __name__ == "__main__":

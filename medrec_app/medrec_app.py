@@ -21,6 +21,11 @@ from medrec_app.pages.patients import (
 from medrec_app.pages.record import EditorState, record_page
 from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
+from medrec_app.settings import get_settings
+
+# Every worker imports this module: none serves on demo defaults in production.
+if problems := get_settings().production_problems():
+    raise RuntimeError("MEDREC_ENV=production, but:\n- " + "\n- ".join(problems))
 
 # This module is imported in every server process: redact the logs before anything runs.
 log_redaction.install()

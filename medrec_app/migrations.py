@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from alembic import command
 from medrec_app.settings import PROJECT_ROOT
@@ -31,6 +34,13 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str, revision: str = "head") -> None:
     """Upgrade the database at ``url`` to ``revision`` (the newest by default)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """Whether the database is at the newest revision (read-only: the app's role can ask)."""
+    script = ScriptDirectory(str(PROJECT_ROOT / "alembic"))
+    applied = MigrationContext.configure(connection).get_current_heads()
+    return set(applied) == set(script.get_heads())
 
 
 def downgrade(url: str, revision: str = "base") -> None:

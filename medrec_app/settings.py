@@ -123,6 +123,42 @@ class Settings(BaseSettings):
             f.write(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
 
+    # ``production`` refuses to start on the embedded defaults: see production_problems().
+    env: Literal["development", "production"] = "development"
+
+    def production_problems(self) -> list[str]:
+        """What stops a production start, one message per problem, each saying what to
+        set; empty outside production. The cli and every app worker check it."""
+        if self.env != "production":
+            return []
+        problems, min_key_length = [], 32
+        if self.demo_data:
+            problems.append(
+                "MEDREC_DEMO_DATA must be false in production: the demo clinics share a "
+                "published password."
+            )
+        if len(self.secret_key) < min_key_length:
+            problems.append(
+                f"MEDREC_SECRET_KEY must be set to a random secret of at least "
+                f"{min_key_length} characters, the same on every worker (for example "
+                "the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'); "
+                "a key generated into the data folder is not accepted in production."
+            )
+        if not self.allowed_origins or any(
+            not origin.startswith("https://") for origin in self.allowed_origins
+        ):
+            problems.append(
+                "MEDREC_ALLOWED_ORIGINS must list the https origins the app is served at, "
+                'as JSON, for example ["https://medrec.example.org"]; "*", http:// '
+                "origins and an empty list are refused in production."
+            )
+        if not self.database_url:
+            problems.append(
+                "DATABASE_URL must point at the production PostgreSQL, as the app's role "
+                "that owns nothing: the embedded database is for development."
+            )
+        return problems
+
 
 @lru_cache
 def get_settings() -> Settings:
