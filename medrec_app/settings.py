@@ -152,6 +152,13 @@ class Settings(BaseSettings):
                 'as JSON, for example ["https://medrec.example.org"]; "*", http:// '
                 "origins and an empty list are refused in production."
             )
+        if not self.trusted_proxies:
+            problems.append(
+                "MEDREC_TRUSTED_PROXIES must list the TLS proxy in front of the app (its "
+                'address or network, as JSON, for example ["10.0.0.5"]): without it the app '
+                "cannot tell that browsers connect over HTTPS (Secure cookie, HSTS) nor "
+                "which address a request comes from (audit, sign-in throttling)."
+            )
         if not self.database_url:
             problems.append(
                 "DATABASE_URL must point at the production PostgreSQL, as the app's role "

@@ -208,6 +208,7 @@ def test_serve_in_production_refuses_a_database_not_at_the_newest_migration(
         MEDREC_DEMO_DATA="false",
         MEDREC_SECRET_KEY=secrets.token_urlsafe(48),
         MEDREC_ALLOWED_ORIGINS='["https://medrec.example.org"]',
+        MEDREC_TRUSTED_PROXIES='["127.0.0.1"]',
         MEDREC_DATA_DIR=str(tmp_path),
     )
     assert result.returncode == 2, result.stdout + result.stderr

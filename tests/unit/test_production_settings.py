@@ -20,6 +20,7 @@ SOUND = {
     "secret_key": "k" * 32,
     "allowed_origins": ["https://medrec.example.org", "https://records.example.org"],
     "DATABASE_URL": "postgresql://medrec_app@db.example.org/medrec",
+    "trusted_proxies": ["10.0.0.5"],
 }
 
 
@@ -47,6 +48,7 @@ def test_development_accepts_the_embedded_defaults() -> None:
         ({"allowed_origins": ["https://medrec.example.org", "*"]}, "MEDREC_ALLOWED_ORIGINS"),
         ({"allowed_origins": ["http://medrec.example.org"]}, "MEDREC_ALLOWED_ORIGINS"),
         ({"DATABASE_URL": ""}, "DATABASE_URL must point at the production PostgreSQL"),
+        ({"trusted_proxies": []}, "MEDREC_TRUSTED_PROXIES must list the TLS proxy"),
     ],
 )
 def test_each_demo_default_is_one_problem_naming_what_to_set(
@@ -59,7 +61,7 @@ def test_each_demo_default_is_one_problem_naming_what_to_set(
 
 def test_production_on_all_defaults_lists_every_problem() -> None:
     problems = Settings(env="production", DATABASE_URL="").production_problems()
-    assert len(problems) == 4
+    assert len(problems) == 5
 
 
 def test_the_environment_is_read_from_medrec_env_and_a_typo_is_refused(
