@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
-pytest_plugins = ["tests.plugins.database", "tests.plugins.factories"]
+pytest_plugins = ["tests.plugins.database", "tests.plugins.factories", "tests.plugins.stores"]
 
 _DUMMY_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

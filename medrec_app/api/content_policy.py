@@ -22,14 +22,20 @@ from urllib.parse import urlsplit
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>(.*?)</script>", re.DOTALL | re.I)
 
 
+def script_hashes(html: str) -> set[str]:
+    """``'sha256-...'`` sources for the inline scripts of one HTML page."""
+    return {
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html)
+        if script.strip()
+    }
+
+
 def inline_script_hashes(build_dir: Path) -> list[str]:
-    """``'sha256-...'`` sources for every inline script of the built HTML pages."""
+    """The script sources for every inline script of the built HTML pages."""
     hashes: set[str] = set()
     for page in build_dir.rglob("*.html"):
-        for script in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8")):
-            if script.strip():
-                digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-                hashes.add(f"'sha256-{digest}'")
+        hashes |= script_hashes(page.read_text(encoding="utf-8"))
     return sorted(hashes)
 
 

@@ -15,6 +15,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from medrec_app.api.content_policy import content_security_policy, script_hashes
+
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 ASSETS_PATH = "/docs-assets"
 
@@ -26,7 +28,7 @@ def install_docs(app: FastAPI, docs_path: str = "/docs") -> None:
     @app.get(docs_path, include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=f"{root}{app.openapi_url}",
             title=f"{app.title} docs",
             swagger_js_url=f"{root}{ASSETS_PATH}/swagger-ui-bundle.js",
@@ -34,3 +36,7 @@ def install_docs(app: FastAPI, docs_path: str = "/docs") -> None:
             swagger_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
             swagger_ui_parameters={"persistAuthorization": False},
         )
+        # The page starts Swagger UI with an inline script: allow that one by its hash.
+        hashes = sorted(script_hashes(page.body.decode()))
+        page.headers["Content-Security-Policy"] = content_security_policy(hashes, None)
+        return page

@@ -102,6 +102,7 @@ def test_real_responses_match_the_document(document, clinic):
 def test_the_docs_page_renders_offline_in_chromium(api_server):
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     outside: list[str] = []
+    refused: list[str] = []  # the page runs under its Content-Security-Policy
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
@@ -115,6 +116,10 @@ def test_the_docs_page_renders_offline_in_chromium(api_server):
                     route.abort()
 
             page.route("**/*", only_local)
+            page.on(
+                "console",
+                lambda m: "Content Security Policy" in m.text and refused.append(m.text),
+            )
             page.goto(f"{api_server.url}/api/docs")
             page.locator(".swagger-ui .opblock").first.wait_for(timeout=30_000)
             operations = sum(len(ops) for ops in build_rest().openapi()["paths"].values())
@@ -124,3 +129,4 @@ def test_the_docs_page_renders_offline_in_chromium(api_server):
         finally:
             browser.close()
     assert outside == []
+    assert refused == []

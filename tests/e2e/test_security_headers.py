@@ -84,7 +84,6 @@ ANONYMOUS_PATHS = ["/login", "/", "/appointments/1001", "/ping", "/no/such/page"
 SIGNED_IN_PATHS = [
     "/api/appointments",
     "/api/patients",
-    "/api/patients/{patient}",
     "/api/patients/{patient}/files",
     "/api/files/{file}",
     "/api/medical-records/{record}",

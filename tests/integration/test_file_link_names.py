@@ -8,11 +8,8 @@ S3 answers with a generic name made from the file id and its type.
 from __future__ import annotations
 
 import io
-import uuid
-from collections.abc import Iterator
 from urllib.parse import unquote_plus
 
-import pytest
 from sqlalchemy import text
 
 from medrec_app.api import build_api
@@ -21,30 +18,13 @@ from medrec_app.domain.permissions import Role
 from medrec_app.services import files, uploads
 from medrec_app.settings import get_settings
 from medrec_app.storage import content_disposition
-from medrec_app.storage.s3 import make_s3_client
 from tests import samples
 from tests.plugins.database import app_database
+from tests.plugins.stores import both_stores, only_local, only_s3
 from tests.support import http_request, serve_asgi
 
 PATIENT_LIKE_NAME = "Jane Doe x-ray.jpg"
 NAME_PARTS = ("jane", "doe", "x-ray")
-
-
-@pytest.fixture
-def store_env(request: pytest.FixtureRequest, moto_s3_endpoint: str) -> Iterator[str]:
-    """Point the app at the local store or at S3 on moto; yields the backend name."""
-    backend = request.param
-    env = {"MEDREC_STORAGE_BACKEND": backend}
-    if backend == "s3":
-        bucket = f"medrec-{uuid.uuid4().hex[:12]}"
-        make_s3_client("us-east-1", moto_s3_endpoint).create_bucket(Bucket=bucket)
-        env |= {"MEDREC_S3_BUCKET": bucket, "MEDREC_S3_ENDPOINT_URL": moto_s3_endpoint}
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in env.items():
-            mp.setenv(name, value)
-        get_settings.cache_clear()
-        yield backend
-    get_settings.cache_clear()
 
 
 def decoded(url: str) -> str:
@@ -76,14 +56,14 @@ def upload_jane(clinic) -> tuple[int, list[str]]:
     return answer.file_id, [answer.s3_url, detail.s3_url, *thumbnails]
 
 
-@pytest.mark.parametrize("store_env", ["local", "s3"], indirect=True)
+@both_stores
 def test_links_carry_no_part_of_the_file_name(store_env: str, clinic_factory) -> None:
     _, links = upload_jane(clinic_factory())
     for link in links:
         assert not [part for part in NAME_PARTS if part in decoded(link)], link
 
 
-@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+@only_local
 def test_local_download_is_named_from_the_database_when_used(
     store_env: str, clinic_factory
 ) -> None:
@@ -112,7 +92,7 @@ def test_local_download_is_named_from_the_database_when_used(
     )
 
 
-@pytest.mark.parametrize("store_env", ["s3"], indirect=True)
+@only_s3
 def test_s3_download_has_a_generic_name(store_env: str, clinic_factory) -> None:
     file_id, (_, detail_link, _) = upload_jane(clinic_factory())
     download = http_request(detail_link)
@@ -124,7 +104,7 @@ def test_s3_download_has_a_generic_name(store_env: str, clinic_factory) -> None:
     )
 
 
-@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+@only_local
 def test_local_download_with_the_database_down_has_the_generic_name(
     store_env: str, clinic_factory
 ) -> None:

@@ -23,31 +23,11 @@ from medrec_app.services.pdf_layout import REPACK_MIN_PAGES
 from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from medrec_app.settings import get_settings
 from medrec_app.storage import BlobStore, LocalBlobStore, get_store
-from medrec_app.storage.s3 import make_s3_client
 from tests import samples
 from tests.file_samples import scanned_pdf_bytes
+from tests.plugins.stores import both_stores, only_local, only_s3
 
 COMMIT_FAILS = "commit-fails.png"
-
-
-@pytest.fixture
-def store_env(request: pytest.FixtureRequest, moto_s3_endpoint: str) -> Iterator[str]:
-    """Run the test against the local store or S3 on moto; yields the backend name."""
-    backend = request.param
-    env = {"MEDREC_STORAGE_BACKEND": backend}
-    if backend == "s3":
-        bucket = f"medrec-{uuid.uuid4().hex[:12]}"
-        make_s3_client("us-east-1", moto_s3_endpoint).create_bucket(Bucket=bucket)
-        env |= {"MEDREC_S3_BUCKET": bucket, "MEDREC_S3_ENDPOINT_URL": moto_s3_endpoint}
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in env.items():
-            mp.setenv(name, value)
-        get_settings.cache_clear()
-        yield backend
-    get_settings.cache_clear()
-
-
-both_stores = pytest.mark.parametrize("store_env", ["local", "s3"], indirect=True)
 
 
 def upload(actor, patient_id: int, data: bytes, name: str, declared: str):
@@ -121,7 +101,7 @@ def test_upload_list_link_delete(store_env: str, clinic_factory) -> None:
     assert all("knee" not in str(e.details) for e in events)
 
 
-@pytest.mark.parametrize("store_env", ["s3"], indirect=True)
+@only_s3
 def test_blob_store_failure_leaves_no_row(store_env: str, clinic_factory, monkeypatch) -> None:
     clinic = clinic_factory()
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
@@ -132,7 +112,7 @@ def test_blob_store_failure_leaves_no_row(store_env: str, clinic_factory, monkey
     assert file_rows(patient_id) == []
 
 
-@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+@only_local
 def test_local_store_failure_leaves_no_row(store_env: str, clinic_factory) -> None:
     clinic = clinic_factory()
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
@@ -196,7 +176,7 @@ def test_bad_file_leaves_nothing(store_env: str, clinic_factory) -> None:
     assert stored_keys(patient_id) == []
 
 
-@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+@only_local
 def test_other_clinic_cannot_reach_files(store_env: str, clinic_factory) -> None:
     a, b = clinic_factory(), clinic_factory()
     uploaded = upload(
@@ -220,7 +200,7 @@ def test_other_clinic_cannot_reach_files(store_env: str, clinic_factory) -> None
     assert len(file_rows(a.patient_ids[0])) == 1
 
 
-@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+@only_local
 def test_roles(store_env: str, clinic_factory) -> None:
     clinic = clinic_factory()
     patient_id = clinic.patient_ids[0]
@@ -264,7 +244,7 @@ def _link(record_id: int, file_id: int) -> None:
         session.add(MedicalRecordFile(medical_record_id=record_id, patient_file_id=file_id))
 
 
-@pytest.mark.parametrize("store_env", ["local"], indirect=True)
+@only_local
 def test_delete_respects_signed_records(store_env: str, clinic_factory) -> None:
     clinic = clinic_factory(appointments=3)
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
