@@ -74,24 +74,27 @@ def list_files_with_preview_links(
             col(PatientFile.thumbnail_key).is_not(None),
         )
     ).all()
-    settings = get_settings()
-    previews: dict[int, str] = {}
-    for row in rows:
-        assert row.id is not None and row.thumbnail_key
-        audit.record(
-            session,
-            actor,
-            "file.view",
-            patient_id=row.patient_id,
-            file_id=row.id,
-            details={"variant": "thumbnail"},
-        )
-        previews[row.id] = get_store().url_for(
-            row.thumbnail_key,
-            expires_in=settings.file_url_ttl_seconds,
-            content_type=THUMBNAIL_TYPE,
-        )
+    previews = {row.id: issue_preview_link(session, actor, row) for row in rows}
     return [f.model_copy(update={"thumbnail_url": previews.get(f.id)}) for f in listed]
+
+
+def issue_preview_link(session: Session, actor: Actor, row: PatientFile) -> str | None:
+    """A link to the file's preview image, audited as viewing the file; None without one."""
+    if not row.thumbnail_key:
+        return None
+    audit.record(
+        session,
+        actor,
+        "file.view",
+        patient_id=row.patient_id,
+        file_id=row.id,
+        details={"variant": "thumbnail"},
+    )
+    return get_store().url_for(
+        row.thumbnail_key,
+        expires_in=get_settings().file_url_ttl_seconds,
+        content_type=THUMBNAIL_TYPE,
+    )
 
 
 def patient_files(
@@ -115,10 +118,13 @@ def patient_files(
 
 
 def issue_file_link(session: Session, actor: Actor, file_id: int) -> PatientFileLinked:
-    """The file with a link for ``file_url_ttl_seconds``; audited as viewing the file."""
+    """The file with a link for ``file_url_ttl_seconds`` (and one to its preview, as the
+    list has); each link audited as viewing the file."""
     row = scoped_file(session, actor, file_id)
     uploader = session.get(User, row.uploaded_by_user_id)
-    return with_link(session, actor, public(row, uploader.full_name if uploader else ""))
+    found = public(row, uploader.full_name if uploader else "")
+    found.thumbnail_url = issue_preview_link(session, actor, row)
+    return with_link(session, actor, found)
 
 
 def with_link(
