@@ -8,8 +8,9 @@ file with its small objects in a few object streams while copying every stream (
 images) byte for byte, undecoded: 0.15 s and a few MB of memory for 100 MB (letting qpdf
 compress uncompressed streams took 2.9 s). The content is the same PDF.
 
-Short PDFs are kept byte for byte (the walk is cheap), and so are digitally signed ones:
-a rewrite would break the signature's byte ranges.
+Short PDFs are kept byte for byte (the walk is cheap), and so are digitally signed ones
+and Reader-extended forms (a usage-rights signature in ``/Perms``): a rewrite would break
+the signature's byte ranges.
 """
 
 from __future__ import annotations
@@ -58,5 +59,7 @@ def repacked(source: BinaryIO, page_count: int) -> IO[bytes] | None:
 
 
 def _signed(pdf: pikepdf.Pdf) -> bool:
+    if "/Perms" in pdf.Root:
+        return True
     form = pdf.Root.get("/AcroForm")
     return isinstance(form, pikepdf.Dictionary) and int(form.get("/SigFlags", 0)) & 1 == 1

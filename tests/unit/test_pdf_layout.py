@@ -34,6 +34,11 @@ def test_short_signed_and_unreadable_pdfs_are_kept_as_uploaded() -> None:
         pdf.Root.AcroForm = pikepdf.Dictionary(SigFlags=3, Fields=pikepdf.Array())
         signed = io.BytesIO()
         pdf.save(signed)
+        del pdf.Root.AcroForm
+        pdf.Root.Perms = pikepdf.Dictionary(UR3=pdf.make_indirect(pikepdf.Dictionary()))
+        reader_extended = io.BytesIO()
+        pdf.save(reader_extended)
     assert repacked(io.BytesIO(long_scan), REPACK_MIN_PAGES - 1) is None
     assert repacked(signed, REPACK_MIN_PAGES) is None
+    assert repacked(reader_extended, REPACK_MIN_PAGES) is None
     assert repacked(io.BytesIO(b"%PDF-1.7\n" + samples.jpeg((8, 8))), REPACK_MIN_PAGES) is None
