@@ -239,6 +239,9 @@ class PatientFile(SQLModel, table=True):
     # at upload from the validated bytes (null when not applicable or not produced).
     page_count: int | None = Field(default=None)
     thumbnail_key: str | None = Field(default=None, max_length=500)
+    # What the upload established about the file beyond its type and size, e.g. for a
+    # PDF stored repaired: {"repaired_by": "qpdf", "original_sha256": ..., "original_size": ...}.
+    file_metadata: dict[str, Any] = _jsonb()
 
 
 class MedicalRecordFile(SQLModel, table=True):

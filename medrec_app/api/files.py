@@ -51,8 +51,9 @@ _UPLOAD_BODY = {
                             "type": "string",
                             "format": "binary",
                             "description": (
-                                "The one file part. Its filename is kept for display; its "
-                                f"Content-Type must match the content ({_ACCEPTED_MIMES})."
+                                "The one file part. Its filename is kept for display. Its "
+                                "Content-Type is not relied on: the type is read from the "
+                                f"content, which must be one of {_ACCEPTED_MIMES}."
                             ),
                         }
                     },
@@ -138,7 +139,6 @@ def store_upload(actor: Actor, patient_id: int, part: UploadFile) -> UploadedFil
         actor,
         patient_id,
         file_name=part.filename or "",
-        declared_type=part.content_type or "",
         source=part.file,
     )
 

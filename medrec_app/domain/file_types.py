@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from medrec_app.domain.file_kinds import Kind
+
 BackgroundKind = Literal["image", "pdf"]
 
 
@@ -29,24 +31,46 @@ class FileType:
     """What it is as the canvas background: the drawing's ``backgroundType``."""
     pil_format: str | None = None
     """Pillow's decoder for images; None for PDFs."""
+    kind: Kind = Kind.UNKNOWN
+    """What ``file_kinds.recognise`` calls the bytes of this type."""
 
 
 JPEG = FileType(
-    "image/jpeg", "JPEG image", "JPEG", "jpg", frozenset({"jpg", "jpeg"}), "image", "JPEG"
+    "image/jpeg",
+    "JPEG image",
+    "JPEG",
+    "jpg",
+    # .jfif/.jpe/.jif: names cameras, Windows and some browsers give JPEGs.
+    frozenset({"jpg", "jpeg", "jpe", "jfif", "jif", "pjpeg", "pjp"}),
+    "image",
+    "JPEG",
+    Kind.JPEG,
 )
-PNG = FileType("image/png", "PNG image", "PNG", "png", frozenset({"png"}), "image", "PNG")
-WEBP = FileType("image/webp", "WebP image", "WebP", "webp", frozenset({"webp"}), "image", "WEBP")
-PDF = FileType("application/pdf", "PDF document", "PDF", "pdf", frozenset({"pdf"}), "pdf")
+PNG = FileType(
+    "image/png", "PNG image", "PNG", "png", frozenset({"png", "apng"}), "image", "PNG", Kind.PNG
+)
+WEBP = FileType(
+    "image/webp", "WebP image", "WebP", "webp", frozenset({"webp"}), "image", "WEBP", Kind.WEBP
+)
+PDF = FileType(
+    "application/pdf", "PDF document", "PDF", "pdf", frozenset({"pdf"}), "pdf", kind=Kind.PDF
+)
 
 ACCEPTED_TYPES = (JPEG, PNG, WEBP, PDF)
 ACCEPTED_EXTENSIONS = frozenset().union(*(t.extensions for t in ACCEPTED_TYPES))
 ACCEPTED_SUMMARY = "JPEG, PNG or WebP images and PDF documents"
 _BY_MIME = {t.mime: t for t in ACCEPTED_TYPES}
+_BY_KIND = {t.kind: t for t in ACCEPTED_TYPES}
 
 
 def file_type(mime: str) -> FileType | None:
     """The accepted type stored as ``mime``, or None."""
     return _BY_MIME.get(mime)
+
+
+def accepted_type(kind: Kind) -> FileType | None:
+    """The accepted type of files recognised as ``kind``, or None (not accepted)."""
+    return _BY_KIND.get(kind)
 
 
 def type_label(mime: str) -> str:

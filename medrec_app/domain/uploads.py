@@ -1,9 +1,13 @@
 """Checks on an uploaded file before anything is stored: size, type, name, content.
 
-The type comes from the bytes (the allow-list of ``domain/file_types.py``); the type the client
-declared and the file-name extension must agree with it. Images are opened with Pillow
-under a pixel limit and decoded; PDFs are parsed with pypdf. Every refusal is a
-``FileRefused`` whose message says what is wrong and what the person can do about it.
+The type comes from the bytes alone (``domain/file_kinds.py`` recognises them, the
+allow-list is ``domain/file_types.py``). The type a client declares is not asked for: a
+browser derives it from the name, and the stored type comes from the bytes anyway. A
+name ending like another accepted type (a PNG named ``.jpg``) is accepted and shown with
+the right ending; any other ending is refused with "rename it", the one fix it needs.
+Images are opened with Pillow under a pixel limit and decoded; PDFs are parsed with
+pypdf. Every refusal is a ``FileRefused`` whose message says what the file is, what is
+wrong and what the person can do about it (refusal wording: ``domain/refusal_wording.py``).
 
 The original file name is cleaned for display only; storage keys are built from ids.
 """
@@ -17,19 +21,18 @@ from typing import BinaryIO
 
 from PIL import Image
 
+from medrec_app.domain.file_kinds import HEAD_BYTES, Kind, recognise
 from medrec_app.domain.file_types import (
     ACCEPTED_EXTENSIONS,
-    ACCEPTED_SUMMARY,
     JPEG,
     PDF,
-    PNG,
-    WEBP,
     FileType,
+    accepted_type,
 )
-from medrec_app.domain.pdf_content import ActiveContent, PdfEncrypted, PdfUnreadable, inspect_pdf
+from medrec_app.domain.pdf_content import ActiveContent, PdfDamaged, PdfEncrypted, inspect_pdf
+from medrec_app.domain.refusal_wording import not_accepted_message
 
 MAX_NAME_LENGTH = 255
-HEAD_BYTES = 4096
 # Lower bound on the size a JPEG is decoded at to check it: the decoder still reads every
 # byte of the compressed data, at up to 1/64 of the memory of a full decode.
 JPEG_CHECK_SIZE = (256, 256)
@@ -50,23 +53,16 @@ class FileRefused(ValueError):
         self.message = message
 
 
-# Names some clients send for the allowed types.
-_MIME_ALIASES = {
-    "image/jpg": "image/jpeg",
-    "image/pjpeg": "image/jpeg",
-    "application/x-pdf": "application/pdf",
-}
-_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<iframe")
-# Leading bytes of common formats people try, to name them in the refusal.
-_OTHER_SIGNATURES = (
-    (b"GIF8", "a GIF image"),
-    (b"BM", "a BMP image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"PK\x03\x04", "a ZIP archive or an Office document"),
-    (b"\xd0\xcf\x11\xe0", "an old-style Office document"),
-    (b"\x1f\x8b", "a compressed (gzip) file"),
-    (b"DICM", "a DICOM file"),
+class PdfNeedsRepair(FileRefused):
+    """A PDF that can be read only by repairing it; refused unless a repaired copy passes."""
+
+    def __init__(self) -> None:
+        super().__init__(Refusal.INVALID_CONTENT, DAMAGED_PDF_MESSAGE)
+
+
+EMPTY_MESSAGE = (
+    "The file is empty (0 bytes). Choose the file again; if it is still empty, "
+    "save or export it again from the program that made it."
 )
 
 
@@ -86,15 +82,16 @@ class CheckedFile:
     page_count: int | None
 
 
-def check_upload(
-    source: BinaryIO, *, file_name: str, declared_type: str, limits: UploadLimits
-) -> CheckedFile:
-    """Run every check on the seekable ``source``; raise ``FileRefused`` on the first failure."""
+def check_upload(source: BinaryIO, *, file_name: str, limits: UploadLimits) -> CheckedFile:
+    """Run every check on the seekable ``source``; raise ``FileRefused`` on the first failure.
+
+    ``PdfNeedsRepair`` is the refusal of a PDF that a repaired copy may replace.
+    """
     size = stream_size(source)
     check_size(size, limits.max_bytes)
-    display_name = clean_display_name(file_name)
-    kind = detect_kind(read_head(source), display_name)
-    check_declared(kind, declared_type, display_name)
+    cleaned = clean_display_name(file_name)
+    kind = detect_kind(read_head(source), cleaned)
+    display_name = name_for(kind, cleaned)
     page_count = None
     if kind is PDF:
         page_count = check_pdf(source)
@@ -118,11 +115,7 @@ def read_head(source: BinaryIO) -> bytes:
 
 def check_size(size: int, max_bytes: int) -> None:
     if size == 0:
-        raise FileRefused(
-            Refusal.INVALID_CONTENT,
-            "The file is empty (0 bytes). Choose the file again; if it is still empty, "
-            "save or export it again from the program that made it.",
-        )
+        raise FileRefused(Refusal.INVALID_CONTENT, EMPTY_MESSAGE)
     if size > max_bytes:
         raise FileRefused(Refusal.TOO_LARGE, too_large_message(max_bytes))
 
@@ -158,88 +151,44 @@ def name_extension(display_name: str) -> str:
 
 
 def detect_kind(head: bytes, display_name: str = "") -> FileType:
-    """The allowed type the leading bytes show, else ``FileRefused`` naming what it is."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
-    if head.startswith(b"%PDF-"):
-        return PDF
-    raise _unsupported(head, display_name)
-
-
-def _unsupported(head: bytes, display_name: str) -> FileRefused:
-    if not head:
-        return FileRefused(
-            Refusal.INVALID_CONTENT,
-            "The file is empty (0 bytes). Choose the file again; if it is still empty, "
-            "save or export it again from the program that made it.",
-        )
-    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if b"<svg" in lowered:
-        return FileRefused(
-            Refusal.UNSUPPORTED_TYPE,
-            "SVG images are not accepted because they can contain scripts. Export the "
-            "image as PNG or JPEG and upload that.",
-        )
-    what = _describe(lowered, head)
+    """The accepted type the leading bytes show, else ``FileRefused`` saying what they are."""
+    recognised = recognise(head)
+    accepted = accepted_type(recognised)
+    if accepted is not None:
+        return accepted
+    if recognised is Kind.EMPTY:
+        raise FileRefused(Refusal.INVALID_CONTENT, EMPTY_MESSAGE)
     ext = name_extension(display_name)
-    named = f", although its name ends in .{ext}" if ext in ACCEPTED_EXTENSIONS else ""
-    return FileRefused(
-        Refusal.UNSUPPORTED_TYPE,
-        f"This file is {what}, not an image or a PDF{named}. Only {ACCEPTED_SUMMARY} can "
-        "be uploaded: save or export it as one of those and upload it again.",
-    )
+    name_ending = ext if ext in ACCEPTED_EXTENSIONS else None
+    raise FileRefused(Refusal.UNSUPPORTED_TYPE, not_accepted_message(recognised, name_ending))
 
 
-def _describe(lowered: bytes, head: bytes) -> str:
-    if any(marker in lowered for marker in _HTML_MARKERS):
-        return "a web page (HTML)"
-    for signature, label in _OTHER_SIGNATURES:
-        if head.startswith(signature):
-            return label
-    if _looks_like_text(head):
-        return "plain text"
-    return "of a type that cannot be recognised"
+def name_for(kind: FileType, display_name: str) -> str:
+    """The name to keep for a file of ``kind``: as given, or with the right ending.
 
-
-def _looks_like_text(head: bytes) -> bool:
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 3:  # not just a character cut at the end
-            return False
-        text = head[: error.start].decode("utf-8")
-    return all(ch.isprintable() or ch in "\t\r\n\f" for ch in text)
-
-
-def check_declared(kind: FileType, declared_type: str, display_name: str) -> None:
-    """The declared type and the name's extension must both match the detected type."""
+    An ending of another accepted type is a mislabelled file (phones and messaging apps
+    save WebP or PNG as ``.jpg``): the bytes decide, and the name is made to say so, so
+    that a download opens in the right program. Any other ending (or none) may be the
+    wrong file, or could make a download open as something else: the person renames it.
+    """
     if not display_name:
         raise FileRefused(
             Refusal.UNSUPPORTED_TYPE,
             f"The file has no usable name. Rename it (for example scan.{kind.extension}) "
             "and upload it again.",
         )
-    declared = (declared_type or "").split(";", 1)[0].strip().lower()
-    declared = _MIME_ALIASES.get(declared, declared)
-    if declared != kind.mime:
-        sent = f"as {declared[:60]!r}" if declared else "without a type"
-        raise FileRefused(
-            Refusal.UNSUPPORTED_TYPE,
-            f"The file's content is a {kind.label}, but it was sent {sent}. Send it with "
-            f"the type {kind.mime}, or check that this is the file you meant to upload.",
-        )
     ext = name_extension(display_name)
-    if ext not in kind.extensions:
-        ending = f"ends in .{ext[:20]}" if ext else "has no extension"
-        raise FileRefused(
-            Refusal.UNSUPPORTED_TYPE,
-            f"The file's content is a {kind.label}, but its name {ending}. Rename it to "
-            f"end in .{kind.extension} and upload it again.",
-        )
+    if ext in kind.extensions:
+        return display_name
+    if ext in ACCEPTED_EXTENSIONS:
+        stem = display_name[: -len(ext) - 1]
+        return f"{stem[: MAX_NAME_LENGTH - len(kind.extension) - 1]}.{kind.extension}"
+    ending = f"ends in .{ext[:20]}" if ext else "has no ending such as .jpg or .pdf"
+    raise FileRefused(
+        Refusal.UNSUPPORTED_TYPE,
+        f"This file is a {kind.label}, but its name {ending}. Rename it to end in "
+        f".{kind.extension} and upload it again.",
+    )
 
 
 def check_image(source: BinaryIO, kind: FileType, max_pixels: int) -> None:
@@ -288,7 +237,8 @@ def check_pixels_error(max_pixels: int) -> FileRefused:
 def check_pdf(source: BinaryIO) -> int:
     """Parse the PDF and return its page count.
 
-    Refused: unparsable, encrypted, no pages, and any PDF carrying JavaScript, other
+    Refused: damaged (``PdfNeedsRepair``), encrypted, no pages, too complex to check
+    within the budget of ``pdf_content``, and any PDF carrying JavaScript, other
     actions that start programs, XFA forms, or embedded files. Those are refused rather
     than stripped because refusing is the safe choice: a PDF rewritten by us would no
     longer be the document the clinic received, and a missed script runs in a viewer.
@@ -297,15 +247,15 @@ def check_pdf(source: BinaryIO) -> int:
         found = inspect_pdf(source)
     except PdfEncrypted:
         raise FileRefused(Refusal.INVALID_CONTENT, ENCRYPTED_MESSAGE) from None
-    except PdfUnreadable:
-        raise FileRefused(Refusal.INVALID_CONTENT, DAMAGED_PDF_MESSAGE) from None
+    except PdfDamaged:
+        raise PdfNeedsRepair() from None
+    if found.active_content is not None:
+        raise FileRefused(Refusal.INVALID_CONTENT, _ACTIVE_CONTENT_MESSAGES[found.active_content])
     if found.page_count == 0:
         raise FileRefused(
             Refusal.INVALID_CONTENT,
             "The PDF has no pages. Check that this is the document you meant to upload.",
         )
-    if found.active_content is not None:
-        raise FileRefused(Refusal.INVALID_CONTENT, _ACTIVE_CONTENT_MESSAGES[found.active_content])
     return found.page_count
 
 
@@ -314,8 +264,8 @@ ENCRYPTED_MESSAGE = (
     "Open it, remove the password (or print it to a new PDF) and upload that."
 )
 DAMAGED_PDF_MESSAGE = (
-    "The PDF is damaged or not a real PDF and cannot be read. Open it in a PDF viewer "
-    "and save or print it to a new PDF, then upload that."
+    "The PDF is damaged (or not a real PDF) and could not be repaired. Open it in a PDF "
+    "viewer and save or print it to a new PDF, then upload that."
 )
 _ACTIVE_CONTENT_MESSAGES = {
     ActiveContent.SCRIPT: (
@@ -329,7 +279,8 @@ _ACTIVE_CONTENT_MESSAGES = {
         "PDF to a new PDF (Print > Save as PDF), and upload those."
     ),
     ActiveContent.TOO_COMPLEX: (
-        "The PDF is too complex to check for scripts. Print it to a new PDF (Print > Save "
-        "as PDF) and upload that."
+        "The PDF is too complex to check for scripts in the time allowed (it has a very "
+        "large number of links, form fields or other parts). Print it to a new PDF "
+        "(Print > Save as PDF) and upload that."
     ),
 }

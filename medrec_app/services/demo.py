@@ -135,17 +135,16 @@ def ensure_demo_data() -> list[tuple[str, str, str]]:
 def _load_patient_files(front_desk: Actor, patient_id: int) -> None:
     """An x-ray and a three-page PDF for the patient, through the upload service."""
     demo_files = [
-        ("knee-xray-right.jpg", "image/jpeg", xray_jpeg()),
-        ("imaging-report.pdf", "application/pdf", three_page_pdf()),
+        ("knee-xray-right.jpg", xray_jpeg()),
+        ("imaging-report.pdf", three_page_pdf()),
     ]
-    for name, file_type, data in demo_files:
+    for name, data in demo_files:
         with session_scope() as session:
             uploads.upload_patient_file(
                 session,
                 front_desk,
                 patient_id,
                 file_name=name,
-                declared_type=file_type,
                 source=io.BytesIO(data),
             )
 

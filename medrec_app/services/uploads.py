@@ -1,7 +1,8 @@
 """Adding and deleting patient files: the blob and its row land together or not at all.
 
-Long PDFs are stored repacked for fast first pages (``pdf_layout``); ``file_size`` is
-the size stored.
+Long PDFs are stored repacked for fast first pages (``pdf_layout``), damaged ones
+repaired (``pdf_repair``, the original's hash kept in ``file_metadata``); ``file_size``
+is the size stored.
 
 Upload order, so that a failure at any step leaves no trace: check the file; insert the
 row and flush for its id; store the blob (and preview) under keys built from ids; commit.
@@ -16,17 +17,21 @@ import logging
 import uuid
 from contextlib import ExitStack
 from dataclasses import replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.pdf_content import PdfEncrypted
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.domain.uploads import (
+    ENCRYPTED_MESSAGE,
     PDF,
     CheckedFile,
     FileRefused,
+    PdfNeedsRepair,
+    Refusal,
     UploadLimits,
     check_upload,
     stream_size,
@@ -37,6 +42,7 @@ from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, 
 from medrec_app.services.files import THUMBNAIL_TYPE, issue_link
 from medrec_app.services.patients import get_patient
 from medrec_app.services.pdf_layout import repacked
+from medrec_app.services.pdf_repair import original_facts, repaired
 from medrec_app.services.thumbnails import render_thumbnail
 from medrec_app.settings import get_settings
 from medrec_app.storage import BlobStore, get_store, patient_file_key, patient_thumbnail_key
@@ -68,7 +74,6 @@ def upload_patient_file(
     patient_id: int,
     *,
     file_name: str,
-    declared_type: str,
     source: BinaryIO,
 ) -> UploadedFile:
     """Check ``source`` (seekable, on disk), store it for the patient and commit.
@@ -78,19 +83,19 @@ def upload_patient_file(
     """
     require(actor, Action.UPLOAD_FILE)
     patient = get_patient(session, actor, patient_id)
-    try:
-        checked = check_upload(
-            source, file_name=file_name, declared_type=declared_type, limits=upload_limits()
-        )
-    except FileRefused as refused:
-        raise UploadRefused(refused.kind, refused.message) from None
     with ExitStack() as stack:
+        try:
+            checked, source, metadata = _checked(stack, source, file_name)
+        except FileRefused as refused:
+            raise UploadRefused(refused.kind, refused.message) from None
         stored = repacked(source, checked.page_count or 0) if checked.kind is PDF else None
         if stored is not None:
             source = stack.enter_context(stored)
             checked = replace(checked, size=stream_size(source))
         thumbnail = render_thumbnail(source, checked.kind.mime)
-        row = _insert_row(session, actor, patient, checked, has_thumbnail=thumbnail is not None)
+        row = _insert_row(
+            session, actor, patient, checked, metadata, has_thumbnail=thumbnail is not None
+        )
         store = get_store()
         keys = _store_blobs(session, store, row, source, thumbnail)
     audit.record(session, actor, "file.upload", patient_id=row.patient_id, file_id=row.id)
@@ -107,8 +112,38 @@ def upload_patient_file(
     )
 
 
+def _checked(
+    stack: ExitStack, source: BinaryIO, file_name: str
+) -> tuple[CheckedFile, BinaryIO, dict[str, Any]]:
+    """The checked file, the bytes to store and their metadata; raises ``FileRefused``.
+
+    A PDF that reads only after repair is repaired by qpdf, and the repaired copy must
+    pass every check again: it is what is stored (its temporary file closes with
+    ``stack``).
+    """
+    limits = upload_limits()
+    try:
+        return check_upload(source, file_name=file_name, limits=limits), source, {}
+    except PdfNeedsRepair as needs_repair:
+        try:
+            fixed = repaired(source)
+        except PdfEncrypted:
+            raise FileRefused(Refusal.INVALID_CONTENT, ENCRYPTED_MESSAGE) from None
+        if fixed is None:
+            raise needs_repair from None
+        stack.enter_context(fixed)
+        checked = check_upload(fixed, file_name=file_name, limits=limits)
+        return checked, fixed, original_facts(source)
+
+
 def _insert_row(
-    session: Session, actor: Actor, patient: Patient, checked: CheckedFile, *, has_thumbnail: bool
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    checked: CheckedFile,
+    metadata: dict[str, Any],
+    *,
+    has_thumbnail: bool,
 ) -> PatientFile:
     """Insert under a placeholder key for the id, then set the keys built from ids."""
     row = PatientFile(
@@ -120,6 +155,7 @@ def _insert_row(
         s3_bucket="",
         uploaded_by_user_id=actor.user_id,
         page_count=checked.page_count,
+        file_metadata=metadata,
     )
     session.add(row)
     session.flush()

@@ -45,7 +45,6 @@ def upload_jane(clinic) -> tuple[int, list[str]]:
             desk,
             patient_id,
             file_name=PATIENT_LIKE_NAME,
-            declared_type="image/jpeg",
             source=io.BytesIO(samples.jpeg((300, 200))),
         )
     with session_scope() as session:

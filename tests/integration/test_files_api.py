@@ -89,6 +89,8 @@ def test_upload_list_get_download_delete(client: TestClient, clinic_factory) -> 
     assert [f["id"] for f in listed] == [body["file_id"]]
     assert client.get(listed[0]["thumbnail_url"]).content[8:12] == b"WEBP"
     detail = client.get(f"/api/files/{body['file_id']}").json()
+    # The file on its own carries its preview link, as the list does.
+    assert client.get(detail["thumbnail_url"]).content[8:12] == b"WEBP"
     download = client.get(detail["s3_url"])
     assert download.content == report
     assert download.headers["content-type"] == "application/pdf"

@@ -6,6 +6,7 @@ constraint trigger that makes PostgreSQL refuse the commit.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlmodel import select
 
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
+from medrec_app.domain.uploads import check_upload
 from medrec_app.models import AuditEvent, MedicalRecordFile, PatientFile
 from medrec_app.services import files, uploads
 from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
@@ -30,14 +32,13 @@ from tests.plugins.stores import both_stores, only_local, only_s3
 COMMIT_FAILS = "commit-fails.png"
 
 
-def upload(actor, patient_id: int, data: bytes, name: str, declared: str):
+def upload(actor, patient_id: int, data: bytes, name: str):
     with session_scope() as session:
         return uploads.upload_patient_file(
             session,
             actor,
             patient_id,
             file_name=name,
-            declared_type=declared,
             source=io.BytesIO(data),
         )
 
@@ -69,8 +70,8 @@ def test_upload_list_link_delete(store_env: str, clinic_factory) -> None:
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     xray, report = samples.jpeg((300, 200)), samples.pdf(3)
 
-    image = upload(desk, patient_id, xray, "../../knee xray.jpg", "image/jpeg")
-    pdf = upload(desk, patient_id, report, "report.pdf", "application/pdf")
+    image = upload(desk, patient_id, xray, "../../knee xray.jpg")
+    pdf = upload(desk, patient_id, report, "report.pdf")
 
     assert image.file_name == "knee xray.jpg"
     assert (image.file_type, image.file_size) == ("image/jpeg", len(xray))
@@ -108,7 +109,7 @@ def test_blob_store_failure_leaves_no_row(store_env: str, clinic_factory, monkey
     monkeypatch.setenv("MEDREC_S3_BUCKET", f"missing-{uuid.uuid4().hex[:12]}")
     get_settings.cache_clear()
     with pytest.raises(StorageUnavailable, match="Nothing was saved"):
-        upload(desk, patient_id, samples.pdf(), "report.pdf", "application/pdf")
+        upload(desk, patient_id, samples.pdf(), "report.pdf")
     assert file_rows(patient_id) == []
 
 
@@ -120,7 +121,7 @@ def test_local_store_failure_leaves_no_row(store_env: str, clinic_factory) -> No
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_bytes(b"a file where the patient's folder should be")
     with pytest.raises(StorageUnavailable):
-        upload(desk, patient_id, samples.png(), "chart.png", "image/png")
+        upload(desk, patient_id, samples.png(), "chart.png")
     assert file_rows(patient_id) == []
 
 
@@ -156,11 +157,11 @@ def test_commit_failure_removes_the_stored_blobs(
     clinic = clinic_factory()
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     with pytest.raises(Exception, match="refused at commit by test trigger"):
-        upload(desk, patient_id, samples.png(), COMMIT_FAILS, "image/png")
+        upload(desk, patient_id, samples.png(), COMMIT_FAILS)
     assert file_rows(patient_id) == []
     assert stored_keys(patient_id) == []
     # The same upload under another name goes through: the fault was the commit alone.
-    upload(desk, patient_id, samples.png(), "chart.png", "image/png")
+    upload(desk, patient_id, samples.png(), "chart.png")
     assert len(stored_keys(patient_id)) == 2
 
 
@@ -169,7 +170,7 @@ def test_bad_file_leaves_nothing(store_env: str, clinic_factory) -> None:
     clinic = clinic_factory()
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     with pytest.raises(UploadRefused) as refused:
-        upload(desk, patient_id, samples.HTML, "xray.jpg", "image/jpeg")
+        upload(desk, patient_id, samples.HTML, "xray.jpg")
     assert refused.value.kind == "unsupported_type"
     assert "web page (HTML)" in str(refused.value)
     assert file_rows(patient_id) == []
@@ -179,9 +180,7 @@ def test_bad_file_leaves_nothing(store_env: str, clinic_factory) -> None:
 @only_local
 def test_other_clinic_cannot_reach_files(store_env: str, clinic_factory) -> None:
     a, b = clinic_factory(), clinic_factory()
-    uploaded = upload(
-        a.actors[Role.FRONT_DESK], a.patient_ids[0], samples.png(), "a.png", "image/png"
-    )
+    uploaded = upload(a.actors[Role.FRONT_DESK], a.patient_ids[0], samples.png(), "a.png")
     intruder = b.actors[Role.ADMIN]
     for call in (
         lambda s: files.issue_file_link(s, intruder, uploaded.file_id),
@@ -191,7 +190,6 @@ def test_other_clinic_cannot_reach_files(store_env: str, clinic_factory) -> None
             intruder,
             a.patient_ids[0],
             file_name="x.png",
-            declared_type="image/png",
             source=io.BytesIO(samples.png()),
         ),
     ):
@@ -205,10 +203,8 @@ def test_roles(store_env: str, clinic_factory) -> None:
     clinic = clinic_factory()
     patient_id = clinic.patient_ids[0]
     with pytest.raises(PermissionDenied, match="Read-only users may not upload"):
-        upload(clinic.actors[Role.READ_ONLY], patient_id, samples.png(), "a.png", "image/png")
-    uploaded = upload(
-        clinic.actors[Role.PRACTITIONER], patient_id, samples.png(), "a.png", "image/png"
-    )
+        upload(clinic.actors[Role.READ_ONLY], patient_id, samples.png(), "a.png")
+    uploaded = upload(clinic.actors[Role.PRACTITIONER], patient_id, samples.png(), "a.png")
     with session_scope() as session, pytest.raises(PermissionDenied, match="delete"):
         uploads.delete_patient_file(session, clinic.actors[Role.PRACTITIONER], uploaded.file_id)
 
@@ -249,7 +245,7 @@ def test_delete_respects_signed_records(store_env: str, clinic_factory) -> None:
     clinic = clinic_factory(appointments=3)
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     attached, background, free = (
-        upload(desk, patient_id, samples.png(), f"{n}.png", "image/png").file_id
+        upload(desk, patient_id, samples.png(), f"{n}.png").file_id
         for n in ("attached", "background", "free")
     )
     signed_attachment = _record_with(clinic)
@@ -274,10 +270,97 @@ def test_a_long_scan_is_stored_repacked_and_its_stored_size_is_recorded(clinic_f
     clinic = clinic_factory()
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     scan = scanned_pdf_bytes(REPACK_MIN_PAGES, (64, 48))
-    uploaded = upload(desk, patient_id, scan, "scan.pdf", "application/pdf")
+    uploaded = upload(desk, patient_id, scan, "scan.pdf")
     with session_scope() as session:
         row = session.get(PatientFile, uploaded.file_id)
         assert row is not None
     stored = read_blob(get_store(), row.s3_key)
     assert b"/ObjStm" in stored and b"/ObjStm" not in scan
     assert (row.file_size, row.page_count) == (len(stored), REPACK_MIN_PAGES)
+
+
+@both_stores
+@pytest.mark.parametrize("damage", sorted(samples.damaged_pdfs()))
+def test_damaged_pdf_is_stored_repaired_with_the_original_hash(
+    store_env: str, clinic_factory, damage: str
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    original = samples.damaged_pdfs()[damage]
+
+    uploaded = upload(desk, patient_id, original, "fax.pdf")
+
+    (row,) = file_rows(patient_id)
+    stored = read_blob(get_store(), row.s3_key)
+    assert uploaded.page_count == 2 and stored != original
+    assert row.file_size == len(stored)
+    assert row.file_metadata == {
+        "repaired_by": "qpdf",
+        "original_sha256": hashlib.sha256(original).hexdigest(),
+        "original_size": len(original),
+    }
+    # What is stored reads without any repair and passes the same checks.
+    again = check_upload(io.BytesIO(stored), file_name="fax.pdf", limits=uploads.upload_limits())
+    assert again.page_count == 2
+
+
+@only_local
+def test_pdf_after_leading_bytes_is_accepted_and_stored_from_its_header(
+    store_env: str, clinic_factory
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    upload(desk, patient_id, samples.pdf_with_leading_bytes(600), "fax.pdf")
+    (row,) = file_rows(patient_id)
+    assert read_blob(get_store(), row.s3_key).startswith(b"%PDF-")
+    assert row.file_metadata["original_size"] == 600 + len(samples.pdf(2))
+
+
+@only_local
+def test_good_pdf_is_stored_as_uploaded_without_repair_metadata(
+    store_env: str, clinic_factory
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    form = samples.pdf_with_usage_rights()
+    upload(desk, patient_id, form, "reader extended form.pdf")
+    (row,) = file_rows(patient_id)
+    assert read_blob(get_store(), row.s3_key) == form
+    assert row.file_metadata == {}
+
+
+def _damaged(data: bytes) -> bytes:
+    """``data`` with a wrong ``startxref`` offset and no ``%%EOF``: read only by repair."""
+    return data[: data.rfind(b"startxref")] + b"startxref\n12345\n"
+
+
+@only_local
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (_damaged(samples.pdf_with_document_js()), "The PDF contains JavaScript"),
+        (_damaged(samples.pdf_with_embedded_file()), "The PDF carries embedded files"),
+        (_damaged(samples.encrypted_pdf()), "The PDF is encrypted"),
+        (b"%PDF-1.7\n" + b"\x00garbage" * 20, "The PDF is damaged (or not a real PDF)"),
+    ],
+)
+def test_repair_does_not_let_unsafe_or_unreadable_pdfs_in(
+    store_env: str, clinic_factory, data: bytes, says: str
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    with pytest.raises(UploadRefused) as refused:
+        upload(desk, patient_id, data, "report.pdf")
+    assert str(refused.value).startswith(says)
+    assert file_rows(patient_id) == []
+    assert stored_keys(patient_id) == []
+
+
+@only_local
+def test_dicom_is_refused_with_what_to_do(store_env: str, clinic_factory) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    with pytest.raises(UploadRefused) as refused:
+        upload(desk, patient_id, samples.dicom_with_tiff_preamble(), "IM0001.dcm")
+    assert refused.value.kind == "unsupported_type"
+    assert "ask the imaging centre for a JPEG or PDF export" in str(refused.value)
