@@ -14,6 +14,7 @@ import { usePdfDocument, usePdfPage } from "./pdf_page.js";
 
 const KEYS = ["backgroundType", "backgroundFileId", "pdfPageNumber", "pdfNumPages"];
 const RELINK_AFTER_FAILURE_MS = 60000;
+const IMAGE_NOT_DECODED = "the browser could not load the file or read it as an image";
 
 /** The setBackground operation that puts `doc`'s background back (for undo). */
 export function backgroundOp(doc) {
@@ -59,8 +60,10 @@ function fitBox(iw, ih, stage) {
 }
 
 /**
- * {image, box, status, page, numPages}: what to draw under the strokes. `status` is
- * none | loading | ready | error; `page` is the PDF page on screen (0 for none).
+ * {image, box, status, problem, what, page, numPages}: what to draw under the strokes.
+ * `status` is none | loading | ready | error; `problem` says why it is "error" (for
+ * "This <what> could not be drawn: <problem>"); `page` is the PDF page on screen (0 for
+ * none).
  */
 export function useBackground({
   doc,
@@ -87,7 +90,16 @@ export function useBackground({
     stage.height,
     pixelRatio,
   );
+  // A file that could not be fetched or read: the link may have expired, so ask for a
+  // fresh one. A page drawn with pictures or fonts missing is not a link problem.
   const failed = !!url && (type === "pdf" ? !!(pdfError || rendered.error) : image.error);
+  const problem = !url
+    ? ""
+    : type === "pdf"
+      ? pdfError || rendered.error || rendered.missing
+      : image.error
+        ? IMAGE_NOT_DECODED
+        : "";
 
   // Ask for a link when the drawing names a file the page holds none for, and for a
   // fresh one when a link fails (it may have expired): at most once a minute per file,
@@ -113,11 +125,15 @@ export function useBackground({
 
   if (type === "pdf") {
     const canvas = rendered.canvas;
-    const status = failed ? "error" : canvas && rendered.page === pageNumber ? "ready" : "loading";
+    const onScreen = rendered.page === pageNumber;
+    const shownProblem = pdfError || (onScreen ? problem : "");
+    const status = shownProblem ? "error" : canvas && onScreen ? "ready" : "loading";
     return {
       image: canvas,
       box: canvas ? fitBox(canvas.width, canvas.height, stage) : null,
       status,
+      problem: shownProblem,
+      what: "page",
       page: canvas ? rendered.page : 0,
       numPages: pdf ? pdf.numPages : doc.pdfNumPages || 0,
     };
@@ -128,6 +144,8 @@ export function useBackground({
     image: img,
     box: img ? fitBox(img.naturalWidth || img.width, img.naturalHeight || img.height, stage) : null,
     status: !expected ? "none" : failed ? "error" : img ? "ready" : "loading",
+    problem: expected ? problem : "",
+    what: "image",
     page: 0,
     numPages: 0,
   };

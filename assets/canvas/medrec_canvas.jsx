@@ -404,6 +404,22 @@ const S = {
   }),
   pending: { font: "12px system-ui, sans-serif", color: "#92400e" },
   error: { font: "13px system-ui, sans-serif", color: "#b91c1c" },
+  // On the stage, over whatever part of the background could be drawn: never a silent
+  // white page. It lets pointer input through to the drawing.
+  notDrawn: {
+    position: "absolute",
+    top: "8px",
+    left: "8px",
+    right: "8px",
+    zIndex: 1,
+    padding: "8px 10px",
+    font: "14px/1.4 system-ui, sans-serif",
+    color: "#7f1d1d",
+    background: "#fef2f2",
+    border: "1px solid #fca5a5",
+    borderRadius: "4px",
+    pointerEvents: "none",
+  },
   textarea: {
     position: "absolute",
     margin: 0,
@@ -1458,11 +1474,6 @@ export function MedrecCanvas({
           buttonStyle={S.button}
         />
       )}
-      {background.status === "error" && (
-        <div style={S.error} role="alert" data-testid="background-error">
-          The background could not be loaded.
-        </div>
-      )}
       {loadState === "error" && (
         <div style={S.error} role="alert" data-testid="canvas-error">
           The drawing could not be loaded ({loadError}).{" "}
@@ -1479,6 +1490,12 @@ export function MedrecCanvas({
         data-background-page={background.page}
         style={{ ...S.stage(touchAction), cursor }}
       >
+        {background.status === "error" && (
+          <div style={S.notDrawn} role="alert" data-testid="background-error">
+            This {background.what} could not be drawn:{" "}
+            {String(background.problem || "unknown error").replace(/[.\s]+$/, "")}.
+          </div>
+        )}
         {scale > 0 && (
           <Stage
             ref={stageRef}

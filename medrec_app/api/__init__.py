@@ -1,4 +1,5 @@
-"""HTTP routes beside Reflex's own: sign-in/out, signed file links and the REST API."""
+"""HTTP routes beside Reflex's own: sign-in/out, signed file links, the REST API and
+pdf.js's data files."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from medrec_app.api import auth
 from medrec_app.api.connections import close_unread_bodies
 from medrec_app.api.forwarding import behind_proxies
+from medrec_app.api.pdfjs_assets import pdfjs_data_route
 from medrec_app.api.rest import build_rest
 from medrec_app.api.security_headers import security_headers
 from medrec_app.services import files, unit_of_work
@@ -45,7 +47,7 @@ def download_name_for_key(key: str) -> str | None:
 
 def build_api() -> Starlette:
     """Our routes; Reflex mounts its app under this one, so these take precedence."""
-    routes = list(auth.routes)
+    routes = [*auth.routes, pdfjs_data_route()]
     store = get_store()
     if isinstance(store, LocalBlobStore):
         routes.append(file_route(store, download_name_for_key))

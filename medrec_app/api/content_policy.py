@@ -4,8 +4,11 @@ Scripts come only from the app's own origin, plus the few inline scripts the pre
 pages carry (React Router's context, React's streaming helpers, Radix's colour-mode
 switch), each allowed by its SHA-256, read from the build itself so a rebuild that
 changes them cannot silently break the pages. No ``unsafe-eval``: nothing in the app
-evaluates strings (pdf.js is told not to try). Styles allow inline: Radix and Emotion
-write their style elements at run time; a style cannot run code.
+evaluates strings (pdf.js is told not to try). ``'wasm-unsafe-eval'`` lets pages and
+workers compile WebAssembly, which pdf.js needs for JBIG2, CCITT fax and JPEG 2000
+pictures (its decoders come from our own origin); it permits no JavaScript eval. Styles
+allow inline: Radix and Emotion write their style elements at run time; a style cannot
+run code.
 
 File links on S3 are fetched by the canvas (images, pdf.js) straight from the bucket, so
 its origin is allowed for images and fetches; the local store serves them from 'self'.
@@ -51,7 +54,8 @@ def content_security_policy(script_hashes: list[str], file_origin: str | None) -
     files = f" {file_origin}" if file_origin else ""
     directives = {
         "default-src": "'self'",
-        "script-src": " ".join(["'self'", *script_hashes]),
+        # WebAssembly compilation only (pdf.js's image decoders), not eval of JavaScript.
+        "script-src": " ".join(["'self'", "'wasm-unsafe-eval'", *script_hashes]),
         "style-src": "'self' 'unsafe-inline'",
         "img-src": f"'self' data: blob:{files}",
         "font-src": "'self' data:",

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.api.pdfjs_assets import PDFJS_VERSION
+
 CANVAS_LIBRARY = "$/public/canvas/medrec_canvas.jsx"
 
 
@@ -44,7 +46,9 @@ class MedrecCanvas(rx.Component):
     tag = "MedrecCanvas"
     # Local libraries are never installed: the npm packages the JSX imports must be
     # listed here or the build drops them.
-    lib_dependencies = ["react-konva@19.2.1", "konva@10.0.12", "pdfjs-dist@6.5.438"]
+    # pdf.js's data files (wasm decoders, CMaps, fonts) are served from that same package
+    # by ``medrec_app/api/pdfjs_assets.py``: one pin for both.
+    lib_dependencies = ["react-konva@19.2.1", "konva@10.0.12", f"pdfjs-dist@{PDFJS_VERSION}"]
 
     record_key: rx.Var[str]
     """Namespaces the browser's pending-op queue, e.g. ``"record-42"``. Not PHI."""

@@ -1,0 +1,183 @@
+"""Scanned and faxed PDF pages in the record editor, compared with a server-side render.
+
+Each scan is put on a patient and chosen as the background of a visit of its own (rows
+made here, so no other browser test shares them). The stage's pixels must match what
+pdfium draws of the same page; a page or picture that cannot be drawn must say so on
+the stage instead of showing white.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+from playwright.sync_api import Page, expect
+from sqlalchemy import text
+from sqlmodel import Session
+
+from medrec_app.api.pdfjs_assets import PDFJS_VERSION
+from tests.e2e.test_editor import PRACTITIONER, open_editor, stage_image
+from tests.e2e.test_record_files import signed_in
+from tests.file_samples import png_bytes, store_patient_file
+from tests.scan_samples import (
+    ccitt_pdf_bytes,
+    jbig2_pdf_bytes,
+    jpx_pdf_bytes,
+    page_size,
+    pdf_with_broken_jpx_bytes,
+    reference_render,
+)
+
+# A Riverside visit of Dr. Okafor's: only its clinic, patient and practitioner are copied.
+TEMPLATE_VISIT = 1030
+FIRST_OWN_VISIT = 7_110_001
+COMPARE_SIZE = (200, 150)
+# Mean absolute difference (0-255) of the downscaled greyscale stage and reference; a
+# white page against these scans differs by about 30-45.
+MAX_DIFFERENCE = 8
+SCANS = {"ccitt": ccitt_pdf_bytes, "jbig2": jbig2_pdf_bytes, "jpx": jpx_pdf_bytes}
+# pdf.js decodes CCITT fax and JBIG2 with one WebAssembly module, JPEG 2000 with another.
+DECODERS = {"ccitt": "jbig2.wasm", "jbig2": "jbig2.wasm", "jpx": "openjpeg.wasm"}
+_visits = iter(range(FIRST_OWN_VISIT, FIRST_OWN_VISIT + 100))
+
+
+def own_visit(app_server) -> int:
+    """A new future visit of the template visit's patient and practitioner."""
+    visit = next(_visits)
+    with Session(app_server.db) as session:
+        session.execute(
+            text(
+                "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id,"
+                " practitioner_id, starts_at, duration_minutes)"
+                " SELECT :v, clinic_id, patient_id, practitioner_id,"
+                " now() + interval '30 days', 30 FROM appointments WHERE calendar_event_id = :t"
+            ),
+            {"v": visit, "t": TEMPLATE_VISIT},
+        )
+        session.commit()
+    return visit
+
+
+def put_on_patient(app_server, visit: int, name: str, file_type: str, data: bytes) -> int:
+    with Session(app_server.db) as session:
+        patient_id, uploader = session.execute(
+            text(
+                "SELECT a.patient_id, u.id FROM appointments a JOIN users u"
+                " ON u.email = 'frontdesk@riverside.example' WHERE a.calendar_event_id = :a"
+            ),
+            {"a": visit},
+        ).one()
+        file_id = store_patient_file(
+            session,
+            app_server.store(),
+            patient_id=patient_id,
+            uploaded_by_user_id=uploader,
+            file_name=name,
+            file_type=file_type,
+            data=data,
+            page_count=1 if file_type == "application/pdf" else None,
+        )
+        session.commit()
+    return file_id
+
+
+def choose_background(page: Page, app_server, name: str, file_type: str, data: bytes) -> None:
+    visit = own_visit(app_server)
+    file_id = put_on_patient(app_server, visit, name, file_type, data)
+    signed_in(page, PRACTITIONER)
+    open_editor(page, visit)
+    page.get_by_test_id("background-select").select_option(str(file_id))
+
+
+def page_box(shot: Image.Image, page_size: tuple[float, float]) -> tuple[int, int, int, int]:
+    """Where the page sits on the stage screenshot: as large as fits, centred."""
+    fit = min(shot.width / page_size[0], shot.height / page_size[1])
+    width, height = page_size[0] * fit, page_size[1] * fit
+    left, top = (shot.width - width) / 2, (shot.height - height) / 2
+    return round(left), round(top), round(left + width), round(top + height)
+
+
+def difference(stage: Image.Image, reference: Image.Image) -> float:
+    a = stage.convert("L").resize(COMPARE_SIZE, Image.Resampling.BOX)
+    b = reference.convert("L").resize(COMPARE_SIZE, Image.Resampling.BOX)
+    return ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+
+
+def dark_share(image: Image.Image) -> float:
+    grey = image.convert("L")
+    return sum(grey.histogram()[:128]) / (grey.width * grey.height)
+
+
+@pytest.mark.parametrize("kind", sorted(SCANS))
+def test_a_scanned_page_shows_what_the_file_holds(page: Page, app_server, kind: str):
+    data = SCANS[kind]()
+    fetched: list[str] = []
+    page.on("requestfinished", lambda request: fetched.append(request.url))
+    choose_background(page, app_server, f"scan-{kind}.pdf", "application/pdf", data)
+    stage = page.get_by_test_id("canvas-stage")
+    # Page 1 of the scan, not the template's picture that was ready before the choice.
+    expect(stage).to_have_attribute("data-background-page", "1", timeout=30_000)
+    expect(stage).to_have_attribute("data-background", "ready")
+    expect(page.get_by_test_id("background-error")).to_have_count(0)
+
+    shot = stage_image(page)
+    box = page_box(shot, page_size(data))
+    on_stage = shot.crop(box)
+    reference = reference_render(data, on_stage.size)
+    measured = difference(on_stage, reference)
+    print(
+        f"{kind}: stage vs pdfium mean difference {measured:.1f}, dark share"
+        f" {dark_share(on_stage):.3f} (reference {dark_share(reference):.3f})"
+    )
+    assert dark_share(reference) > 0.05  # the sample has real content to lose
+    assert dark_share(on_stage) > 0.6 * dark_share(reference), "the page is (near) blank"
+    assert measured < MAX_DIFFERENCE
+    # The decoder came from the app, compiled as WebAssembly (the policy allows it), not
+    # pdf.js's slower JavaScript fallback.
+    decoders = {url.rsplit("/", 1)[-1] for url in fetched if f"/pdfjs/{PDFJS_VERSION}/wasm/" in url}
+    assert decoders == {DECODERS[kind]}
+
+
+def test_the_decoders_fonts_and_cmaps_come_from_the_app_itself(page: Page, app_server):
+    base = f"/pdfjs/{PDFJS_VERSION}"
+    for path, media_type in (
+        ("wasm/jbig2.wasm", "application/wasm"),
+        ("wasm/openjpeg.wasm", "application/wasm"),
+        ("cmaps/UniJIS-UCS2-H.bcmap", "application/octet-stream"),
+        ("standard_fonts/LiberationSans-Regular.ttf", "font/ttf"),
+    ):
+        response = page.request.get(f"{base}/{path}")
+        assert response.status == 200, path
+        assert response.headers["content-type"] == media_type
+        assert "immutable" in response.headers["cache-control"]
+    for path in ("build/pdf.mjs", "wasm/../package.json", "wasm/", "wasm/.hidden"):
+        assert page.request.get(f"{base}/{path}").status == 404, path
+    assert page.request.get("/pdfjs/1.0.0/wasm/jbig2.wasm").status == 404
+
+
+def expect_not_drawn(page: Page, what: str) -> str:
+    stage = page.get_by_test_id("canvas-stage")
+    expect(stage).to_have_attribute("data-background", "error", timeout=30_000)
+    message = stage.get_by_test_id("background-error")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text(f"This {what} could not be drawn: ")
+    return message.inner_text()
+
+
+def test_a_pdf_that_cannot_be_read_says_so_on_the_stage(page: Page, app_server):
+    broken = b"%PDF-1.7\n" + b"this is not a PDF body\n" * 40
+    choose_background(page, app_server, "damaged.pdf", "application/pdf", broken)
+    print("unreadable PDF:", expect_not_drawn(page, "page"))
+
+
+def test_a_picture_pdfjs_cannot_decode_is_not_shown_as_a_ready_page(page: Page, app_server):
+    torn = pdf_with_broken_jpx_bytes()
+    choose_background(page, app_server, "torn-scan.pdf", "application/pdf", torn)
+    text_shown = expect_not_drawn(page, "page")
+    print("undecodable picture:", text_shown)
+    assert "picture" in text_shown
+
+
+def test_an_image_the_browser_cannot_decode_says_so_on_the_stage(page: Page, app_server):
+    garbled = png_bytes()[:16] + bytes(range(256)) * 8  # a PNG whose header is garbage
+    choose_background(page, app_server, "garbled-xray.png", "image/png", garbled)
+    print("undecodable image:", expect_not_drawn(page, "image"))
