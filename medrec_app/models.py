@@ -239,6 +239,10 @@ class PatientFile(SQLModel, table=True):
     # at upload from the validated bytes (null when not applicable or not produced).
     page_count: int | None = Field(default=None)
     thumbnail_key: str | None = Field(default=None, max_length=500)
+    # The display image (upright, 8-bit, no metadata) every view shows instead of the
+    # original, when the original is not shown the same way by every browser; null: the
+    # original is the display image. Its type follows from its key's extension.
+    display_key: str | None = Field(default=None, max_length=500)
 
 
 class MedicalRecordFile(SQLModel, table=True):
