@@ -242,6 +242,10 @@ class PatientFile(SQLModel, table=True):
     # What the upload established about the file beyond its type and size, e.g. for a
     # PDF stored repaired: {"repaired_by": "qpdf", "original_sha256": ..., "original_size": ...}.
     file_metadata: dict[str, Any] = _jsonb()
+    # The display image (upright, 8-bit, no metadata) every view shows instead of the
+    # original, when the original is not shown the same way by every browser; null: the
+    # original is the display image. Its type follows from its key's extension.
+    display_key: str | None = Field(default=None, max_length=500)
 
 
 class MedicalRecordFile(SQLModel, table=True):

@@ -61,6 +61,7 @@ ACCEPTED_EXTENSIONS = frozenset().union(*(t.extensions for t in ACCEPTED_TYPES))
 ACCEPTED_SUMMARY = "JPEG, PNG or WebP images and PDF documents"
 _BY_MIME = {t.mime: t for t in ACCEPTED_TYPES}
 _BY_KIND = {t.kind: t for t in ACCEPTED_TYPES}
+_BY_KEY_EXTENSION = {t.extension: t for t in ACCEPTED_TYPES}
 
 
 def file_type(mime: str) -> FileType | None:
@@ -71,6 +72,12 @@ def file_type(mime: str) -> FileType | None:
 def accepted_type(kind: Kind) -> FileType | None:
     """The accepted type of files recognised as ``kind``, or None (not accepted)."""
     return _BY_KIND.get(kind)
+
+
+def stored_type(key: str) -> FileType | None:
+    """The type of a blob stored under ``key`` by the extension the key ends in (keys are
+    built from ids and ``FileType.extension``), or None."""
+    return _BY_KEY_EXTENSION.get(key.rsplit(".", 1)[-1]) if "." in key else None
 
 
 def type_label(mime: str) -> str:

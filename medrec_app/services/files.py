@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session, col, select
 
-from medrec_app.domain.file_types import file_type
+from medrec_app.domain.file_types import file_type, stored_type
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Patient, PatientFile, User
 from medrec_app.services import audit
@@ -128,12 +128,22 @@ def issue_file_link(session: Session, actor: Actor, file_id: int) -> PatientFile
 
 
 def with_link(
-    session: Session, actor: Actor, found: PatientFilePublic, record_id: int | None = None
+    session: Session,
+    actor: Actor,
+    found: PatientFilePublic,
+    record_id: int | None = None,
+    *,
+    display: bool = False,
 ) -> PatientFileLinked:
-    """``found`` (a file the caller has checked ``actor`` may see) with a link to it."""
+    """``found`` (a file the caller has checked ``actor`` may see) with a link to it: to
+    the file as uploaded, or with ``display`` to its display image (the canvas
+    background), which is the original when the file has no display derivative."""
     row = session.get(PatientFile, found.id)
     assert row is not None  # just read in this transaction
-    link = issue_link(session, actor, row, record_id)
+    if display and row.display_key:
+        link = issue_display_link(session, actor, row, record_id)
+    else:
+        link = issue_link(session, actor, row, record_id)
     return PatientFileLinked(
         **found.model_dump(), s3_url=link.url, s3_url_expires_at=link.expires_at
     )
@@ -159,6 +169,28 @@ def issue_link(
         # Types a browser shows without running anything of ours; anything else downloads.
         as_attachment=file_type(row.file_type) is None,
     )
+    return SignedLink(url=url, expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
+
+
+def issue_display_link(
+    session: Session, actor: Actor, row: PatientFile, record_id: int | None = None
+) -> SignedLink:
+    """A signed link to the file's display derivative (``row.display_key`` must be set),
+    audited as ``file.view`` of the file's display variant."""
+    assert row.display_key
+    shown = stored_type(row.display_key)
+    assert shown is not None  # keys are built from an accepted type's extension
+    audit.record(
+        session,
+        actor,
+        "file.view",
+        patient_id=row.patient_id,
+        file_id=row.id,
+        record_id=record_id,
+        details={"variant": "display"},
+    )
+    ttl = get_settings().file_url_ttl_seconds
+    url = get_store().url_for(row.display_key, expires_in=ttl, content_type=shown.mime)
     return SignedLink(url=url, expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
 
 

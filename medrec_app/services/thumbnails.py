@@ -1,5 +1,8 @@
 """Preview images for patient files: a small WebP of an image or of a PDF's first page.
 
+An image's preview is made from its display image (``services/display.py``), so that the
+list and the editor show the same upright picture with the same contrast.
+
 A preview is a convenience: if one cannot be made, the file is still accepted (it has
 already passed every check) and shows without a thumbnail.
 """
@@ -12,7 +15,9 @@ import threading
 from typing import BinaryIO
 
 import pypdfium2
-from PIL import Image, ImageOps
+from PIL import Image
+
+from medrec_app.services.display import display_image
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +39,22 @@ def render_thumbnail(source: BinaryIO, file_type: str) -> bytes | None:
         source.seek(0)
 
 
+def thumbnail_of(image: Image.Image) -> bytes | None:
+    """The preview of an image already decoded (a display image), or None."""
+    try:
+        small = image.copy()
+        small.thumbnail(THUMBNAIL_SIZE)
+        return _webp(small)
+    except Exception as error:
+        log.warning("no thumbnail for a display image: %s", type(error).__name__)
+        return None
+
+
 def _image(source: BinaryIO) -> Image.Image:
     source.seek(0)
     with Image.open(source) as image:
         image.draft("RGB", THUMBNAIL_SIZE)  # JPEG only: decode at a reduced scale
-        image.load()
-        shown = ImageOps.exif_transpose(image)
+        shown = display_image(image)
         shown.thumbnail(THUMBNAIL_SIZE)
         return shown
 

@@ -5,7 +5,8 @@ repaired (``pdf_repair``, the original's hash kept in ``file_metadata``); ``file
 is the size stored.
 
 Upload order, so that a failure at any step leaves no trace: check the file; insert the
-row and flush for its id; store the blob (and preview) under keys built from ids; commit.
+row and flush for its id; store the blob (and its display image and preview, see
+``services/display.py``; the original is stored as uploaded) under keys built from ids; commit.
 A failed store rolls the row back; a failed commit deletes the stored blobs. Both
 functions therefore commit the session themselves.
 """
@@ -38,14 +39,21 @@ from medrec_app.domain.uploads import (
 )
 from medrec_app.models import Patient, PatientFile
 from medrec_app.services import audit
+from medrec_app.services.display import DisplayDerivative, render_display
 from medrec_app.services.errors import FileInUse, NotFound, StorageUnavailable, UploadRefused
 from medrec_app.services.files import THUMBNAIL_TYPE, issue_link
 from medrec_app.services.patients import get_patient
 from medrec_app.services.pdf_layout import repacked
 from medrec_app.services.pdf_repair import original_facts, repaired
-from medrec_app.services.thumbnails import render_thumbnail
+from medrec_app.services.thumbnails import render_thumbnail, thumbnail_of
 from medrec_app.settings import get_settings
-from medrec_app.storage import BlobStore, get_store, patient_file_key, patient_thumbnail_key
+from medrec_app.storage import (
+    BlobStore,
+    get_store,
+    patient_display_key,
+    patient_file_key,
+    patient_thumbnail_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +100,23 @@ def upload_patient_file(
         if stored is not None:
             source = stack.enter_context(stored)
             checked = replace(checked, size=stream_size(source))
-        thumbnail = render_thumbnail(source, checked.kind.mime)
+        display = render_display(source, checked.kind)
+        thumbnail = (
+            render_thumbnail(source, checked.kind.mime)
+            if display is None
+            else thumbnail_of(display.image)
+        )
         row = _insert_row(
-            session, actor, patient, checked, metadata, has_thumbnail=thumbnail is not None
+            session,
+            actor,
+            patient,
+            checked,
+            metadata,
+            has_thumbnail=thumbnail is not None,
+            display=display,
         )
         store = get_store()
-        keys = _store_blobs(session, store, row, source, thumbnail)
+        keys = _store_blobs(session, store, row, source, thumbnail, display)
     audit.record(session, actor, "file.upload", patient_id=row.patient_id, file_id=row.id)
     link = issue_link(session, actor, row)
     _commit_or_remove(session, store, keys)
@@ -144,6 +163,7 @@ def _insert_row(
     metadata: dict[str, Any],
     *,
     has_thumbnail: bool,
+    display: DisplayDerivative | None,
 ) -> PatientFile:
     """Insert under a placeholder key for the id, then set the keys built from ids."""
     row = PatientFile(
@@ -163,13 +183,21 @@ def _insert_row(
     row.s3_key = patient_file_key(patient.id, row.id, checked.kind.extension)
     if has_thumbnail:
         row.thumbnail_key = patient_thumbnail_key(patient.id, row.id)
+    if display is not None:
+        row.display_key = patient_display_key(patient.id, row.id, display.file_type.extension)
     return row
 
 
 def _store_blobs(
-    session: Session, store: BlobStore, row: PatientFile, source: BinaryIO, thumbnail: bytes | None
+    session: Session,
+    store: BlobStore,
+    row: PatientFile,
+    source: BinaryIO,
+    thumbnail: bytes | None,
+    display: DisplayDerivative | None,
 ) -> list[str]:
-    """Put the file and its preview; on failure remove what was put and roll back."""
+    """Put the file, its display image and its preview; on failure remove what was put
+    and roll back."""
     row.s3_bucket = store.bucket
     keys: list[str] = []
     try:
@@ -179,6 +207,9 @@ def _store_blobs(
         if thumbnail is not None and row.thumbnail_key:
             store.put(row.thumbnail_key, io.BytesIO(thumbnail), THUMBNAIL_TYPE)
             keys.append(row.thumbnail_key)
+        if display is not None and row.display_key:
+            store.put(row.display_key, io.BytesIO(display.data), display.file_type.mime)
+            keys.append(row.display_key)
     except Exception as error:
         log.error("storing patient file %s failed: %s", row.id, type(error).__name__)
         session.rollback()
@@ -206,7 +237,8 @@ def _remove_quietly(store: BlobStore, keys: list[str]) -> None:
 
 
 def delete_patient_file(session: Session, actor: Actor, file_id: int) -> None:
-    """Delete the row (its record links cascade), then its blob and preview; commits.
+    """Delete the row (its record links cascade), then its blobs (the original, its display
+    image and its preview); commits.
 
     Refused with ``FileInUse`` while a signed record links the file or draws on it.
     The row goes first: a blob left behind by a failed delete is unreachable, while a
@@ -216,7 +248,7 @@ def delete_patient_file(session: Session, actor: Actor, file_id: int) -> None:
     row = _locked_file(session, actor, file_id)
     if signed_record_uses(session, actor, file_id):
         raise FileInUse()
-    keys = [key for key in (row.s3_key, row.thumbnail_key) if key]
+    keys = [key for key in (row.s3_key, row.thumbnail_key, row.display_key) if key]
     session.delete(row)
     audit.record(session, actor, "file.delete", patient_id=row.patient_id, file_id=file_id)
     session.commit()

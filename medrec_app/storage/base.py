@@ -117,6 +117,17 @@ def patient_thumbnail_key(patient_id: int, file_id: int) -> str:
     return validate_key(f"patients/{pid}/{fid}.thumb.webp")
 
 
+def patient_display_key(patient_id: int, file_id: int, ext: str) -> str:
+    """``patients/{patient_id}/{file_id}.display.{ext}``: the file's display image (upright,
+    8-bit, no metadata), when the original is not shown as is."""
+    extension = ext.lower().removeprefix(".") if isinstance(ext, str) else ""
+    if not _EXTENSION.fullmatch(extension):
+        raise InvalidKey(f"file extension must match [a-z0-9]{{1,8}}, got {ext!r}")
+    pid = _positive_id(patient_id, "patient_id")
+    fid = _positive_id(file_id, "file_id")
+    return validate_key(f"patients/{pid}/{fid}.display.{extension}")
+
+
 def template_file_key(template_id: int, name: str) -> str:
     """``templates/{template_id}/{name}``; ``name`` must be a single valid key segment."""
     tid = _positive_id(template_id, "template_id")

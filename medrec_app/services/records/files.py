@@ -94,7 +94,9 @@ def attachable_files(session: Session, actor: Actor, record_id: int) -> list[Pat
 def issue_background_link(
     session: Session, actor: Actor, record_id: int, file_id: int
 ) -> PatientFileLinked:
-    """A background candidate of the record with a link (the canvas asks when it needs one).
+    """A background candidate of the record with a link to its display image (the canvas
+    asks when it needs one): upright and 8-bit, drawn as is with no orientation of the
+    browser's own; the original for files that need no display derivative.
 
     ``NotFound`` unless the file is the record's patient's image or PDF.
     """
@@ -102,7 +104,7 @@ def issue_background_link(
     found = patient_files(session, keys.patient_id, [file_id])
     if not found or not background_kind(found[0].file_type):
         raise NotFound("file")
-    return with_link(session, actor, found[0], keys.record_id)
+    return with_link(session, actor, found[0], keys.record_id, display=True)
 
 
 def attach_file(session: Session, actor: Actor, record_id: int, file_id: int) -> PatientFilePublic:

@@ -1,0 +1,132 @@
+"""What the editor draws for a photo with EXIF orientation and a 16-bit x-ray, in Chromium.
+
+Each file is uploaded in the editor (the real upload path) on a patient and appointment
+of this test's own, becomes the background, and the stage's pixels are compared with a
+server-side render of what the file should look like: Pillow's ``exif_transpose`` for
+the photo, the 16-bit values stretched over their own range for the x-ray. The mean
+absolute difference of downscaled greyscale pictures is printed (before/after numbers
+for the issue) and must be small.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
+from playwright.sync_api import Page, expect
+from sqlalchemy import text
+
+from tests.e2e.test_editor import PRACTITIONER, open_editor, stage_image
+from tests.e2e.test_record_files import signed_in
+
+STAGE = (800, 600)
+COMPARE = (80, 60)
+# Greyscale levels (of 255) the stage may differ from the render by, on average: the
+# canvas resamples and JPEG-encodes nothing, so an upright picture differs by a few.
+MAX_MEAN_DIFFERENCE = 12
+
+
+def landscape_photo() -> Image.Image:
+    """A 600 x 400 picture that reads differently turned or mirrored."""
+    image = Image.new("RGB", (600, 400), (245, 245, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 199, 159), fill=(200, 30, 30))
+    draw.rectangle((430, 0, 599, 99), fill=(20, 140, 60))
+    draw.ellipse((250, 220, 420, 390), fill=(20, 30, 160))
+    return image
+
+
+def exif_6_webp() -> tuple[bytes, Image.Image]:
+    """The photo as a phone stores it turned (EXIF 6), and how it must look."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    landscape_photo().rotate(90, expand=True).save(out, "WEBP", quality=95, exif=exif)
+    data = out.getvalue()
+    return data, ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+
+
+def sixteen_bit_png() -> tuple[bytes, Image.Image]:
+    """A 16-bit x-ray-like PNG in 30000-34000 (a ramp, a bright bone, a dark gap), and
+    its window: lowest value black, highest white."""
+    width, height, low, high = 400, 500, 30000, 34000
+    grey = Image.new("F", (width, height))
+    ramp = Image.linear_gradient("L").resize((width, height)).convert("F")
+    grey.paste(ramp.point(lambda v: low + v * (high - low) / 255))
+    ImageDraw.Draw(grey).rounded_rectangle((150, 40, 250, 460), radius=40, fill=high)
+    ImageDraw.Draw(grey).rectangle((150, 240, 250, 260), fill=low)
+    raw = grey.convert("I").convert("I;16")
+    out = io.BytesIO()
+    raw.save(out, "PNG")
+    shown = grey.point(lambda v: (v - low) * 255 / (high - low)).convert("L")
+    return out.getvalue(), shown.convert("RGB")
+
+
+def expected_stage(picture: Image.Image) -> Image.Image:
+    """The picture where the canvas puts it: as large as fits, centred, on white."""
+    scale = min(STAGE[0] / picture.width, STAGE[1] / picture.height)
+    size = (round(picture.width * scale), round(picture.height * scale))
+    stage = Image.new("RGB", STAGE, "white")
+    stage.paste(picture.resize(size), ((STAGE[0] - size[0]) // 2, (STAGE[1] - size[1]) // 2))
+    return stage
+
+
+def mean_difference(shot: Image.Image, expected: Image.Image) -> float:
+    a = shot.convert("L").resize(COMPARE, Image.Resampling.BOX)
+    b = expected.convert("L").resize(COMPARE, Image.Resampling.BOX)
+    return ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+
+
+def own_appointment(app_server, event_id: int) -> None:
+    """A patient and an appointment for Dr Okafor that no other test knows of."""
+    with app_server.db.begin() as conn:
+        clinic_id, user_id = conn.execute(
+            text("SELECT clinic_id, id FROM users WHERE email = :e"), {"e": PRACTITIONER}
+        ).one()
+        patient_id = conn.execute(
+            text(
+                "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth)"
+                " VALUES (:c, 'Dana', :last, :dob) RETURNING id"
+            ),
+            {"c": clinic_id, "last": f"Display{event_id}", "dob": date(1970, 5, 4)},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id,"
+                " practitioner_id, starts_at, duration_minutes)"
+                " VALUES (:a, :c, :p, :u, :t, 30)"
+            ),
+            {"a": event_id, "c": clinic_id, "p": patient_id, "u": user_id, "t": datetime.now(UTC)},
+        )
+
+
+@pytest.mark.parametrize(
+    ("event_id", "name", "sample"),
+    [(910601, "wound.webp", exif_6_webp), (910602, "chest-xray.png", sixteen_bit_png)],
+    ids=["exif-6-webp", "16-bit-png"],
+)
+def test_the_editor_draws_the_file_as_it_should_look(
+    page: Page, app_server, tmp_path: Path, event_id: int, name: str, sample
+) -> None:
+    data, looks = sample()
+    upload = tmp_path / name
+    upload.write_bytes(data)
+    own_appointment(app_server, event_id)
+    signed_in(page, PRACTITIONER)
+    open_editor(page, event_id)
+
+    page.get_by_test_id("background-upload").click()
+    page.get_by_test_id("upload-input").set_input_files(str(upload))
+    expect(page.get_by_test_id("upload-row")).to_have_attribute("data-state", "done")
+    stage = page.get_by_test_id("canvas-stage")
+    expect(stage).to_have_attribute("data-background", "ready")
+    page.keyboard.press("Escape")  # close the upload panel, which lies over the stage
+    expect(page.get_by_test_id("upload-row")).to_be_hidden()
+
+    shot = stage_image(page).resize(STAGE, Image.Resampling.BOX)
+    difference = mean_difference(shot, expected_stage(looks))
+    print(f"\n{name}: mean greyscale difference to the upright render {difference:.1f}")
+    assert difference < MAX_MEAN_DIFFERENCE

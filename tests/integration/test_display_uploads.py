@@ -1,0 +1,180 @@
+"""Display derivatives through the upload service, on disk and on S3 (moto): the original
+is stored and downloaded as uploaded, the editor background and the thumbnail are the
+upright, metadata-free display image, and files without one still show the original."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PIL import Image
+from sqlmodel import col, select
+
+from medrec_app.db import session_scope
+from medrec_app.domain.file_types import JPEG, WEBP
+from medrec_app.domain.permissions import Role
+from medrec_app.models import AuditEvent, PatientFile
+from medrec_app.services import files, uploads
+from medrec_app.services.records import editing
+from medrec_app.services.records import files as record_files
+from medrec_app.storage import get_store
+from tests.file_samples import store_patient_file
+from tests.image_samples import (
+    assert_upright,
+    camera_exif,
+    encode,
+    percentile,
+    sixteen_bit_xray,
+    stored_for,
+)
+from tests.plugins.stores import both_stores
+from tests.support import http_request
+
+
+@contextmanager
+def fetcher() -> Iterator:
+    """GET a link as the browser would: a local link through the app's file route, an S3
+    link from the (moto) S3 endpoint itself."""
+    from medrec_app.api import build_api
+    from tests.support import serve_asgi
+
+    with serve_asgi(build_api()) as base:
+        yield lambda url: http_request(base + url if url.startswith("/") else url)
+
+
+def upload(actor, patient_id: int, data: bytes, name: str) -> int:
+    with session_scope() as session:
+        return uploads.upload_patient_file(
+            session,
+            actor,
+            patient_id,
+            file_name=name,
+            source=io.BytesIO(data),
+        ).file_id
+
+
+def row(file_id: int) -> PatientFile:
+    with session_scope() as session:
+        found = session.get(PatientFile, file_id)
+        assert found is not None
+        return found
+
+
+def blob(key: str) -> bytes:
+    with get_store().open(key) as stream:
+        return stream.read()
+
+
+def record_of(clinic) -> int:
+    with session_scope() as session:
+        opened = editing.open_for_editing(
+            session, clinic.actors[Role.PRACTITIONER], clinic.appointment_ids[0]
+        )
+    assert opened.record_id is not None
+    return opened.record_id
+
+
+def background_link(clinic, record_id: int, file_id: int) -> str:
+    with session_scope() as session:
+        return record_files.issue_background_link(
+            session, clinic.actors[Role.PRACTITIONER], record_id, file_id
+        ).s3_url
+
+
+@both_stores
+def test_an_exif_6_webp_photo_shows_upright_everywhere_and_downloads_as_uploaded(
+    store_env: str, clinic_factory
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    photo = encode(stored_for(6), WEBP, exif=camera_exif(6))
+
+    file_id = upload(desk, patient_id, photo, "wound photo.webp")
+
+    stored = row(file_id)
+    assert stored.s3_key == f"patients/{patient_id}/{file_id}.webp"
+    assert stored.display_key == f"patients/{patient_id}/{file_id}.display.jpg"
+    assert blob(stored.s3_key) == photo  # the original, byte for byte, EXIF and all
+    assert_upright(Image.open(io.BytesIO(blob(stored.display_key))))
+    assert b"PhoneMakerCo" not in blob(stored.display_key)
+    thumbnail = Image.open(io.BytesIO(blob(stored.thumbnail_key or "")))
+    assert thumbnail.width > thumbnail.height  # upright: the photo is landscape
+
+    record_id = record_of(clinic)
+    with session_scope() as session:
+        download = files.issue_file_link(session, desk, file_id).s3_url
+    with fetcher() as get:
+        shown = get(background_link(clinic, record_id, file_id))
+        original = get(download)
+    assert shown.status == 200 and shown.headers["content-type"] == JPEG.mime
+    assert_upright(Image.open(io.BytesIO(shown.body)))
+    assert original.status == 200 and original.body == photo
+    assert original.headers["content-type"] == WEBP.mime
+
+    with session_scope() as session:
+        variants = session.exec(
+            select(AuditEvent.details).where(
+                AuditEvent.file_id == file_id, col(AuditEvent.action) == "file.view"
+            )
+        ).all()
+    assert {"variant": "display"} in variants
+
+
+@both_stores
+def test_a_16_bit_x_ray_has_a_lossless_display_image_with_real_contrast(
+    store_env: str, clinic_factory
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    xray = sixteen_bit_xray()
+
+    file_id = upload(desk, patient_id, xray, "chest.png")
+
+    stored = row(file_id)
+    assert stored.display_key == f"patients/{patient_id}/{file_id}.display.png"
+    assert blob(stored.s3_key) == xray
+    for key in (stored.display_key, stored.thumbnail_key or ""):
+        histogram = Image.open(io.BytesIO(blob(key))).convert("L").histogram()
+        assert percentile(histogram, 0.95) - percentile(histogram, 0.05) > 100, key
+
+    with session_scope() as session:
+        uploads.delete_patient_file(session, desk, file_id)
+    store = get_store()
+    assert not any(
+        store.exists(key) for key in (stored.s3_key, stored.display_key, stored.thumbnail_key)
+    )
+
+
+@both_stores
+def test_an_image_every_browser_shows_alike_is_its_own_display_image(
+    store_env: str, clinic_factory
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    plain = encode(stored_for(1), JPEG)
+
+    file_id = upload(desk, patient_id, plain, "knee.jpg")
+
+    assert row(file_id).display_key is None
+    with fetcher() as get:
+        shown = get(background_link(clinic, record_of(clinic), file_id))
+    assert shown.status == 200 and shown.body == plain
+
+
+def test_a_file_stored_before_display_images_still_shows_its_original(clinic_factory) -> None:
+    clinic = clinic_factory()
+    photo = encode(stored_for(6), WEBP, exif=camera_exif(6))
+    with session_scope() as session:
+        file_id = store_patient_file(
+            session,
+            get_store(),
+            patient_id=clinic.patient_ids[0],
+            uploaded_by_user_id=clinic.actors[Role.FRONT_DESK].user_id,
+            file_name="old.webp",
+            file_type=WEBP.mime,
+            data=photo,
+        )
+    with fetcher() as get:
+        shown = get(background_link(clinic, record_of(clinic), file_id))
+    assert shown.status == 200 and shown.body == photo
