@@ -3,6 +3,7 @@ test session, and Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from medrec_app.cli import reflex_command
 from medrec_app.db import database_name, drop_database, make_engine
@@ -179,6 +180,54 @@ def s3_app_server(app_server: AppServer, moto_s3_endpoint: str) -> Iterator[AppS
     finally:
         app_server.env = local_env
         app_server.restart()
+
+
+_scratch_ids = itertools.count(7_000_001)
+SCRATCH_PRACTITIONER = "dr.okafor@riverside.example"
+
+
+@pytest.fixture
+def scratch_visit(app_server: AppServer) -> Iterator[Callable[[], int]]:
+    """Makes visits (appointment ids) of new patients of the Riverside clinic, with Dr
+    Okafor, for a test of its own; after it, they and all made on them are removed, so
+    the demo clinic's lists stay what the other tests expect. Audit rows stay (they are
+    append-only and hold only ids)."""
+    made: list[tuple[int, int]] = []
+
+    def make() -> int:
+        visit = next(_scratch_ids)
+        with app_server.db.begin() as conn:
+            clinic_id, user_id = conn.execute(
+                text("SELECT clinic_id, id FROM users WHERE email = :e"),
+                {"e": SCRATCH_PRACTITIONER},
+            ).one()
+            patient_id = conn.execute(
+                text(
+                    "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth)"
+                    " VALUES (:c, 'Scratch', :last, '1970-05-04') RETURNING id"
+                ),
+                {"c": clinic_id, "last": f"Visit{visit}"},
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id,"
+                    " practitioner_id, starts_at, duration_minutes)"
+                    " VALUES (:a, :c, :p, :u, now(), 30)"
+                ),
+                {"a": visit, "c": clinic_id, "p": patient_id, "u": user_id},
+            )
+        made.append((visit, patient_id))
+        return visit
+
+    yield make
+    with app_server.db.begin() as conn:
+        for visit, patient_id in made:
+            ids = {"a": visit, "p": patient_id}
+            # Operations, record files and their links go with their rows (ON DELETE CASCADE).
+            conn.execute(text("DELETE FROM medical_records WHERE appointment_id = :a"), ids)
+            conn.execute(text("DELETE FROM patient_files WHERE patient_id = :p"), ids)
+            conn.execute(text("DELETE FROM appointments WHERE calendar_event_id = :a"), ids)
+            conn.execute(text("DELETE FROM patients WHERE id = :p"), ids)
 
 
 @pytest.fixture(scope="session")

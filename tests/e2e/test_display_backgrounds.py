@@ -11,13 +11,11 @@ for the issue) and must be small.
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 from playwright.sync_api import Page, expect
-from sqlalchemy import text
 
 from tests.e2e.test_editor import PRACTITIONER, open_editor, stage_image
 from tests.e2e.test_record_files import signed_in
@@ -80,43 +78,20 @@ def mean_difference(shot: Image.Image, expected: Image.Image) -> float:
     return ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
 
 
-def own_appointment(app_server, event_id: int) -> None:
-    """A patient and an appointment for Dr Okafor that no other test knows of."""
-    with app_server.db.begin() as conn:
-        clinic_id, user_id = conn.execute(
-            text("SELECT clinic_id, id FROM users WHERE email = :e"), {"e": PRACTITIONER}
-        ).one()
-        patient_id = conn.execute(
-            text(
-                "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth)"
-                " VALUES (:c, 'Dana', :last, :dob) RETURNING id"
-            ),
-            {"c": clinic_id, "last": f"Display{event_id}", "dob": date(1970, 5, 4)},
-        ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id,"
-                " practitioner_id, starts_at, duration_minutes)"
-                " VALUES (:a, :c, :p, :u, :t, 30)"
-            ),
-            {"a": event_id, "c": clinic_id, "p": patient_id, "u": user_id, "t": datetime.now(UTC)},
-        )
-
-
 @pytest.mark.parametrize(
-    ("event_id", "name", "sample"),
-    [(910601, "wound.webp", exif_6_webp), (910602, "chest-xray.png", sixteen_bit_png)],
+    ("name", "sample"),
+    [("wound.webp", exif_6_webp), ("chest-xray.png", sixteen_bit_png)],
     ids=["exif-6-webp", "16-bit-png"],
 )
 def test_the_editor_draws_the_file_as_it_should_look(
-    page: Page, app_server, tmp_path: Path, event_id: int, name: str, sample
+    page: Page, scratch_visit, tmp_path: Path, name: str, sample
 ) -> None:
     data, looks = sample()
     upload = tmp_path / name
     upload.write_bytes(data)
-    own_appointment(app_server, event_id)
+    visit = scratch_visit()
     signed_in(page, PRACTITIONER)
-    open_editor(page, event_id)
+    open_editor(page, visit)
 
     page.get_by_test_id("background-upload").click()
     page.get_by_test_id("upload-input").set_input_files(str(upload))

@@ -27,9 +27,6 @@ from tests.scan_samples import (
     reference_render,
 )
 
-# A Riverside visit of Dr. Okafor's: only its clinic, patient and practitioner are copied.
-TEMPLATE_VISIT = 1030
-FIRST_OWN_VISIT = 7_110_001
 COMPARE_SIZE = (200, 150)
 # Mean absolute difference (0-255) of the downscaled greyscale stage and reference; a
 # white page against these scans differs by about 30-45.
@@ -37,24 +34,6 @@ MAX_DIFFERENCE = 8
 SCANS = {"ccitt": ccitt_pdf_bytes, "jbig2": jbig2_pdf_bytes, "jpx": jpx_pdf_bytes}
 # pdf.js decodes CCITT fax and JBIG2 with one WebAssembly module, JPEG 2000 with another.
 DECODERS = {"ccitt": "jbig2.wasm", "jbig2": "jbig2.wasm", "jpx": "openjpeg.wasm"}
-_visits = iter(range(FIRST_OWN_VISIT, FIRST_OWN_VISIT + 100))
-
-
-def own_visit(app_server) -> int:
-    """A new future visit of the template visit's patient and practitioner."""
-    visit = next(_visits)
-    with Session(app_server.db) as session:
-        session.execute(
-            text(
-                "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id,"
-                " practitioner_id, starts_at, duration_minutes)"
-                " SELECT :v, clinic_id, patient_id, practitioner_id,"
-                " now() + interval '30 days', 30 FROM appointments WHERE calendar_event_id = :t"
-            ),
-            {"v": visit, "t": TEMPLATE_VISIT},
-        )
-        session.commit()
-    return visit
 
 
 def put_on_patient(app_server, visit: int, name: str, file_type: str, data: bytes) -> int:
@@ -80,8 +59,9 @@ def put_on_patient(app_server, visit: int, name: str, file_type: str, data: byte
     return file_id
 
 
-def choose_background(page: Page, app_server, name: str, file_type: str, data: bytes) -> None:
-    visit = own_visit(app_server)
+def choose_background(
+    page: Page, app_server, visit: int, name: str, file_type: str, data: bytes
+) -> None:
     file_id = put_on_patient(app_server, visit, name, file_type, data)
     signed_in(page, PRACTITIONER)
     open_editor(page, visit)
@@ -108,11 +88,13 @@ def dark_share(image: Image.Image) -> float:
 
 
 @pytest.mark.parametrize("kind", sorted(SCANS))
-def test_a_scanned_page_shows_what_the_file_holds(page: Page, app_server, kind: str):
+def test_a_scanned_page_shows_what_the_file_holds(page: Page, app_server, scratch_visit, kind: str):
     data = SCANS[kind]()
     fetched: list[str] = []
     page.on("requestfinished", lambda request: fetched.append(request.url))
-    choose_background(page, app_server, f"scan-{kind}.pdf", "application/pdf", data)
+    choose_background(
+        page, app_server, scratch_visit(), f"scan-{kind}.pdf", "application/pdf", data
+    )
     stage = page.get_by_test_id("canvas-stage")
     # Page 1 of the scan, not the template's picture that was ready before the choice.
     expect(stage).to_have_attribute("data-background-page", "1", timeout=30_000)
@@ -163,21 +145,25 @@ def expect_not_drawn(page: Page, what: str) -> str:
     return message.inner_text()
 
 
-def test_a_pdf_that_cannot_be_read_says_so_on_the_stage(page: Page, app_server):
+def test_a_pdf_that_cannot_be_read_says_so_on_the_stage(page: Page, app_server, scratch_visit):
     broken = b"%PDF-1.7\n" + b"this is not a PDF body\n" * 40
-    choose_background(page, app_server, "damaged.pdf", "application/pdf", broken)
+    choose_background(page, app_server, scratch_visit(), "damaged.pdf", "application/pdf", broken)
     print("unreadable PDF:", expect_not_drawn(page, "page"))
 
 
-def test_a_picture_pdfjs_cannot_decode_is_not_shown_as_a_ready_page(page: Page, app_server):
+def test_a_picture_pdfjs_cannot_decode_is_not_shown_as_a_ready_page(
+    page: Page, app_server, scratch_visit
+):
     torn = pdf_with_broken_jpx_bytes()
-    choose_background(page, app_server, "torn-scan.pdf", "application/pdf", torn)
+    choose_background(page, app_server, scratch_visit(), "torn-scan.pdf", "application/pdf", torn)
     text_shown = expect_not_drawn(page, "page")
     print("undecodable picture:", text_shown)
     assert "picture" in text_shown
 
 
-def test_an_image_the_browser_cannot_decode_says_so_on_the_stage(page: Page, app_server):
+def test_an_image_the_browser_cannot_decode_says_so_on_the_stage(
+    page: Page, app_server, scratch_visit
+):
     garbled = png_bytes()[:16] + bytes(range(256)) * 8  # a PNG whose header is garbage
-    choose_background(page, app_server, "garbled-xray.png", "image/png", garbled)
+    choose_background(page, app_server, scratch_visit(), "garbled-xray.png", "image/png", garbled)
     print("undecodable image:", expect_not_drawn(page, "image"))
