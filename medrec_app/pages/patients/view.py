@@ -7,6 +7,7 @@ import reflex as rx
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
+from medrec_app.pages.patients.phone_dialog import add_from_phone
 from medrec_app.pages.patients.state import (
     FileRow,
     PatientFilesState,
@@ -205,10 +206,15 @@ def _patient() -> rx.Component:
         rx.text("Born ", PatientFilesState.date_of_birth, data_testid="patient-dob"),
         rx.cond(
             PatientFilesState.can_upload,
-            upload_widget(
-                PatientFilesState.upload_url,
-                PatientFilesState.uploaded,
-                data_testid="upload-widget",
+            rx.vstack(
+                upload_widget(
+                    PatientFilesState.upload_url,
+                    PatientFilesState.uploaded,
+                    data_testid="upload-widget",
+                    width="100%",
+                ),
+                add_from_phone(),
+                spacing="2",
                 width="100%",
             ),
         ),
