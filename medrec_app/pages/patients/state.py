@@ -18,15 +18,13 @@ from medrec_app.components.format import (
     calendar_date,
     human_size,
     local_datetime,
-    local_time,
     page_count_label,
 )
-from medrec_app.components.qr import qr_data_uri
 from medrec_app.domain.file_types import type_label
 from medrec_app.domain.permissions import Action, PermissionDenied, can
-from medrec_app.services import files, patients, phone_links, uploads
+from medrec_app.pages.phone_link import PhoneLinkMixin
+from medrec_app.services import files, patients, uploads
 from medrec_app.services.errors import NotFound
-from medrec_app.settings import get_settings
 from medrec_app.state import AuthState, row_id, service_event
 
 MAX_QUERY_CHARS = 200
@@ -106,7 +104,7 @@ class PatientSearchState(AuthState):
         self.searched = True
 
 
-class PatientFilesState(AuthState):
+class PatientFilesState(PhoneLinkMixin, AuthState):
     """``/patients/[patient_id]``: the patient and their files; upload, open, delete."""
 
     status: str = "loading"  # loading | ready | not_found
@@ -118,17 +116,8 @@ class PatientFilesState(AuthState):
     upload_url: str = ""
     message: str = ""
     message_is_error: bool = False
-    # "Add from phone": the dialog, and the link while it works (the page then polls).
-    phone_open: bool = False
-    phone_live: bool = False
-    phone_url: str = ""
-    phone_qr: str = ""
-    phone_expires: str = ""
-    phone_message: str = ""
 
     _patient_id: int = 0
-    _phone_link_id: int = 0
-    _files_mark: str = ""
 
     def _refused(self, message: str) -> None:
         self._say(message, error=True)
@@ -137,8 +126,7 @@ class PatientFilesState(AuthState):
     def load(self) -> None:
         actor = self._begin_page()
         self._say("")
-        self._end_phone_link()
-        self.phone_open = False
+        self._reset_phone()
         self.can_upload = can(actor.role, Action.UPLOAD_FILE)
         self.can_delete = can(actor.role, Action.DELETE_FILE)
         raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
@@ -197,60 +185,11 @@ class PatientFilesState(AuthState):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message, self.message_is_error = text, error
 
-    @service_event
-    def open_phone(self) -> None:
-        """Issue a phone upload link for this patient and show its QR code."""
-        self._end_phone_link()
-        self.phone_open, self.phone_message = True, ""
-        if not self._patient_id:
-            return
-        link = self._call(phone_links.issue_phone_link, self._patient_id)
-        self._phone_link_id = link.link_id
-        self.phone_url = f"{self._origin()}/phone/{link.secret}"
-        self.phone_qr = qr_data_uri(self.phone_url)
-        self.phone_expires = local_time(link.expires_at, self.clinic_timezone)
-        self.phone_live = True
-        self._files_mark = self._call(phone_links.phone_link_status, link.link_id).files_mark
+    def _phone_patient_id(self) -> int:
+        return self._patient_id
 
-    @service_event
-    def stop_phone(self) -> None:
-        """Stop the link at once; the phone's next upload is refused."""
-        link_id = self._phone_link_id
-        self._end_phone_link()
-        self.phone_open = False
-        if link_id:
-            self._call(phone_links.revoke_phone_link, link_id)
-            self._say("The phone link was stopped.")
-
-    @rx.event
-    def set_phone_open(self, is_open: bool) -> None:
-        """Closing the dialog hides it; the link works on until it expires or is stopped."""
-        self.phone_open = bool(is_open) and bool(self.phone_url)
-
-    @service_event
-    def phone_tick(self) -> None:
-        """Poll while a link works: list the files again when they changed."""
-        if not self._phone_link_id:
-            self.phone_live = False
-            return
-        status = self._call(phone_links.phone_link_status, self._phone_link_id)
-        if status.files_mark != self._files_mark:
-            self._files_mark = status.files_mark
-            self._refresh()
-        if not status.active:
-            self._end_phone_link()
-            self.phone_message = "The phone link has expired. Click “Add from phone” for a new one."
-
-    def _end_phone_link(self) -> None:
-        """Forget the link (its secret included) and stop polling."""
-        self._phone_link_id, self.phone_live = 0, False
-        self.phone_url = self.phone_qr = self.phone_expires = ""
-
-    def _origin(self) -> str:
-        """The page's own origin when it is one the app is served at, else the first one."""
-        allowed = get_settings().cors_origins
-        origin = self.router.url.origin
-        return origin if origin in allowed else allowed[0]
+    def _phone_files_changed(self) -> None:
+        self._refresh()
 
 
 def open_in_new_tab(url: str) -> rx.event.EventSpec:

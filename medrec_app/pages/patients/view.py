@@ -7,13 +7,13 @@ import reflex as rx
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
-from medrec_app.pages.patients.phone_dialog import add_from_phone
 from medrec_app.pages.patients.state import (
     FileRow,
     PatientFilesState,
     PatientRow,
     PatientSearchState,
 )
+from medrec_app.pages.phone_link import add_from_phone
 
 THUMB_PX = "64px"
 
@@ -213,7 +213,7 @@ def _patient() -> rx.Component:
                     data_testid="upload-widget",
                     width="100%",
                 ),
-                add_from_phone(),
+                add_from_phone(PatientFilesState),
                 spacing="2",
                 width="100%",
             ),
