@@ -8,46 +8,94 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
+from sqlmodel import Session
 
+from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
+from medrec_app.domain.permissions import Actor, Role
+from medrec_app.models import Appointment, MedicalRecordTemplate, Patient
+from medrec_app.services import accounts
+from medrec_app.services.demo import DEMO_PASSWORD
 from tests import samples
 from tests.e2e.test_editor import open_editor
 from tests.e2e.test_sign_in import sign_in
 
-FRONT_DESK = "frontdesk@riverside.example"
-PRACTITIONER = "dr.okafor@riverside.example"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
-def new_patient(app_server) -> int:
-    """A patient of the demo clinic of its own, so no other test's files meet these."""
-    with app_server.db.begin() as conn:
-        return conn.execute(
-            text(
-                "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth)"
-                " SELECT id, 'Phone', :last, DATE '1970-01-01' FROM clinics"
-                " WHERE name = 'Riverside Family Practice' RETURNING id"
-            ),
-            {"last": f"Upload{uuid.uuid4().hex[:8]}"},
-        ).scalar_one()
+@dataclass
+class Clinic:
+    front_desk: str
+    practitioner: str
+    front_desk_name: str
+    patient_id: int
+    appointment_id: int
 
 
-def new_visit(app_server, pid: int) -> int:
-    """Today's visit of the patient with the demo practitioner; its appointment id."""
-    event_id = 900_000_000 + uuid.uuid4().int % 99_999_999
-    with app_server.db.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO appointments"
-                " (calendar_event_id, clinic_id, patient_id, practitioner_id, starts_at,"
-                " duration_minutes)"
-                " SELECT :e, clinic_id, :p, id, now(), 30 FROM users WHERE email = :email"
-            ),
-            {"e": event_id, "p": pid, "email": PRACTITIONER},
+@pytest.fixture
+def clinic(app_server) -> Clinic:
+    """A clinic of its own (users, a patient, today's visit, a template), so that no
+    other test's counts or files meet these."""
+    tag = uuid.uuid4().hex[:8]
+    domain = f"phone-{tag}.example"
+    with Session(app_server.db) as session:
+        admin = accounts.create_clinic_with_admin(
+            session,
+            clinic_name=f"Phone clinic {tag}",
+            email=f"admin@{domain}",
+            full_name="Ada Admin",
+            password=DEMO_PASSWORD,
         )
-    return event_id
+        admin_actor = Actor(admin.id, admin.clinic_id, Role.ADMIN)
+        people = {
+            role: accounts.create_user(
+                session,
+                admin_actor,
+                email=f"{login}@{domain}",
+                full_name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+            )
+            for login, name, role in (
+                ("desk", "Dana Desk", Role.FRONT_DESK),
+                ("doctor", "Dr. Pia Phone", Role.PRACTITIONER),
+            )
+        }
+        patient = Patient(
+            clinic_id=admin.clinic_id,
+            first_name="Phone",
+            last_name=f"Upload{tag}",
+            date_of_birth=date(1970, 1, 1),
+        )
+        template = MedicalRecordTemplate(
+            clinic_id=admin.clinic_id,
+            name="General consultation",
+            is_default=True,
+            form_schema=DEFAULT_TEMPLATE_SCHEMA.to_document(),
+        )
+        session.add_all([patient, template])
+        session.flush()
+        visit = Appointment(
+            calendar_event_id=900_000_000 + uuid.uuid4().int % 99_999_999,
+            clinic_id=admin.clinic_id,
+            patient_id=patient.id,
+            practitioner_id=people[Role.PRACTITIONER].id,
+            starts_at=datetime.now(UTC),
+        )
+        session.add(visit)
+        session.commit()
+        return Clinic(
+            front_desk=people[Role.FRONT_DESK].email,
+            practitioner=people[Role.PRACTITIONER].email,
+            front_desk_name="Dana Desk",
+            patient_id=patient.id,
+            appointment_id=visit.calendar_event_id,
+        )
 
 
 def phone_link(page: Page, scope) -> str:
@@ -84,10 +132,10 @@ def uploads_by(app_server, pid: int) -> list[tuple[str, str]]:
         ]
 
 
-def test_a_phone_adds_a_photo_that_the_desk_sees_without_a_reload(new_page, app_server):
-    pid = new_patient(app_server)
+def test_a_phone_adds_a_photo_that_the_desk_sees_without_a_reload(new_page, app_server, clinic):
+    pid = clinic.patient_id
     desk: Page = new_page()
-    sign_in(desk, FRONT_DESK)
+    sign_in(desk, clinic.front_desk)
     expect(desk).not_to_have_url(re.compile("/login"))
     desk.goto(f"/patients/{pid}")
     expect(desk.get_by_test_id("files-empty")).to_be_visible()
@@ -115,9 +163,9 @@ def test_a_phone_adds_a_photo_that_the_desk_sees_without_a_reload(new_page, app_
 
     row = desk.locator('[data-testid=file-row][data-name="IMG_2041.jpg"]')
     expect(row).to_be_visible()
-    expect(row.get_by_test_id("file-uploader")).to_have_text("Fran Desk")
+    expect(row.get_by_test_id("file-uploader")).to_have_text(clinic.front_desk_name)
     assert desk.evaluate("() => window.medrecNoReload") is True
-    assert uploads_by(app_server, pid) == [("IMG_2041.jpg", FRONT_DESK)]
+    assert uploads_by(app_server, pid) == [("IMG_2041.jpg", clinic.front_desk)]
 
     dialog.get_by_test_id("phone-stop").click()
     expect(dialog).to_have_count(0)
@@ -128,13 +176,11 @@ def test_a_phone_adds_a_photo_that_the_desk_sees_without_a_reload(new_page, app_
     assert len(uploads_by(app_server, pid)) == 1
 
 
-def test_a_photo_sent_from_the_phone_can_be_attached_in_the_editor(new_page, app_server):
-    pid = new_patient(app_server)
-    visit = new_visit(app_server, pid)
+def test_a_photo_sent_from_the_phone_can_be_attached_in_the_editor(new_page, app_server, clinic):
     editor: Page = new_page()
-    sign_in(editor, PRACTITIONER)
+    sign_in(editor, clinic.practitioner)
     expect(editor).not_to_have_url(re.compile("/login"))
-    open_editor(editor, visit)
+    open_editor(editor, clinic.appointment_id)
     panel = editor.get_by_test_id("attachments")
     expect(panel).to_contain_text("No files attached")
     link = phone_link(editor, panel)
@@ -146,4 +192,4 @@ def test_a_photo_sent_from_the_phone_can_be_attached_in_the_editor(new_page, app
     editor.get_by_test_id("attach-select").select_option(choice.get_attribute("value"))
     editor.get_by_test_id("attach").click()
     expect(editor.get_by_test_id("attachment-open")).to_have_text("wound.jpg")
-    assert uploads_by(app_server, pid) == [("wound.jpg", PRACTITIONER)]
+    assert uploads_by(app_server, clinic.patient_id) == [("wound.jpg", clinic.practitioner)]
