@@ -132,7 +132,9 @@ def file_part(form: FormData) -> UploadFile:
     return part
 
 
-def store_upload(actor: Actor, patient_id: int, part: UploadFile) -> UploadedFile:
+def store_upload(
+    actor: Actor, patient_id: int, part: UploadFile, *, with_link: bool = True
+) -> UploadedFile:
     """Check and store one uploaded part for the patient (blocking: run it in a thread)."""
     return unit_of_work.run(
         uploads.upload_patient_file,
@@ -140,6 +142,7 @@ def store_upload(actor: Actor, patient_id: int, part: UploadFile) -> UploadedFil
         patient_id,
         file_name=part.filename or "",
         source=part.file,
+        with_link=with_link,
     )
 
 

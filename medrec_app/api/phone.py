@@ -92,7 +92,7 @@ async def phone_upload(request: Request) -> Response:
     form = await parse_form(request, limit)
     try:
         part = file_part(form)
-        await run_in_threadpool(store_upload, use.actor, use.patient_id, part)
+        await run_in_threadpool(store_upload, use.actor, use.patient_id, part, with_link=False)
     finally:
         await form.close()
     return JSONResponse({"status": "uploaded"}, status_code=201, headers=PAGE_HEADERS)

@@ -90,8 +90,14 @@ def test_a_phone_uploads_as_the_issuer_and_the_secret_is_stored_only_hashed(clie
         created = session.exec(
             select(AuditEvent).where(AuditEvent.action == "phone_link.create")
         ).all()
+        views = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "file.view", AuditEvent.file_id == stored.id
+            )
+        ).all()
     assert audited.user_id == desk.user_id and audited.clinic_id == clinic.clinic_id
     assert audited.details == {"via": "phone_link", "link_id": link.link_id}
+    assert views == []  # the phone was given no link to the file
     assert [(a.user_id, a.patient_id) for a in created if a.clinic_id == clinic.clinic_id] == [
         (desk.user_id, patient_id)
     ]
