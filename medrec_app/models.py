@@ -320,6 +320,32 @@ class ApiToken(SQLModel, table=True):
     rate_window_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
+class PhoneUploadLink(SQLModel, table=True):
+    """A one-time link a phone uses to add files to one patient, acting as its issuer.
+
+    Only the SHA-256 of the secret is stored. ``upload_count`` counts every upload the
+    link was used for; the ``rate_window_*`` columns count them in the current minute.
+    """
+
+    __tablename__ = "phone_upload_links"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_phone_upload_links_token_hash"),
+        Index("idx_phone_upload_links_patient", "patient_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinics.id", ondelete="CASCADE")
+    patient_id: int = Field(foreign_key="patients.id", ondelete="CASCADE")
+    created_by_user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64)
+    created_at: datetime | None = _created_at()
+    expires_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    upload_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    rate_window_started_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    rate_window_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
 class LoginThrottle(SQLModel, table=True):
     """Sign-in attempt counters (services/sign_in_throttle.py), keyed by a hash of an
     (account, address) pair, of an address or of an account's email.

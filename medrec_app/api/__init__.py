@@ -1,5 +1,5 @@
-"""HTTP routes beside Reflex's own: sign-in/out, signed file links, the REST API and
-pdf.js's data files."""
+"""HTTP routes beside Reflex's own: sign-in/out, signed file links, the REST API, the phone
+upload page and pdf.js's data files."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from medrec_app.api import auth
 from medrec_app.api.connections import close_unread_bodies
 from medrec_app.api.forwarding import behind_proxies
 from medrec_app.api.pdfjs_assets import pdfjs_data_route
+from medrec_app.api.phone import build_phone_app
 from medrec_app.api.rest import build_rest
 from medrec_app.api.security_headers import security_headers
 from medrec_app.services import files, unit_of_work
@@ -52,6 +53,7 @@ def build_api() -> Starlette:
     if isinstance(store, LocalBlobStore):
         routes.append(file_route(store, download_name_for_key))
     routes.append(Mount("/api", app=build_rest()))
+    routes.append(Mount("/phone", app=build_phone_app()))
     return Starlette(routes=routes)
 
 

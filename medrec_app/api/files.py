@@ -74,16 +74,16 @@ _UPLOAD_BODY = {
 )
 async def upload_file(patient_id: PatientId, request: Request, actor: ActorDep) -> UploadedFile:
     limit = get_settings().max_upload_bytes
-    _check_request_headers(request, limit)
-    form = await _parse_form(request, limit)
+    check_request_headers(request, limit)
+    form = await parse_form(request, limit)
     try:
-        part = _file_part(form)
+        part = file_part(form)
         return await run_in_threadpool(store_upload, actor, patient_id, part)
     finally:
         await form.close()
 
 
-def _check_request_headers(request: Request, limit: int) -> None:
+def check_request_headers(request: Request, limit: int) -> None:
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
         raise ApiError(415, "Send the file as multipart/form-data, in a part named 'file'.")
@@ -92,7 +92,7 @@ def _check_request_headers(request: Request, limit: int) -> None:
         raise ApiError(413, too_large_message(limit))
 
 
-async def _parse_form(request: Request, limit: int) -> FormData:
+async def parse_form(request: Request, limit: int) -> FormData:
     """Parse the body into at most one file part, spooled to disk past 1 MB."""
     parser = MultiPartParser(
         request.headers, _counted(request, limit + MULTIPART_OVERHEAD), max_files=1, max_fields=0
@@ -125,14 +125,16 @@ async def _counted(request: Request, limit: int) -> AsyncIterator[bytes]:
         yield bytes(buffer)
 
 
-def _file_part(form: FormData) -> UploadFile:
+def file_part(form: FormData) -> UploadFile:
     part = form.get("file")
     if not isinstance(part, UploadFile) or len(form) != 1:
         raise ApiError(400, "Send exactly one part, named 'file', with a filename.")
     return part
 
 
-def store_upload(actor: Actor, patient_id: int, part: UploadFile) -> UploadedFile:
+def store_upload(
+    actor: Actor, patient_id: int, part: UploadFile, *, with_link: bool = True
+) -> UploadedFile:
     """Check and store one uploaded part for the patient (blocking: run it in a thread)."""
     return unit_of_work.run(
         uploads.upload_patient_file,
@@ -140,6 +142,7 @@ def store_upload(actor: Actor, patient_id: int, part: UploadFile) -> UploadedFil
         patient_id,
         file_name=part.filename or "",
         source=part.file,
+        with_link=with_link,
     )
 
 

@@ -108,13 +108,15 @@ def allowed_actions(role: Role | str) -> frozenset[Action]:
 class Actor:
     """The signed-in user a service call acts for.
 
-    ``token_id`` is set when the user acts through an API token, for the audit trail.
+    ``token_id`` is set when the user acts through an API token, ``phone_link_id`` when
+    a phone acts for them through an upload link they issued; both for the audit trail.
     """
 
     user_id: int
     clinic_id: int
     role: Role
     token_id: int | None = None
+    phone_link_id: int | None = None
 
 
 class PermissionDenied(Exception):

@@ -53,10 +53,13 @@ def record(
 ) -> None:
     """Add an audit row to ``session``; it commits with the change it describes.
 
-    An action through an API token names the token in ``details`` (``api_token_id``).
+    An action through an API token names the token in ``details`` (``api_token_id``);
+    one through a phone upload link names the link (``via``, ``link_id``).
     """
     if actor is not None and actor.token_id is not None:
         details = {**(details or {}), "api_token_id": actor.token_id}
+    if actor is not None and actor.phone_link_id is not None:
+        details = {**(details or {}), "via": "phone_link", "link_id": actor.phone_link_id}
     session.add(
         AuditEvent(
             clinic_id=actor.clinic_id if actor else clinic_id,

@@ -83,8 +83,12 @@ def upload_patient_file(
     *,
     file_name: str,
     source: BinaryIO,
+    with_link: bool = True,
 ) -> UploadedFile:
     """Check ``source`` (seekable, on disk), store it for the patient and commit.
+
+    ``with_link=False`` (a phone upload link, which may not read files) issues no link
+    to the stored file, and so audits no view of it: ``s3_url`` is then empty.
 
     Raises ``UploadRefused`` (with the reason for the person), ``NotFound`` for a patient
     outside the actor's clinic, ``PermissionDenied``, or ``StorageUnavailable``.
@@ -118,7 +122,7 @@ def upload_patient_file(
         store = get_store()
         keys = _store_blobs(session, store, row, source, thumbnail, display)
     audit.record(session, actor, "file.upload", patient_id=row.patient_id, file_id=row.id)
-    link = issue_link(session, actor, row)
+    url = issue_link(session, actor, row).url if with_link else ""
     _commit_or_remove(session, store, keys)
     assert row.id is not None
     return UploadedFile(
@@ -127,7 +131,7 @@ def upload_patient_file(
         file_type=row.file_type,
         file_size=row.file_size,
         page_count=row.page_count,
-        s3_url=link.url,
+        s3_url=url,
     )
 
 

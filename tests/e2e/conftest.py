@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -259,10 +260,10 @@ def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], P
     contexts: list[BrowserContext] = []
     violations: list[str] = []
 
-    def make() -> Page:
-        context = browser.new_context(
-            base_url=app_server.url, viewport={"width": 1400, "height": 1000}
-        )
+    def make(**options: Any) -> Page:
+        """A page in a new context; ``options`` go to ``new_context`` (a phone's viewport)."""
+        options = {"viewport": {"width": 1400, "height": 1000}, **options}
+        context = browser.new_context(base_url=app_server.url, **options)
         context.set_default_timeout(15_000)
         context.expose_function("medrecCspViolation", lambda text: violations.append(text))
         context.add_init_script(_REPORT_CSP_VIOLATIONS)

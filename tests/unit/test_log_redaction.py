@@ -207,3 +207,16 @@ def test_installing_twice_redacts_once_and_plain_words_stay(logs):
     assert logging.getLogRecordFactory() is factory
     logging.getLogger("lib").warning("record %s saved by user %s", 12, 3)
     assert logs() == "lib WARNING record 12 saved by user 3\n"
+
+
+def test_a_phone_upload_link_secret_in_a_path_is_redacted(logs):
+    secret = "mrp_Zq8xW3vB5nM7kL0jH2gF4dS6aP9oI1uY3tR5eW7qQ0"
+    log = logging.getLogger("lib")
+    log.warning('127.0.0.1 - "GET /phone/%s HTTP/1.1" 200', secret)
+    log.warning('127.0.0.1 - "POST /phone/%s/files HTTP/1.1" 201', secret)
+    log.warning("link %s issued", secret)
+    log.warning('"GET /phone/%s HTTP/1.1" 404', "not-a-secret-but-still-hidden")
+    log.warning('"GET /phone/upload.js HTTP/1.1" 200')
+    text = logs()
+    assert secret not in text and secret[4:] not in text and "still-hidden" not in text
+    assert "POST /phone/<redacted>/files" in text and "/phone/upload.js" in text

@@ -22,6 +22,7 @@ from medrec_app.components.format import (
 )
 from medrec_app.domain.file_types import type_label
 from medrec_app.domain.permissions import Action, PermissionDenied, can
+from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.services import files, patients, uploads
 from medrec_app.services.errors import NotFound
 from medrec_app.state import AuthState, row_id, service_event
@@ -103,7 +104,7 @@ class PatientSearchState(AuthState):
         self.searched = True
 
 
-class PatientFilesState(AuthState):
+class PatientFilesState(PhoneLinkMixin, AuthState):
     """``/patients/[patient_id]``: the patient and their files; upload, open, delete."""
 
     status: str = "loading"  # loading | ready | not_found
@@ -125,6 +126,7 @@ class PatientFilesState(AuthState):
     def load(self) -> None:
         actor = self._begin_page()
         self._say("")
+        self._reset_phone()
         self.can_upload = can(actor.role, Action.UPLOAD_FILE)
         self.can_delete = can(actor.role, Action.DELETE_FILE)
         raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
@@ -182,6 +184,12 @@ class PatientFilesState(AuthState):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message, self.message_is_error = text, error
+
+    def _phone_patient_id(self) -> int:
+        return self._patient_id
+
+    def _phone_files_changed(self) -> None:
+        self._refresh()
 
 
 def open_in_new_tab(url: str) -> rx.event.EventSpec:

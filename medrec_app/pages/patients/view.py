@@ -13,6 +13,7 @@ from medrec_app.pages.patients.state import (
     PatientRow,
     PatientSearchState,
 )
+from medrec_app.pages.phone_link import add_from_phone
 
 THUMB_PX = "64px"
 
@@ -205,10 +206,15 @@ def _patient() -> rx.Component:
         rx.text("Born ", PatientFilesState.date_of_birth, data_testid="patient-dob"),
         rx.cond(
             PatientFilesState.can_upload,
-            upload_widget(
-                PatientFilesState.upload_url,
-                PatientFilesState.uploaded,
-                data_testid="upload-widget",
+            rx.vstack(
+                upload_widget(
+                    PatientFilesState.upload_url,
+                    PatientFilesState.uploaded,
+                    data_testid="upload-widget",
+                    width="100%",
+                ),
+                add_from_phone(PatientFilesState),
+                spacing="2",
                 width="100%",
             ),
         ),

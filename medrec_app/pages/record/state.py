@@ -22,6 +22,7 @@ from medrec_app.domain.edits import first_batch, parse_each
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import parse_template_schema, validate_form_against_schema
 from medrec_app.domain.ids import parse_id
+from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.pages.record.files_state import RecordFilesMixin
 from medrec_app.pages.record.save_step import save_batch
 from medrec_app.services import audit
@@ -85,7 +86,7 @@ def _unflatten(values: dict[str, str]) -> dict[str, Any]:
     return form
 
 
-class EditorState(RecordFilesMixin, AuthState):
+class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
     can_edit: bool = False
@@ -145,6 +146,7 @@ class EditorState(RecordFilesMixin, AuthState):
     @service_event
     def load(self) -> rx.event.EventSpec | None:
         self._begin_page()
+        self._reset_phone()
         self._open()
         return self._requeue_drafts() if self.status == "ready" else None
 
@@ -168,6 +170,14 @@ class EditorState(RecordFilesMixin, AuthState):
         self._show(opened)
         if self.status == "ready":
             self._load_files(with_background=True)
+
+    def _phone_patient_id(self) -> int:
+        return self.patient_id if self.can_edit and self.status == "ready" else 0
+
+    def _phone_files_changed(self) -> None:
+        """Files sent from a phone become choices in the attach picker."""
+        if self.status == "ready":
+            self._load_files()
 
     @rx.event
     def choose_template(self, template_id: str) -> None:

@@ -9,6 +9,7 @@ from medrec_app.components.layout import signed_in_page
 from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
+from medrec_app.pages.phone_link import add_from_phone
 from medrec_app.pages.record.state import EditorState, FieldView
 
 
@@ -279,7 +280,9 @@ def _attachments() -> rx.Component:
                     disabled=EditorState.chosen_attachment == "",
                     data_testid="attach",
                 ),
+                rx.cond(EditorState.upload_url != "", add_from_phone(EditorState, size="1")),
                 align="center",
+                wrap="wrap",
             ),
         ),
         width="100%",
