@@ -38,7 +38,7 @@ body{font-family:system-ui,sans-serif;margin:0;padding:16px;color:#1c2024;backgr
 h1{font-size:1.3rem;margin:0 0 8px} p{margin:0 0 12px;line-height:1.4}
 .pick{display:block;width:100%;padding:16px;font-size:1.1rem;border:0;border-radius:8px;
 background:#0d74ce;color:#fff;text-align:center;box-sizing:border-box}
-.pick input{display:none} ul{list-style:none;padding:0;margin:16px 0}
+.pick+.pick{margin-top:8px} .pick input{display:none} ul{list-style:none;padding:0;margin:16px 0}
 li{padding:8px 0;border-bottom:1px solid #e0e1e6} .name{word-break:break-all}
 progress{width:100%;height:12px} .failed{color:#ce2c31} .done{color:#218358}
 .refused{padding:12px;border-radius:8px;background:#ffefef;color:#a1232a}
@@ -60,9 +60,13 @@ def _upload_page() -> HTMLResponse:
         "<h1>Add photos or PDFs</h1>"
         "<p>Take photos of the documents, or pick photos or PDFs from this phone. "
         "They are added to the patient's files on the computer.</p>"
-        '<label class="pick" data-testid="phone-pick">Take or choose files'
-        f'<input id="phone-files" type="file" accept="{PHONE_ACCEPT}" capture="environment" '
-        'multiple data-testid="phone-input"></label>'
+        # Two inputs: with "capture" many phones open only the camera, without it only
+        # the gallery and files; a person may need either.
+        '<label class="pick" data-testid="phone-camera">Take a photo'
+        '<input type="file" accept="image/*" capture="environment"></label>'
+        '<label class="pick" data-testid="phone-pick">Choose photos or PDFs'
+        f'<input type="file" accept="{PHONE_ACCEPT}" multiple data-testid="phone-input">'
+        "</label>"
         '<ul id="phone-list" data-testid="phone-list"></ul>'
         '<script src="/phone/upload.js" defer></script>'
     )

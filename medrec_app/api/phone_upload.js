@@ -6,7 +6,7 @@
 (function () {
   "use strict";
 
-  var input = document.getElementById("phone-files");
+  var inputs = document.querySelectorAll("input[type=file]");
   var list = document.getElementById("phone-list");
   var uploadUrl = window.location.pathname.replace(/\/+$/, "") + "/files";
   var queue = [];
@@ -82,11 +82,13 @@
     if (!busy && queue.length) send(queue.shift());
   }
 
-  input.addEventListener("change", function () {
-    Array.prototype.forEach.call(input.files, function (file) {
-      queue.push(row(file));
+  Array.prototype.forEach.call(inputs, function (input) {
+    input.addEventListener("change", function () {
+      Array.prototype.forEach.call(input.files, function (file) {
+        queue.push(row(file));
+      });
+      input.value = "";
+      next();
     });
-    input.value = "";
-    next();
   });
 })();

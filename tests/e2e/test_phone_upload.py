@@ -152,8 +152,10 @@ def test_a_phone_adds_a_photo_that_the_desk_sees_without_a_reload(new_page, app_
 
     phone: Page = new_page(**PHONE)
     phone.goto(link)
-    picker = phone.get_by_test_id("phone-input")
-    expect(picker).to_have_attribute("capture", "environment")
+    camera = phone.get_by_test_id("phone-camera").locator("input")
+    expect(camera).to_have_attribute("capture", "environment")
+    picker = phone.get_by_test_id("phone-input")  # photos or PDFs already on the phone
+    expect(picker).to_have_attribute("multiple", "")
     picker.set_input_files(
         [{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": samples.jpeg((800, 600))}]
     )
