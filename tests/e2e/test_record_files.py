@@ -43,6 +43,13 @@ def put_file(app_server, appointment_id: int, name: str, kind: str) -> int:
         "pdf": (pdf_bytes(3), "application/pdf", 3),
         "png": (png_bytes(YELLOW), "image/png", None),
     }[kind]
+    return put_on_patient(app_server, appointment_id, name, file_type, data, pages)
+
+
+def put_on_patient(
+    app_server, appointment_id: int, name: str, file_type: str, data: bytes, pages: int | None
+) -> int:
+    """Store ``data`` on the appointment's patient, uploaded by the front desk."""
     with Session(app_server.db) as session:
         patient_id, uploader = session.execute(
             text(

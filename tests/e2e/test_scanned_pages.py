@@ -11,13 +11,11 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Page, expect
-from sqlalchemy import text
-from sqlmodel import Session
 
 from medrec_app.api.pdfjs_assets import PDFJS_VERSION
 from tests.e2e.test_editor import PRACTITIONER, open_editor, stage_image
-from tests.e2e.test_record_files import signed_in
-from tests.file_samples import png_bytes, store_patient_file
+from tests.e2e.test_record_files import put_on_patient, signed_in
+from tests.file_samples import png_bytes
 from tests.scan_samples import (
     ccitt_pdf_bytes,
     jbig2_pdf_bytes,
@@ -36,33 +34,11 @@ SCANS = {"ccitt": ccitt_pdf_bytes, "jbig2": jbig2_pdf_bytes, "jpx": jpx_pdf_byte
 DECODERS = {"ccitt": "jbig2.wasm", "jbig2": "jbig2.wasm", "jpx": "openjpeg.wasm"}
 
 
-def put_on_patient(app_server, visit: int, name: str, file_type: str, data: bytes) -> int:
-    with Session(app_server.db) as session:
-        patient_id, uploader = session.execute(
-            text(
-                "SELECT a.patient_id, u.id FROM appointments a JOIN users u"
-                " ON u.email = 'frontdesk@riverside.example' WHERE a.calendar_event_id = :a"
-            ),
-            {"a": visit},
-        ).one()
-        file_id = store_patient_file(
-            session,
-            app_server.store(),
-            patient_id=patient_id,
-            uploaded_by_user_id=uploader,
-            file_name=name,
-            file_type=file_type,
-            data=data,
-            page_count=1 if file_type == "application/pdf" else None,
-        )
-        session.commit()
-    return file_id
-
-
 def choose_background(
     page: Page, app_server, visit: int, name: str, file_type: str, data: bytes
 ) -> None:
-    file_id = put_on_patient(app_server, visit, name, file_type, data)
+    pages = 1 if file_type == "application/pdf" else None
+    file_id = put_on_patient(app_server, visit, name, file_type, data, pages)
     signed_in(page, PRACTITIONER)
     open_editor(page, visit)
     page.get_by_test_id("background-select").select_option(str(file_id))
