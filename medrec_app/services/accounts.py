@@ -7,7 +7,6 @@ to an ``Actor`` here, which is the only way the rest of the app learns who is ac
 
 from __future__ import annotations
 
-import hashlib
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.bearer_secrets import new_secret, secret_hash
 from medrec_app.domain.permissions import Action, Actor, Role, require
 from medrec_app.models import Clinic, ClinicPublic, User, UserPublic, UserSession
 from medrec_app.services import audit
@@ -50,10 +50,6 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -172,11 +168,11 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
 
     current = now()
     throttle.clear(session, keys, admission, current)
-    token = secrets.token_urlsafe(32)
+    token = new_secret()
     session.add(
         UserSession(
             user_id=user.id,
-            token_hash=_token_hash(token),
+            token_hash=secret_hash(token),
             last_seen_at=current,
             expires_at=current + timedelta(hours=settings.session_max_hours),
         )
@@ -204,7 +200,7 @@ def actor_for_token(session: Session, token: str, *, touch: bool = True) -> Acto
     row = session.exec(
         select(UserSession, User)
         .join(User, col(User.id) == col(UserSession.user_id))
-        .where(UserSession.token_hash == _token_hash(token))
+        .where(UserSession.token_hash == secret_hash(token))
     ).first()
     if row is None:
         return None

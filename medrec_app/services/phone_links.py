@@ -15,9 +15,7 @@ read, so refused files count too and the limits hold across backend workers: at 
 
 from __future__ import annotations
 
-import hashlib
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.bearer_secrets import new_secret, secret_hash
 from medrec_app.domain.permissions import Action, Actor, Role, require
 from medrec_app.models import PatientFile, PhoneUploadLink, User
 from medrec_app.services import audit
@@ -82,10 +81,6 @@ class PhoneLinkUse:
     patient_id: int
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -94,12 +89,12 @@ def issue_phone_link(session: Session, actor: Actor, patient_id: int) -> NewPhon
     """A new link for a patient of the actor's clinic; the secret is returned once."""
     require(actor, Action.UPLOAD_FILE)
     patient = get_patient(session, actor, patient_id)
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    secret = new_secret(SECRET_PREFIX)
     row = PhoneUploadLink(
         clinic_id=actor.clinic_id,
         patient_id=patient.id,
         created_by_user_id=actor.user_id,
-        token_hash=_hash(secret),
+        token_hash=secret_hash(secret),
         expires_at=_now() + LINK_LIFETIME,
     )
     session.add(row)
@@ -138,7 +133,7 @@ def _usable_link(session: Session, secret: str) -> tuple[PhoneUploadLink, User]:
     found = session.exec(
         select(PhoneUploadLink, User)
         .join(User, col(User.id) == col(PhoneUploadLink.created_by_user_id))
-        .where(PhoneUploadLink.token_hash == _hash(secret))
+        .where(PhoneUploadLink.token_hash == secret_hash(secret))
         .with_for_update(of=PhoneUploadLink)
     ).first()
     if found is None:

@@ -13,9 +13,7 @@ the cost of one statement per request.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.bearer_secrets import new_secret, secret_hash
 from medrec_app.domain.checks import string_problem
 from medrec_app.domain.permissions import Action, Actor, Role, require
 from medrec_app.models import ApiToken, User
@@ -70,10 +69,6 @@ class TokenCheck:
     retry_after_seconds: int | None = None
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -105,11 +100,11 @@ def create_token(
         problems.append("The rate limit must be between 1 and 1,000,000 requests per minute.")
     if problems:
         raise ValidationFailed(problems)
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = new_secret(TOKEN_PREFIX)
     row = ApiToken(
         user_id=user_id,
         name=name,
-        token_hash=_hash(secret),
+        token_hash=secret_hash(secret),
         prefix=secret[:SHOWN_CHARS],
         created_by_user_id=actor.user_id,
         expires_at=expires_at,
@@ -185,7 +180,8 @@ def actor_for_api_token(session: Session, secret: str) -> TokenCheck | None:
         return None
     now = _now()
     window = now.replace(second=0, microsecond=0)
-    row = session.execute(_USE_TOKEN, {"now": now, "window": window, "hash": _hash(secret)}).first()
+    params = {"now": now, "window": window, "hash": secret_hash(secret)}
+    row = session.execute(_USE_TOKEN, params).first()
     if row is None:
         return None
     actor = Actor(

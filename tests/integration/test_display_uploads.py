@@ -28,6 +28,7 @@ from tests.image_samples import (
     sixteen_bit_xray,
     stored_for,
 )
+from tests.integration.test_patient_file_uploads import upload
 from tests.plugins.stores import both_stores
 from tests.support import http_request
 
@@ -41,17 +42,6 @@ def fetcher() -> Iterator:
 
     with serve_asgi(build_api()) as base:
         yield lambda url: http_request(base + url if url.startswith("/") else url)
-
-
-def upload(actor, patient_id: int, data: bytes, name: str) -> int:
-    with session_scope() as session:
-        return uploads.upload_patient_file(
-            session,
-            actor,
-            patient_id,
-            file_name=name,
-            source=io.BytesIO(data),
-        ).file_id
 
 
 def row(file_id: int) -> PatientFile:
@@ -90,7 +80,7 @@ def test_an_exif_6_webp_photo_shows_upright_everywhere_and_downloads_as_uploaded
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     photo = encode(stored_for(6), WEBP, exif=camera_exif(6))
 
-    file_id = upload(desk, patient_id, photo, "wound photo.webp")
+    file_id = upload(desk, patient_id, photo, "wound photo.webp").file_id
 
     stored = row(file_id)
     assert stored.s3_key == f"patients/{patient_id}/{file_id}.webp"
@@ -129,7 +119,7 @@ def test_a_16_bit_x_ray_has_a_lossless_display_image_with_real_contrast(
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     xray = sixteen_bit_xray()
 
-    file_id = upload(desk, patient_id, xray, "chest.png")
+    file_id = upload(desk, patient_id, xray, "chest.png").file_id
 
     stored = row(file_id)
     assert stored.display_key == f"patients/{patient_id}/{file_id}.display.png"
@@ -154,7 +144,7 @@ def test_an_image_every_browser_shows_alike_is_its_own_display_image(
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     plain = encode(stored_for(1), JPEG)
 
-    file_id = upload(desk, patient_id, plain, "knee.jpg")
+    file_id = upload(desk, patient_id, plain, "knee.jpg").file_id
 
     assert row(file_id).display_key is None
     with fetcher() as get:
