@@ -27,12 +27,23 @@ class FileType:
     """The extension of stored keys."""
     extensions: frozenset[str]
     """The name endings a file of this type may carry."""
-    background: BackgroundKind
-    """What it is as the canvas background: the drawing's ``backgroundType``."""
+    background: BackgroundKind | None
+    """What it is as the canvas background (the drawing's ``backgroundType``); None for
+    types no browser draws, which lie under the canvas as their display image (a PNG,
+    or a PDF of their pages: ``services/display.py``)."""
     pil_format: str | None = None
-    """Pillow's decoder for images; None for PDFs."""
+    """Pillow's decoder for images; None for PDFs and DICOM."""
     kind: Kind = Kind.UNKNOWN
     """What ``file_kinds.recognise`` calls the bytes of this type."""
+    paged: bool = False
+    """Images that hold pages (TIFF pages, DICOM frames): checked and shown page by page."""
+    any_name: bool = False
+    """Taken under any name, with ``extension`` added (``uploads.name_for``)."""
+
+    @property
+    def browser_shows(self) -> bool:
+        """Whether a browser shows a file of this type as stored (else: its display image)."""
+        return self.background is not None
 
 
 JPEG = FileType(
@@ -56,9 +67,32 @@ PDF = FileType(
     "application/pdf", "PDF document", "PDF", "pdf", frozenset({"pdf"}), "pdf", kind=Kind.PDF
 )
 
-ACCEPTED_TYPES = (JPEG, PNG, WEBP, PDF)
+TIFF = FileType(
+    "image/tiff",
+    "TIFF image",
+    "TIFF",
+    "tif",
+    frozenset({"tif", "tiff"}),
+    None,
+    "TIFF",
+    Kind.TIFF,
+    paged=True,
+)
+DICOM = FileType(
+    "application/dicom",
+    "DICOM image",
+    "DICOM",
+    "dcm",
+    frozenset({"dcm", "dicom", "dic"}),
+    None,
+    kind=Kind.DICOM,
+    paged=True,
+    any_name=True,
+)
+
+ACCEPTED_TYPES = (JPEG, PNG, WEBP, TIFF, DICOM, PDF)
 ACCEPTED_EXTENSIONS = frozenset().union(*(t.extensions for t in ACCEPTED_TYPES))
-ACCEPTED_SUMMARY = "JPEG, PNG or WebP images and PDF documents"
+ACCEPTED_SUMMARY = "JPEG, PNG, WebP, TIFF or DICOM images and PDF documents"
 _BY_MIME = {t.mime: t for t in ACCEPTED_TYPES}
 _BY_KIND = {t.kind: t for t in ACCEPTED_TYPES}
 _BY_KEY_EXTENSION = {t.extension: t for t in ACCEPTED_TYPES}
@@ -86,10 +120,11 @@ def type_label(mime: str) -> str:
     return known.label if known else mime
 
 
-def background_kind(mime: str) -> BackgroundKind | None:
-    """``"image"`` or ``"pdf"``: what a file of this type is under the canvas."""
-    known = file_type(mime)
-    return known.background if known else None
+def background_kind(mime: str, display_key: str | None) -> BackgroundKind | None:
+    """``"image"`` or ``"pdf"``: what a stored file is under the canvas, which is what its
+    display image is when it has one (``display_key``), else what its own type is."""
+    shown = stored_type(display_key) if display_key else file_type(mime)
+    return shown.background if shown else None
 
 
 def accept_filter() -> str:

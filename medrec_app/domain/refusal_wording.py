@@ -35,16 +35,6 @@ class Wording:
 NOT_ACCEPTED: dict[Kind, Wording] = {
     Kind.GIF: Wording("a GIF image", _SAVE_AS_PNG),
     Kind.BMP: Wording("a BMP image (a Windows bitmap)", _SAVE_AS_PNG),
-    Kind.TIFF: Wording(
-        "a TIFF image (usually from a scanner or a fax)",
-        "scan it again as PDF, or open it and save it as PDF or PNG, and upload that",
-        "medrec cannot take TIFF files yet",
-    ),
-    Kind.DICOM: Wording(
-        "a DICOM image (an x-ray or scan from an imaging system)",
-        "ask the imaging centre for a JPEG or PDF export",
-        "medrec cannot take DICOM files yet",
-    ),
     Kind.HEIC: Wording(
         "an HEIC photo (the format iPhones and many phones save photos in)",
         "share or export the photo from the phone as JPEG (on an iPhone: Settings > Camera > "

@@ -15,20 +15,23 @@ The original file name is cleaned for display only; storage keys are built from 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from PIL import Image
 
+from medrec_app.domain import dicom_image
 from medrec_app.domain.file_kinds import HEAD_BYTES, Kind, recognise
 from medrec_app.domain.file_types import (
     ACCEPTED_EXTENSIONS,
+    DICOM,
     JPEG,
     PDF,
     FileType,
     accepted_type,
 )
+from medrec_app.domain.image_pages import PageTooLarge, TooManyPages, check_pages
 from medrec_app.domain.pdf_content import ActiveContent, PdfDamaged, PdfEncrypted, inspect_pdf
 from medrec_app.domain.refusal_wording import not_accepted_message
 
@@ -80,6 +83,8 @@ class CheckedFile:
     display_name: str
     size: int
     page_count: int | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """Facts from the file's header to keep in ``file_metadata`` (a DICOM file's)."""
 
 
 def check_upload(source: BinaryIO, *, file_name: str, limits: UploadLimits) -> CheckedFile:
@@ -92,12 +97,16 @@ def check_upload(source: BinaryIO, *, file_name: str, limits: UploadLimits) -> C
     cleaned = clean_display_name(file_name)
     kind = detect_kind(read_head(source), cleaned)
     display_name = name_for(kind, cleaned)
-    page_count = None
+    page_count, metadata = None, {}
     if kind is PDF:
         page_count = check_pdf(source)
+    elif kind.paged:
+        page_count, metadata = check_paged(source, kind, limits.max_image_pixels)
     else:
         check_image(source, kind, limits.max_image_pixels)
-    return CheckedFile(kind=kind, display_name=display_name, size=size, page_count=page_count)
+    return CheckedFile(
+        kind=kind, display_name=display_name, size=size, page_count=page_count, metadata=metadata
+    )
 
 
 def stream_size(source: BinaryIO) -> int:
@@ -170,6 +179,9 @@ def name_for(kind: FileType, display_name: str) -> str:
     save WebP or PNG as ``.jpg``): the bytes decide, and the name is made to say so, so
     that a download opens in the right program. Any other ending (or none) may be the
     wrong file, or could make a download open as something else: the person renames it.
+    DICOM files are the exception: imaging CDs name them by number (``IM000001``,
+    ``1.2.840.113619.2.55``), their bytes say unmistakably what they are, and the name is
+    kept with ``.dcm`` added.
     """
     if not display_name:
         raise FileRefused(
@@ -183,6 +195,8 @@ def name_for(kind: FileType, display_name: str) -> str:
     if ext in ACCEPTED_EXTENSIONS:
         stem = display_name[: -len(ext) - 1]
         return f"{stem[: MAX_NAME_LENGTH - len(kind.extension) - 1]}.{kind.extension}"
+    if kind.any_name:
+        return f"{display_name[: MAX_NAME_LENGTH - len(kind.extension) - 1]}.{kind.extension}"
     ending = f"ends in .{ext[:20]}" if ext else "has no ending such as .jpg or .pdf"
     raise FileRefused(
         Refusal.UNSUPPORTED_TYPE,
@@ -217,6 +231,62 @@ def check_image(source: BinaryIO, kind: FileType, max_pixels: int) -> None:
         ) from None
     finally:
         source.seek(0)
+
+
+def check_paged(source: BinaryIO, kind: FileType, max_pixels: int) -> tuple[int, dict[str, Any]]:
+    """Decode every page of a TIFF or every frame of a DICOM file; the page count and the
+    DICOM header facts to keep."""
+    try:
+        count = check_pages(source, kind, max_pixels)
+        if kind is not DICOM:
+            return count, {}
+        return count, {"dicom": dicom_image.facts(dicom_image.read_dataset(source)).metadata()}
+    except TooManyPages as many:
+        message = _too_many_pages_message(kind, many)
+        raise FileRefused(Refusal.INVALID_CONTENT, message) from None
+    except (PageTooLarge, Image.DecompressionBombError):
+        raise check_pixels_error(max_pixels) from None
+    except dicom_image.DicomNoImage:
+        raise FileRefused(Refusal.INVALID_CONTENT, DICOM_NO_IMAGE_MESSAGE) from None
+    except dicom_image.DicomCompression:
+        raise FileRefused(Refusal.INVALID_CONTENT, DICOM_COMPRESSION_MESSAGE) from None
+    except Exception:
+        raise FileRefused(Refusal.INVALID_CONTENT, _damaged_message(kind)) from None
+    finally:
+        source.seek(0)
+
+
+def _too_many_pages_message(kind: FileType, many: TooManyPages) -> str:
+    if kind is DICOM:
+        return (
+            f"This DICOM file holds {many.pages} frames; medrec shows at most {many.limit}. Ask "
+            "the imaging centre for the key images, or export them from the viewer on the "
+            "CD as JPEG or PNG, and upload those."
+        )
+    return (
+        f"The {kind.label} has {many.pages} pages; medrec shows at most {many.limit}. Split it "
+        "into smaller files (or scan it in parts) and upload those."
+    )
+
+
+def _damaged_message(kind: FileType) -> str:
+    again = "copy it again from the CD or USB stick" if kind is DICOM else "save or scan it again"
+    return (
+        f"The {kind.label} is damaged or incomplete and cannot be opened. Export or "
+        f"{again}, and upload the new file."
+    )
+
+
+DICOM_NO_IMAGE_MESSAGE = (
+    "This DICOM file holds no image (it may be a report, a dose record or a structured "
+    "document), so there is nothing to show. Upload the images of the study, or the "
+    "report as a PDF."
+)
+DICOM_COMPRESSION_MESSAGE = (
+    "The images in this DICOM file are compressed in a way medrec cannot open (for "
+    "example 12-bit JPEG). Ask the imaging centre for an uncompressed or JPEG 2000 copy, "
+    "or export the images from the viewer on the CD as PNG, and upload that."
+)
 
 
 def check_pixels(size: tuple[int, int], max_pixels: int) -> None:

@@ -21,21 +21,26 @@ phone picture. An image that is already display-safe (8-bit, upright, one frame,
 grey) needs no derivative: the original is the display image, which saves a lossy
 re-encode and the space of a second copy.
 
-Later kinds that browsers cannot show at all (DICOM, TIFF, HEIC) add their renderer to
-``_RENDERERS``: each returns the display image of its kind, stored the same way.
+Kinds that browsers cannot show at all have their renderer in ``_RENDERERS``. Paged
+images (TIFF pages, DICOM frames, ``domain/image_pages.py``) always get a display image:
+one page becomes a PNG like any lossless image, several become a PDF with one lossless
+picture per page (``services/page_pdf.py``), which the canvas shows page by page like
+any PDF. Each page follows the rules above (a DICOM frame arrives windowed to 8 bits).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageCms
 
-from medrec_app.domain.file_types import JPEG, PNG, WEBP, FileType
+from medrec_app.domain.file_types import DICOM, JPEG, PDF, PNG, TIFF, WEBP, FileType
+from medrec_app.domain.image_pages import page_images
+from medrec_app.services.page_pdf import pages_pdf
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +101,34 @@ def _render_image(source: BinaryIO, kind: FileType) -> DisplayDerivative | None:
         shown = display_image(image)
         lossless = kind is PNG or "A" in shown.getbands()
     return _encoded(shown, PNG if lossless else JPEG)
+
+
+def _render_pages(source: BinaryIO, kind: FileType) -> DisplayDerivative:
+    """A PNG of the only page, or a PDF of all pages (each upright, 8-bit, no metadata)."""
+    pages = page_images(source, kind)
+    first_page = next(pages)
+    first = (display_image(first_page), _dpi(first_page))
+    second_page = next(pages, None)
+    if second_page is None:
+        return _encoded(first[0], PNG)
+    second = (display_image(second_page), _dpi(second_page))
+
+    def shown_pages() -> Iterator[tuple[Image.Image, tuple[float, float] | None]]:
+        yield first
+        yield second
+        for page in pages:
+            yield display_image(page), _dpi(page)
+
+    return DisplayDerivative(data=pages_pdf(shown_pages()), file_type=PDF, image=first[0])
+
+
+def _dpi(page: Image.Image) -> tuple[float, float] | None:
+    value = page.info.get("dpi")
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return (x, y) if x > 0 and y > 0 else None
 
 
 def is_display_safe(image: Image.Image) -> bool:
@@ -203,4 +236,6 @@ _RENDERERS: dict[str, Callable[[BinaryIO, FileType], DisplayDerivative | None]] 
     JPEG.mime: _render_image,
     PNG.mime: _render_image,
     WEBP.mime: _render_image,
+    TIFF.mime: _render_pages,
+    DICOM.mime: _render_pages,
 }

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session, col, select
 
-from medrec_app.domain.file_types import file_type, stored_type
+from medrec_app.domain.dicom_image import names_match
+from medrec_app.domain.file_types import BackgroundKind, background_kind, file_type, stored_type
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Patient, PatientFile, User
 from medrec_app.services import audit
@@ -35,12 +36,35 @@ class PatientFilePublic(BaseModel):
     file_type: str
     file_size: int
     page_count: int | None
+    background_type: BackgroundKind | None = Field(
+        None,
+        description='What the file is under a record\'s drawing ("image" or "pdf", the '
+        "drawing's backgroundType), or null when it cannot be a background.",
+    )
     uploaded_by_user_id: int
     uploaded_by_name: str
     created_at: datetime | None
+    dicom: DicomSummary | None = None
     thumbnail_url: str | None = Field(
         None, description="A time-limited link to a small preview image, if there is one."
     )
+
+
+class DicomSummary(BaseModel):
+    """What a DICOM file's header says that the front desk and clinicians should see."""
+
+    patient_name: str | None = Field(description="The patient's name as the file has it.")
+    name_matches_patient: bool | None = Field(
+        description="Whether that name is this patient's (null: the file names nobody)."
+    )
+    burned_in_annotation: bool | None = Field(
+        description="The header says the pixels show burned-in text such as a name (null: "
+        "not said)."
+    )
+    pixel_spacing_mm: list[float] | None = Field(description="Row and column spacing.")
+    spacing_at: str | None = Field(description='"patient" or "detector" (not calibrated).')
+    modality: str | None
+    study_date: str | None
 
 
 class PatientFileLinked(PatientFilePublic):
@@ -114,17 +138,23 @@ def patient_files(
         if not ids:
             return []
         query = query.where(col(PatientFile.id).in_(list(ids)))
-    return [public(row, name) for row, name in session.exec(query).all()]
+    patient = session.get(Patient, patient_id)
+    return [public(row, name, patient) for row, name in session.exec(query).all()]
 
 
-def issue_file_link(session: Session, actor: Actor, file_id: int) -> PatientFileLinked:
+def issue_file_link(
+    session: Session, actor: Actor, file_id: int, *, display: bool = False
+) -> PatientFileLinked:
     """The file with a link for ``file_url_ttl_seconds`` (and one to its preview, as the
-    list has); each link audited as viewing the file."""
+    list has); each link audited as viewing the file. ``display`` links to its display
+    image instead, for a type that a browser cannot show as stored (TIFF, DICOM)."""
     row = scoped_file(session, actor, file_id)
     uploader = session.get(User, row.uploaded_by_user_id)
-    found = public(row, uploader.full_name if uploader else "")
+    found = public(
+        row, uploader.full_name if uploader else "", session.get(Patient, row.patient_id)
+    )
     found.thumbnail_url = issue_preview_link(session, actor, row)
-    return with_link(session, actor, found)
+    return with_link(session, actor, found, display=display)
 
 
 def with_link(
@@ -167,7 +197,7 @@ def issue_link(
         expires_in=ttl,
         content_type=row.file_type,
         # Types a browser shows without running anything of ours; anything else downloads.
-        as_attachment=file_type(row.file_type) is None,
+        as_attachment=not _browser_shows(row.file_type),
     )
     return SignedLink(url=url, expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
 
@@ -217,7 +247,7 @@ def scoped_file(session: Session, actor: Actor, file_id: int) -> PatientFile:
     return row
 
 
-def public(row: PatientFile, uploaded_by_name: str) -> PatientFilePublic:
+def public(row: PatientFile, uploaded_by_name: str, patient: Patient | None) -> PatientFilePublic:
     assert row.id is not None
     return PatientFilePublic(
         id=row.id,
@@ -226,7 +256,37 @@ def public(row: PatientFile, uploaded_by_name: str) -> PatientFilePublic:
         file_type=row.file_type,
         file_size=row.file_size,
         page_count=row.page_count,
+        background_type=background_kind(row.file_type, row.display_key),
         uploaded_by_user_id=row.uploaded_by_user_id,
         uploaded_by_name=uploaded_by_name,
         created_at=row.created_at,
+        dicom=_dicom_summary(row, patient),
     )
+
+
+def _dicom_summary(row: PatientFile, patient: Patient | None) -> DicomSummary | None:
+    facts = (row.file_metadata or {}).get("dicom")
+    if not isinstance(facts, dict):
+        return None
+    matches = None
+    if patient is not None:
+        matches = names_match(
+            facts.get("patient_family_name"),
+            facts.get("patient_given_name"),
+            patient.first_name,
+            patient.last_name,
+        )
+    return DicomSummary(
+        patient_name=facts.get("patient_name"),
+        name_matches_patient=matches,
+        burned_in_annotation=facts.get("burned_in_annotation"),
+        pixel_spacing_mm=facts.get("pixel_spacing_mm"),
+        spacing_at=facts.get("spacing_at"),
+        modality=facts.get("modality"),
+        study_date=facts.get("study_date"),
+    )
+
+
+def _browser_shows(mime: str) -> bool:
+    known = file_type(mime)
+    return known is not None and known.browser_shows

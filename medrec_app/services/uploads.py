@@ -179,7 +179,7 @@ def _insert_row(
         s3_bucket="",
         uploaded_by_user_id=actor.user_id,
         page_count=checked.page_count,
-        file_metadata=metadata,
+        file_metadata={**checked.metadata, **metadata},
     )
     session.add(row)
     session.flush()

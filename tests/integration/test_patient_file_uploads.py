@@ -27,6 +27,7 @@ from medrec_app.settings import get_settings
 from medrec_app.storage import BlobStore, LocalBlobStore, get_store
 from tests import samples
 from tests.file_samples import scanned_pdf_bytes
+from tests.paged_samples import dicom_sample
 from tests.plugins.stores import both_stores, only_local, only_s3
 
 COMMIT_FAILS = "commit-fails.png"
@@ -357,10 +358,13 @@ def test_repair_does_not_let_unsafe_or_unreadable_pdfs_in(
 
 
 @only_local
-def test_dicom_is_refused_with_what_to_do(store_env: str, clinic_factory) -> None:
+def test_dicom_without_an_image_is_refused_with_what_to_do(store_env: str, clinic_factory) -> None:
+    """A real radiotherapy plan (pydicom's test file): DICOM, but no picture to show."""
     clinic = clinic_factory()
     desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
     with pytest.raises(UploadRefused) as refused:
-        upload(desk, patient_id, samples.dicom_with_tiff_preamble(), "IM0001.dcm")
-    assert refused.value.kind == "unsupported_type"
-    assert "ask the imaging centre for a JPEG or PDF export" in str(refused.value)
+        upload(desk, patient_id, dicom_sample("rtplan.dcm"), "IM0001")
+    assert refused.value.kind == "invalid_content"
+    assert str(refused.value).startswith("This DICOM file holds no image")
+    assert file_rows(patient_id) == []
+    assert stored_keys(patient_id) == []

@@ -20,7 +20,7 @@ from medrec_app.components.format import (
     local_datetime,
     page_count_label,
 )
-from medrec_app.domain.file_types import type_label
+from medrec_app.domain.file_types import file_type, type_label
 from medrec_app.domain.permissions import Action, PermissionDenied, can
 from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.services import files, patients, uploads
@@ -48,6 +48,12 @@ class FileRow:
     uploaded_by: str
     uploaded_at: str
     thumbnail_url: str
+    note: str
+    """What the file's own header says that matters here (a DICOM file's patient name)."""
+    note_is_warning: bool
+    shown_by_display_image: bool
+    """A type no browser shows (TIFF, DICOM): "Open" shows its display image, and the
+    original has its own download button."""
 
 
 def parse_birth_date(value: str) -> date | None:
@@ -153,7 +159,16 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
 
     @service_event
     def open_file(self, file_id: int) -> rx.event.EventSpec:
-        """Issue a short-lived link now and open it in a new tab; the page never keeps it."""
+        """Issue a short-lived link now and open it in a new tab; the page never keeps it.
+        A file no browser shows opens as its display image."""
+        wanted = row_id(file_id, "file")
+        shown = any(r.file_id == wanted and r.shown_by_display_image for r in self.rows)
+        linked = self._call(files.issue_file_link, wanted, display=shown)
+        return open_in_new_tab(linked.s3_url)
+
+    @service_event
+    def download_original(self, file_id: int) -> rx.event.EventSpec:
+        """The file exactly as uploaded (a TIFF or DICOM file downloads)."""
         linked = self._call(files.issue_file_link, row_id(file_id, "file"))
         return open_in_new_tab(linked.s3_url)
 
@@ -178,6 +193,9 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
                 uploaded_by=f.uploaded_by_name,
                 uploaded_at=local_datetime(f.created_at, zone),
                 thumbnail_url=f.thumbnail_url or "",
+                note=dicom_note(f.dicom),
+                note_is_warning=bool(f.dicom and f.dicom.name_matches_patient is False),
+                shown_by_display_image=_shown_by_display_image(f.file_type),
             )
             for f in listed
         ]
@@ -190,6 +208,28 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
 
     def _phone_files_changed(self) -> None:
         self._refresh()
+
+
+def dicom_note(dicom: files.DicomSummary | None) -> str:
+    """What the file list says about a DICOM file's header: the name in it (and whether
+    it is this patient's) and burned-in annotations."""
+    if dicom is None:
+        return ""
+    parts = []
+    if dicom.patient_name:
+        parts.append(f"Name in the file: {dicom.patient_name}.")
+    else:
+        parts.append("The file names no patient.")
+    if dicom.name_matches_patient is False:
+        parts.append("This is not this patient's name: check that the file is theirs.")
+    if dicom.burned_in_annotation:
+        parts.append("The images may show patient details burned into the picture.")
+    return " ".join(parts)
+
+
+def _shown_by_display_image(mime: str) -> bool:
+    known = file_type(mime)
+    return known is not None and not known.browser_shows
 
 
 def open_in_new_tab(url: str) -> rx.event.EventSpec:

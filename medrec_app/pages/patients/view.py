@@ -162,7 +162,20 @@ def _delete_button(row: FileRow) -> rx.Component:
 def _file_row(row: FileRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(_thumbnail(row)),
-        rx.table.row_header_cell(row.name, data_testid="file-name"),
+        rx.table.row_header_cell(
+            rx.text(row.name, data_testid="file-name"),
+            rx.cond(
+                row.note != "",
+                rx.text(
+                    row.note,
+                    size="1",
+                    color=rx.cond(row.note_is_warning, "var(--red-11)", "var(--gray-11)"),
+                    weight=rx.cond(row.note_is_warning, "bold", "regular"),
+                    data_testid="file-note",
+                    data_warning=rx.cond(row.note_is_warning, "true", "false"),
+                ),
+            ),
+        ),
         rx.table.cell(row.kind, data_testid="file-kind"),
         rx.table.cell(row.size, data_testid="file-size"),
         rx.table.cell(row.pages, data_testid="file-pages"),
@@ -175,6 +188,16 @@ def _file_row(row: FileRow) -> rx.Component:
                     variant="soft",
                     on_click=PatientFilesState.open_file(row.file_id),
                     data_testid="file-open",
+                ),
+                rx.cond(
+                    row.shown_by_display_image,
+                    rx.button(
+                        "Download original",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=PatientFilesState.download_original(row.file_id),
+                        data_testid="file-download-original",
+                    ),
                 ),
                 rx.cond(PatientFilesState.can_delete, _delete_button(row)),
                 spacing="2",

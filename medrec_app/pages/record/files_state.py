@@ -17,7 +17,7 @@ from typing import Any
 
 import reflex as rx
 
-from medrec_app.domain.file_types import background_kind, file_type
+from medrec_app.domain.file_types import file_type
 from medrec_app.domain.permissions import Action, PermissionDenied
 from medrec_app.pages.patients.state import open_in_new_tab
 from medrec_app.services.errors import NotFound, NotSignedIn
@@ -90,7 +90,7 @@ class RecordFilesMixin(rx.State, mixin=True):
             linked = self._call(
                 record_files.issue_background_link, self._open_record_id(), row_id(value, "file")
             )
-            kind = background_kind(linked.file_type)
+            kind = linked.background_type
             op |= {"backgroundType": kind, "backgroundFileId": linked.id}
             if kind == "pdf":
                 op |= {"pdfPageNumber": 1, "pdfNumPages": linked.page_count}
@@ -128,7 +128,7 @@ class RecordFilesMixin(rx.State, mixin=True):
     def _hold_link(self, linked: PatientFileLinked) -> None:
         """The background link the canvas gets (and starts loading) for one file."""
         self.file_background_id = linked.id
-        self.file_background_type = background_kind(linked.file_type) or ""
+        self.file_background_type = linked.background_type or ""
         self.file_background_url = linked.s3_url
 
     @service_event

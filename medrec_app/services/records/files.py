@@ -72,9 +72,10 @@ def issue_attachment_link(
 def background_candidates(
     session: Session, actor: Actor, record_id: int
 ) -> list[PatientFilePublic]:
-    """The patient's files that can be the record's background (images and PDFs), newest first."""
+    """The patient's files that can be the record's background (images, PDFs and paged
+    images shown by their display image), newest first."""
     keys = _viewable(session, actor, record_id)
-    return [f for f in patient_files(session, keys.patient_id) if background_kind(f.file_type)]
+    return [f for f in patient_files(session, keys.patient_id) if f.background_type]
 
 
 def attachable_files(session: Session, actor: Actor, record_id: int) -> list[PatientFilePublic]:
@@ -102,7 +103,7 @@ def issue_background_link(
     """
     keys = _viewable(session, actor, record_id)
     found = patient_files(session, keys.patient_id, [file_id])
-    if not found or not background_kind(found[0].file_type):
+    if not found or not found[0].background_type:
         raise NotFound("file")
     return with_link(session, actor, found[0], keys.record_id, display=True)
 
@@ -180,7 +181,7 @@ def named_background(
     raw = drawing.get("backgroundFileId") if isinstance(drawing, Mapping) else None
     file_id = parse_id(raw) if isinstance(raw, int) else None
     row = patient_file_rows(session, patient_id, [file_id]).get(file_id) if file_id else None
-    kind = background_kind(row.file_type) if row is not None else None
+    kind = background_kind(row.file_type, row.display_key) if row is not None else None
     if row is None or kind is None:
         return None
     return BackgroundFile(id=file_id, background_type=kind, page_count=row.page_count)
@@ -194,9 +195,9 @@ def background_problem(keys: Mapping[str, Any], rows: Mapping[int, PatientFile])
     row = rows.get(file_id)
     if row is None:
         return f"The background file {file_id} was not found among this patient's files."
-    kind = background_kind(row.file_type)
+    kind = background_kind(row.file_type, row.display_key)
     if kind is None:
-        return "Only an image (JPEG, PNG, WebP) or a PDF can be a background."
+        return f"File {row.id} cannot be shown, so it cannot be a background."
     if kind != keys.get("backgroundType"):
         return f"File {row.id} is {'a PDF' if kind == 'pdf' else 'an image'}: set it as {kind!r}."
     if kind != "pdf":
