@@ -203,12 +203,12 @@ def background_problem(keys: Mapping[str, Any], rows: Mapping[int, PatientFile])
     if kind != "pdf":
         return None
     if row.page_count is None:
-        return f"The page count of PDF {row.id} is not known, so it cannot be a background."
+        return f"The page count of file {row.id} is not known, so it cannot be a background."
     page, pages = keys.get("pdfPageNumber") or 1, keys.get("pdfNumPages")
     if page > row.page_count:
-        return f"Page {page} is beyond the {row.page_count} page(s) of PDF {row.id}."
+        return f"Page {page} is beyond the {row.page_count} page(s) of file {row.id}."
     if pages is not None and pages != row.page_count:
-        return f"pdfNumPages {pages} does not match the {row.page_count} page(s) of PDF {row.id}."
+        return f"pdfNumPages {pages} does not match the {row.page_count} page(s) of file {row.id}."
     return None
 
 
