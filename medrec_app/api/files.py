@@ -19,7 +19,7 @@ from medrec_app.api.deps import call, current_actor
 from medrec_app.api.errors import ApiError, ErrorResponse
 from medrec_app.api.limits import MULTIPART_OVERHEAD, declared_length
 from medrec_app.api.params import FileId, PatientId
-from medrec_app.domain.file_types import ACCEPTED_TYPES
+from medrec_app.domain.file_types import ACCEPTED_SUMMARY, ACCEPTED_TYPES
 from medrec_app.domain.permissions import Actor
 from medrec_app.domain.uploads import too_large_message
 from medrec_app.services import files, unit_of_work, uploads
@@ -70,7 +70,7 @@ _UPLOAD_BODY = {
     response_model=UploadedFile,
     responses=_errors(400, 401, 403, 404, 413, 415, 422, 503),
     openapi_extra=_UPLOAD_BODY,
-    summary="Upload a JPEG, PNG, WebP or PDF file for a patient",
+    summary=f"Upload a file for a patient ({ACCEPTED_SUMMARY})",
 )
 async def upload_file(patient_id: PatientId, request: Request, actor: ActorDep) -> UploadedFile:
     limit = get_settings().max_upload_bytes

@@ -17,6 +17,7 @@ import pydicom
 from PIL import Image, ImageSequence
 from playwright.sync_api import Page, expect
 from pydicom.pixels import apply_voi_lut
+from sqlalchemy import text
 
 from tests.e2e.test_display_backgrounds import (
     MAX_MEAN_DIFFERENCE,
@@ -25,8 +26,10 @@ from tests.e2e.test_display_backgrounds import (
     mean_difference,
 )
 from tests.e2e.test_editor import PRACTITIONER, open_editor, stage_image
+from tests.e2e.test_patients import FRONT_DESK, file_row, pick_files
 from tests.e2e.test_record_files import signed_in
-from tests.paged_samples import FAX_DPI, dicom_sample, fax_tiff
+from tests.e2e.test_sign_in import sign_in
+from tests.paged_samples import FAX_DPI, dicom_sample, dicom_variant, fax_tiff
 
 
 def upload_as_background(page: Page, tmp_path: Path, visit: int, name: str, data: bytes) -> None:
@@ -90,3 +93,61 @@ def test_the_editor_draws_page_two_of_a_fax_tiff(page: Page, scratch_visit, tmp_
     print(f"\nfax TIFF page 2: mean difference {right:.1f} (to page 1: {wrong:.1f})")
     assert right < MAX_MEAN_DIFFERENCE
     assert wrong > 2 * right
+
+
+def scratch_patient(app_server, visit: int) -> int:
+    with app_server.db.begin() as conn:
+        return conn.execute(
+            text("SELECT patient_id FROM appointments WHERE calendar_event_id = :a"), {"a": visit}
+        ).scalar_one()
+
+
+def test_the_file_list_shows_whose_name_a_dicom_file_carries(
+    page: Page, app_server, scratch_visit
+) -> None:
+    visit = scratch_visit()
+    patient = scratch_patient(app_server, visit)
+
+    def named(name: str, burned_in: str):
+        def change(ds) -> None:
+            ds.PatientName, ds.BurnedInAnnotation = name, burned_in
+
+        return dicom_variant("CT_small.dcm", change)
+
+    sign_in(page, FRONT_DESK)
+    page.goto(f"/patients/{patient}")
+    ours = named(f"Visit{visit}^Scratch", "NO")
+    pick_files(
+        page,
+        [
+            ("IM000001", "application/octet-stream", ours),
+            ("IM000002", "application/octet-stream", named("Lestrade^G", "YES")),
+        ],
+    )
+    theirs_row, ours_row = file_row(page, "IM000002.dcm"), file_row(page, "IM000001.dcm")
+    expect(ours_row.get_by_test_id("file-note")).to_have_text(
+        f"Name in the file: Visit{visit}, Scratch."
+    )
+    expect(ours_row.get_by_test_id("file-note")).to_have_attribute("data-warning", "false")
+    note = theirs_row.get_by_test_id("file-note")
+    expect(note).to_contain_text("Name in the file: Lestrade, G.")
+    expect(note).to_contain_text("This is not this patient's name")
+    expect(note).to_contain_text("burned into the picture")
+    expect(note).to_have_attribute("data-warning", "true")
+    expect(ours_row.get_by_test_id("file-kind")).to_have_text("DICOM image")
+
+    with page.context.expect_page() as opened:
+        ours_row.get_by_test_id("file-open").click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    shown = page.request.get(tab.url)
+    assert shown.headers["content-type"].startswith("image/png")  # the display image
+    tab.close()
+    # The original downloads (the new tab never shows it): the link it was sent to.
+    with page.context.expect_event(
+        "request", predicate=lambda request: "/files/" in request.url
+    ) as requested:
+        ours_row.get_by_test_id("file-download-original").click()
+    original = page.request.get(requested.value.url)
+    assert original.body() == ours
+    assert original.headers["content-disposition"].startswith("attachment")
