@@ -70,7 +70,7 @@ _UPLOAD_BODY = {
     response_model=UploadedFile,
     responses=_errors(400, 401, 403, 404, 413, 415, 422, 503),
     openapi_extra=_UPLOAD_BODY,
-    summary="Upload a JPEG, PNG, WebP or PDF file for a patient",
+    summary="Upload a JPEG, PNG, WebP, HEIC, AVIF or PDF file for a patient",
 )
 async def upload_file(patient_id: PatientId, request: Request, actor: ActorDep) -> UploadedFile:
     limit = get_settings().max_upload_bytes

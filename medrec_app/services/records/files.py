@@ -196,7 +196,7 @@ def background_problem(keys: Mapping[str, Any], rows: Mapping[int, PatientFile])
         return f"The background file {file_id} was not found among this patient's files."
     kind = background_kind(row.file_type)
     if kind is None:
-        return "Only an image (JPEG, PNG, WebP) or a PDF can be a background."
+        return "Only an image (JPEG, PNG, WebP, HEIC, AVIF) or a PDF can be a background."
     if kind != keys.get("backgroundType"):
         return f"File {row.id} is {'a PDF' if kind == 'pdf' else 'an image'}: set it as {kind!r}."
     if kind != "pdf":
