@@ -23,6 +23,10 @@ re-encode and the space of a second copy.
 
 Later kinds that browsers cannot show at all (DICOM, TIFF, HEIC) add their renderer to
 ``_RENDERERS``: each returns the display image of its kind, stored the same way.
+
+Phone photos in HEIC or AVIF always get one (a JPEG, a PNG when transparent), even where
+a browser could show the file (Chromium shows AVIF): one look everywhere, and no phone
+metadata (GPS, device) in anything shown. Their orientation: ``domain/heif.py``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageCms
 
-from medrec_app.domain.file_types import JPEG, PNG, WEBP, FileType
+from medrec_app.domain import heif
+from medrec_app.domain.file_types import AVIF, HEIC, JPEG, PNG, WEBP, FileType
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +101,19 @@ def _render_image(source: BinaryIO, kind: FileType) -> DisplayDerivative | None:
         shown = display_image(image)
         lossless = kind is PNG or "A" in shown.getbands()
     return _encoded(shown, PNG if lossless else JPEG)
+
+
+def _render_phone_photo(source: BinaryIO, kind: FileType) -> DisplayDerivative:
+    """HEIC and AVIF: always a display image, of the primary picture (the one the upload
+    check decoded), upright: libheif applies a HEIF file's own turn, Pillow reads an AVIF
+    file's as its EXIF orientation, and a HEIF orientation known only from EXIF is applied
+    here."""
+    with Image.open(source, formats=[kind.pil_format or ""]) as image:
+        turn = _TRANSPOSE.get(heif.pending_orientation(image))
+        shown = display_image(image)
+    if turn is not None:
+        shown = shown.transpose(turn)
+    return _encoded(shown, PNG if "A" in shown.getbands() else JPEG)
 
 
 def is_display_safe(image: Image.Image) -> bool:
@@ -203,4 +221,6 @@ _RENDERERS: dict[str, Callable[[BinaryIO, FileType], DisplayDerivative | None]] 
     JPEG.mime: _render_image,
     PNG.mime: _render_image,
     WEBP.mime: _render_image,
+    HEIC.mime: _render_phone_photo,
+    AVIF.mime: _render_phone_photo,
 }
