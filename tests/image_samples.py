@@ -110,12 +110,13 @@ def phone_photo(
     return data
 
 
-def exif_only_heic(orientation: int) -> bytes:
-    """An HEIC photo whose turn is in EXIF alone, no ``irot``/``imir`` (as some Android
-    phones save them): written upright-tagged, then the EXIF value changed in place."""
+def exif_only_heic(orientation: int, image: Image.Image | None = None) -> bytes:
+    """``image`` (default ``stored_for(orientation)``) as an HEIC photo whose turn is in EXIF
+    alone, no ``irot``/``imir`` (as some Android phones save them): written upright-tagged,
+    then the EXIF value changed in place."""
     endian = ">" if camera_exif(1).tobytes()[6:8] == b"MM" else "<"
     entry = struct.pack(f"{endian}HHIHH", ExifTags.Base.Orientation, 3, 1, 1, 0)
-    data = phone_photo(HEIC, 1, stored_for(orientation))
+    data = phone_photo(HEIC, 1, stored_for(orientation) if image is None else image)
     assert data.count(entry) == 1 and b"irot" not in data and b"imir" not in data
     turned = struct.pack(f"{endian}HHIHH", ExifTags.Base.Orientation, 3, 1, orientation, 0)
     return data.replace(entry, turned)
