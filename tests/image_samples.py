@@ -1,15 +1,17 @@
 """Generated images for the display-image tests: an asymmetric upright picture stored as a
-camera stores it under each EXIF orientation (with GPS and device tags), and a 16-bit
-greyscale x-ray that uses a narrow part of its range."""
+camera stores it under each EXIF orientation (with GPS and device tags), phone photos in
+HEIC and AVIF turned the ways phones turn them, and a 16-bit greyscale x-ray that uses a
+narrow part of its range."""
 
 from __future__ import annotations
 
 import io
 import struct
 
-from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageOps
+from PIL import ExifTags, Image, ImageChops, ImageCms, ImageDraw, ImageOps
 
-from medrec_app.domain.file_types import JPEG, WEBP, FileType
+from medrec_app.domain import heif  # noqa: F401 (Pillow writes HEIC through pillow-heif)
+from medrec_app.domain.file_types import AVIF, HEIC, JPEG, WEBP, FileType
 
 UPRIGHT_SIZE = (120, 80)
 RED, GREEN, WHITE = (220, 30, 30), (30, 180, 60), (255, 255, 255)
@@ -74,6 +76,50 @@ def encode(image: Image.Image, kind: FileType, **params) -> bytes:
         params.setdefault("lossless", True)
     image.save(out, kind.pil_format, **params)
     return out.getvalue()
+
+
+PHONE_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+    b'02/22-rdf-syntax-ns#"><rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" '
+    b'tiff:Make="PhoneMakerCo"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def phone_photo(
+    kind: FileType, orientation: int, image: Image.Image | None = None, **params
+) -> bytes:
+    """``image`` (default ``stored_for(orientation)``) as a phone saves an HEIC or AVIF photo:
+    the turn in the file's own ``irot``/``imir`` properties and in EXIF (as iPhones do), with
+    GPS, device, XMP and an ICC profile. pillow-heif and Pillow both write the properties
+    from EXIF orientation bytes."""
+    assert kind in (HEIC, AVIF)
+    picture = stored_for(orientation) if image is None else image
+    params.setdefault("quality", 90)
+    out = io.BytesIO()
+    picture.save(
+        out,
+        kind.pil_format,
+        exif=camera_exif(orientation).tobytes(),
+        xmp=PHONE_XMP,
+        icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+        **params,
+    )
+    data = out.getvalue()
+    if orientation != 1:
+        assert b"irot" in data or b"imir" in data, "expected the turn as HEIF properties"
+    return data
+
+
+def exif_only_heic(orientation: int, image: Image.Image | None = None) -> bytes:
+    """``image`` (default ``stored_for(orientation)``) as an HEIC photo whose turn is in EXIF
+    alone, no ``irot``/``imir`` (as some Android phones save them): written upright-tagged,
+    then the EXIF value changed in place."""
+    endian = ">" if camera_exif(1).tobytes()[6:8] == b"MM" else "<"
+    entry = struct.pack(f"{endian}HHIHH", ExifTags.Base.Orientation, 3, 1, 1, 0)
+    data = phone_photo(HEIC, 1, stored_for(orientation) if image is None else image)
+    assert data.count(entry) == 1 and b"irot" not in data and b"imir" not in data
+    turned = struct.pack(f"{endian}HHIHH", ExifTags.Base.Orientation, 3, 1, orientation, 0)
+    return data.replace(entry, turned)
 
 
 def near(pixel, colour, tolerance: int = 40) -> bool:

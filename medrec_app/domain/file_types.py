@@ -63,6 +63,21 @@ PNG = FileType(
 WEBP = FileType(
     "image/webp", "WebP image", "WebP", "webp", frozenset({"webp"}), "image", "WEBP", Kind.WEBP
 )
+# Phone photos no browser shows alike: always shown through a display image. Pillow opens
+# HEIC with pillow-heif's opener (``domain/heif.py``), AVIF by itself.
+HEIC = FileType(
+    "image/heic",
+    "HEIC photo",
+    "HEIC",
+    "heic",
+    frozenset({"heic", "heif", "hif"}),
+    None,  # Chromium and Firefox do not draw HEIC: it lies under the canvas as its JPEG
+    "HEIF",
+    Kind.HEIC,
+)
+AVIF = FileType(
+    "image/avif", "AVIF image", "AVIF", "avif", frozenset({"avif"}), "image", "AVIF", Kind.AVIF
+)
 PDF = FileType(
     "application/pdf", "PDF document", "PDF", "pdf", frozenset({"pdf"}), "pdf", kind=Kind.PDF
 )
@@ -90,9 +105,9 @@ DICOM = FileType(
     any_name=True,
 )
 
-ACCEPTED_TYPES = (JPEG, PNG, WEBP, TIFF, DICOM, PDF)
+ACCEPTED_TYPES = (JPEG, PNG, WEBP, HEIC, AVIF, TIFF, DICOM, PDF)
 ACCEPTED_EXTENSIONS = frozenset().union(*(t.extensions for t in ACCEPTED_TYPES))
-ACCEPTED_SUMMARY = "JPEG, PNG, WebP, TIFF or DICOM images and PDF documents"
+ACCEPTED_SUMMARY = "JPEG, PNG, WebP, HEIC, AVIF, TIFF or DICOM images and PDF documents"
 _BY_MIME = {t.mime: t for t in ACCEPTED_TYPES}
 _BY_KIND = {t.kind: t for t in ACCEPTED_TYPES}
 _BY_KEY_EXTENSION = {t.extension: t for t in ACCEPTED_TYPES}

@@ -35,17 +35,6 @@ class Wording:
 NOT_ACCEPTED: dict[Kind, Wording] = {
     Kind.GIF: Wording("a GIF image", _SAVE_AS_PNG),
     Kind.BMP: Wording("a BMP image (a Windows bitmap)", _SAVE_AS_PNG),
-    Kind.HEIC: Wording(
-        "an HEIC photo (the format iPhones and many phones save photos in)",
-        "share or export the photo from the phone as JPEG (on an iPhone: Settings > Camera > "
-        "Formats > Most Compatible) and upload that",
-        "medrec cannot take HEIC photos yet",
-    ),
-    Kind.AVIF: Wording(
-        "an AVIF image",
-        "open it and save it as JPEG or PNG, then upload that",
-        "medrec cannot take AVIF images yet",
-    ),
     Kind.JPEG2000: Wording("a JPEG 2000 image", _SAVE_AS_PNG),
     Kind.VIDEO: Wording(
         "a video",

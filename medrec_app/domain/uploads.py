@@ -21,7 +21,10 @@ from typing import Any, BinaryIO
 
 from PIL import Image
 
-from medrec_app.domain import dicom_image
+from medrec_app.domain import (
+    dicom_image,
+    heif,  # noqa: F401 (Pillow opens HEIC photos through it)
+)
 from medrec_app.domain.file_kinds import HEAD_BYTES, Kind, recognise
 from medrec_app.domain.file_types import (
     ACCEPTED_EXTENSIONS,
@@ -200,9 +203,14 @@ def name_for(kind: FileType, display_name: str) -> str:
     ending = f"ends in .{ext[:20]}" if ext else "has no ending such as .jpg or .pdf"
     raise FileRefused(
         Refusal.UNSUPPORTED_TYPE,
-        f"This file is a {kind.label}, but its name {ending}. Rename it to end in "
+        f"This file is {_a(kind.label)}, but its name {ending}. Rename it to end in "
         f".{kind.extension} and upload it again.",
     )
+
+
+def _a(label: str) -> str:
+    """``label`` with its article: "a JPEG image", "an AVIF image"."""
+    return f"{'an' if label[:1] in 'AEIOU' else 'a'} {label}"
 
 
 def check_image(source: BinaryIO, kind: FileType, max_pixels: int) -> None:

@@ -26,6 +26,10 @@ images (TIFF pages, DICOM frames, ``domain/image_pages.py``) always get a displa
 one page becomes a PNG like any lossless image, several become a PDF with one lossless
 picture per page (``services/page_pdf.py``), which the canvas shows page by page like
 any PDF. Each page follows the rules above (a DICOM frame arrives windowed to 8 bits).
+
+Phone photos in HEIC or AVIF always get one (a JPEG, a PNG when transparent), even where
+a browser could show the file (Chromium shows AVIF): one look everywhere, and no phone
+metadata (GPS, device) in anything shown. Their orientation: ``domain/heif.py``.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageCms
 
-from medrec_app.domain.file_types import DICOM, JPEG, PDF, PNG, TIFF, WEBP, FileType
+from medrec_app.domain import heif
+from medrec_app.domain.file_types import AVIF, DICOM, HEIC, JPEG, PDF, PNG, TIFF, WEBP, FileType
 from medrec_app.domain.image_pages import page_images
 from medrec_app.services.page_pdf import pages_pdf
 
@@ -129,6 +134,19 @@ def _dpi(page: Image.Image) -> tuple[float, float] | None:
     except (TypeError, ValueError):
         return None
     return (x, y) if x > 0 and y > 0 else None
+
+
+def _render_phone_photo(source: BinaryIO, kind: FileType) -> DisplayDerivative:
+    """HEIC and AVIF: always a display image, of the primary picture (the one the upload
+    check decoded), upright: libheif applies a HEIF file's own turn, Pillow reads an AVIF
+    file's as its EXIF orientation, and a HEIF orientation known only from EXIF is applied
+    here."""
+    with Image.open(source, formats=[kind.pil_format or ""]) as image:
+        turn = _TRANSPOSE.get(heif.pending_orientation(image))
+        shown = display_image(image)
+    if turn is not None:
+        shown = shown.transpose(turn)
+    return _encoded(shown, PNG if "A" in shown.getbands() else JPEG)
 
 
 def is_display_safe(image: Image.Image) -> bool:
@@ -236,6 +254,8 @@ _RENDERERS: dict[str, Callable[[BinaryIO, FileType], DisplayDerivative | None]] 
     JPEG.mime: _render_image,
     PNG.mime: _render_image,
     WEBP.mime: _render_image,
+    HEIC.mime: _render_phone_photo,
+    AVIF.mime: _render_phone_photo,
     TIFF.mime: _render_pages,
     DICOM.mime: _render_pages,
 }

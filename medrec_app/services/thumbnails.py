@@ -17,6 +17,7 @@ from typing import BinaryIO
 import pypdfium2
 from PIL import Image
 
+from medrec_app.domain import heif  # noqa: F401 (Pillow opens HEIC photos through it)
 from medrec_app.services.display import display_image
 
 log = logging.getLogger(__name__)

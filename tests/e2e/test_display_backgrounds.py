@@ -1,9 +1,12 @@
-"""What the editor draws for a photo with EXIF orientation and a 16-bit x-ray, in Chromium.
+"""What the editor draws for photos with EXIF orientation (WebP, HEIC, AVIF) and a 16-bit
+x-ray, in Chromium.
 
 Each file is uploaded in the editor (the real upload path) on a patient and appointment
 of this test's own, becomes the background, and the stage's pixels are compared with a
 server-side render of what the file should look like: Pillow's ``exif_transpose`` for
-the photo, the 16-bit values stretched over their own range for the x-ray. The mean
+the photos (an HEIC decoded by pillow-heif, which applies the file's own turn; for an
+HEIC turned by EXIF alone, the photo as taken), the 16-bit values stretched over their
+own range for the x-ray. The mean
 absolute difference of downscaled greyscale pictures is printed (before/after numbers
 for the issue) and must be small.
 """
@@ -17,8 +20,11 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 from playwright.sync_api import Page, expect
 
+from medrec_app.domain import heif  # noqa: F401 (Pillow reads and writes HEIC through it)
+from medrec_app.domain.file_types import AVIF, HEIC
 from tests.e2e.test_editor import PRACTITIONER, open_editor, stage_image
 from tests.e2e.test_record_files import signed_in
+from tests.image_samples import exif_only_heic, phone_photo
 
 STAGE = (800, 600)
 COMPARE = (80, 60)
@@ -44,6 +50,23 @@ def exif_6_webp() -> tuple[bytes, Image.Image]:
     out = io.BytesIO()
     landscape_photo().rotate(90, expand=True).save(out, "WEBP", quality=95, exif=exif)
     data = out.getvalue()
+    return data, ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+
+
+def exif_6_heic() -> tuple[bytes, Image.Image]:
+    """The photo as an iPhone stores it: turned in the file (``irot``) and in EXIF (6),
+    with GPS and device tags."""
+    data = phone_photo(HEIC, 6, landscape_photo().rotate(90, expand=True), quality=95)
+    return data, ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+
+
+def exif_6_only_heic() -> tuple[bytes, Image.Image]:
+    """The photo as some Android phones store it: turned by EXIF 6 alone."""
+    return exif_only_heic(6, landscape_photo().rotate(90, expand=True)), landscape_photo()
+
+
+def exif_6_avif() -> tuple[bytes, Image.Image]:
+    data = phone_photo(AVIF, 6, landscape_photo().rotate(90, expand=True), quality=95)
     return data, ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
 
 
@@ -80,8 +103,14 @@ def mean_difference(shot: Image.Image, expected: Image.Image) -> float:
 
 @pytest.mark.parametrize(
     ("name", "sample"),
-    [("wound.webp", exif_6_webp), ("chest-xray.png", sixteen_bit_png)],
-    ids=["exif-6-webp", "16-bit-png"],
+    [
+        ("wound.webp", exif_6_webp),
+        ("IMG_0412.HEIC", exif_6_heic),
+        ("rash.heic", exif_6_only_heic),
+        ("mole.avif", exif_6_avif),
+        ("chest-xray.png", sixteen_bit_png),
+    ],
+    ids=["exif-6-webp", "exif-6-heic", "exif-6-only-heic", "exif-6-avif", "16-bit-png"],
 )
 def test_the_editor_draws_the_file_as_it_should_look(
     page: Page, scratch_visit, tmp_path: Path, name: str, sample

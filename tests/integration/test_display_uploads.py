@@ -1,18 +1,21 @@
 """Display derivatives through the upload service, on disk and on S3 (moto): the original
 is stored and downloaded as uploaded, the editor background and the thumbnail are the
-upright, metadata-free display image, and files without one still show the original."""
+upright, metadata-free display image, and files without one still show the original.
+HEIC and AVIF phone photos always have one."""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PIL import Image
+import pytest
+from PIL import ExifTags, Image
 from sqlmodel import col, select
 
 from medrec_app.db import session_scope
-from medrec_app.domain.file_types import JPEG, WEBP
+from medrec_app.domain.file_types import AVIF, HEIC, JPEG, WEBP
 from medrec_app.domain.permissions import Role
 from medrec_app.models import AuditEvent, PatientFile
 from medrec_app.services import files, uploads
@@ -24,7 +27,9 @@ from tests.image_samples import (
     assert_upright,
     camera_exif,
     encode,
+    exif_only_heic,
     percentile,
+    phone_photo,
     sixteen_bit_xray,
     stored_for,
 )
@@ -168,3 +173,48 @@ def test_a_file_stored_before_display_images_still_shows_its_original(clinic_fac
     with fetcher() as get:
         shown = get(background_link(clinic, record_of(clinic), file_id))
     assert shown.status == 200 and shown.body == photo
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "make"),
+    [
+        (HEIC, "IMG_4021.HEIC", lambda: phone_photo(HEIC, 6)),
+        (HEIC, "wound.heif", lambda: exif_only_heic(6)),
+        (AVIF, "rash.avif", lambda: phone_photo(AVIF, 6)),
+    ],
+    ids=["heic-irot", "heic-exif-only", "avif"],
+)
+@both_stores
+def test_a_phone_photo_is_kept_as_uploaded_and_shown_upright_without_metadata(
+    store_env: str, clinic_factory, kind, name: str, make
+) -> None:
+    clinic = clinic_factory()
+    desk, patient_id = clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0]
+    photo = make()
+
+    uploaded = upload(desk, patient_id, photo, name)
+
+    assert (uploaded.file_name, uploaded.file_type) == (name, kind.mime)
+    stored = row(uploaded.file_id)
+    assert stored.s3_key == f"patients/{patient_id}/{uploaded.file_id}.{kind.extension}"
+    assert stored.display_key == f"patients/{patient_id}/{uploaded.file_id}.display.jpg"
+    assert stored.file_size == len(photo)
+    assert blob(stored.s3_key) == photo  # the original, byte for byte, GPS and all
+    assert Image.open(io.BytesIO(blob(stored.s3_key))).getexif()[ExifTags.Base.Make]
+    display = blob(stored.display_key)
+    assert_upright(Image.open(io.BytesIO(display)))
+    assert len(Image.open(io.BytesIO(display)).getexif()) == 0
+    assert not re.search(rb"PhoneMakerCo|Model-X12|GPS|Exif|xmpmeta|ICC_PROFILE", display)
+    thumbnail = blob(stored.thumbnail_key or "")
+    assert Image.open(io.BytesIO(thumbnail)).width > Image.open(io.BytesIO(thumbnail)).height
+    assert b"PhoneMakerCo" not in thumbnail
+
+    with session_scope() as session:
+        download = files.issue_file_link(session, desk, uploaded.file_id).s3_url
+    with fetcher() as get:
+        shown = get(background_link(clinic, record_of(clinic), uploaded.file_id))
+        original = get(download)
+    assert shown.status == 200 and shown.headers["content-type"] == JPEG.mime
+    assert shown.body == display
+    assert original.status == 200 and original.body == photo
+    assert original.headers["content-type"] == kind.mime
