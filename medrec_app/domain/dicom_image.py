@@ -33,6 +33,7 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import apply_color_lut, apply_modality_lut, apply_voi_lut, iter_pixels
 
 _MONOCHROME = frozenset({"MONOCHROME1", "MONOCHROME2"})
+_MEDIA_DIRECTORY = "1.2.840.10008.1.3.10"  # Media Storage Directory Storage: a DICOMDIR
 
 
 class DicomUnreadable(ValueError):
@@ -41,6 +42,10 @@ class DicomUnreadable(ValueError):
 
 class DicomNoImage(DicomUnreadable):
     """A DICOM file with no pixel data (a report, a structured or encapsulated document)."""
+
+
+class DicomDirectory(DicomNoImage):
+    """The index file of an imaging CD or USB stick (``DICOMDIR``), not an image."""
 
 
 class DicomCompression(DicomUnreadable):
@@ -92,6 +97,8 @@ def read_dataset(source: BinaryIO) -> Dataset:
         raise DicomUnreadable() from None
     finally:
         source.seek(0)
+    if dataset.file_meta.get("MediaStorageSOPClassUID") == _MEDIA_DIRECTORY:
+        raise DicomDirectory()
     if "PixelData" not in dataset or not dataset.get("Rows") or not dataset.get("Columns"):
         raise DicomNoImage()
     return dataset

@@ -254,6 +254,8 @@ def check_paged(source: BinaryIO, kind: FileType, max_pixels: int) -> tuple[int,
         raise FileRefused(Refusal.INVALID_CONTENT, message) from None
     except (PageTooLarge, Image.DecompressionBombError):
         raise check_pixels_error(max_pixels) from None
+    except dicom_image.DicomDirectory:
+        raise FileRefused(Refusal.INVALID_CONTENT, DICOMDIR_MESSAGE) from None
     except dicom_image.DicomNoImage:
         raise FileRefused(Refusal.INVALID_CONTENT, DICOM_NO_IMAGE_MESSAGE) from None
     except dicom_image.DicomCompression:
@@ -289,6 +291,11 @@ DICOM_NO_IMAGE_MESSAGE = (
     "This DICOM file holds no image (it may be a report, a dose record or a structured "
     "document), so there is nothing to show. Upload the images of the study, or the "
     "report as a PDF."
+)
+DICOMDIR_MESSAGE = (
+    "This is the index of an imaging CD or USB stick (DICOMDIR), not an image. Open the "
+    "folders beside it and upload the image files inside (they are often named like "
+    "IM000001, with no ending)."
 )
 DICOM_COMPRESSION_MESSAGE = (
     "The images in this DICOM file are compressed in a way medrec cannot open (for "

@@ -53,7 +53,7 @@ JPEG_QUALITY = 90
 # zlib level 6 costs about twice the time of 3 for a few per cent in size; an x-ray is
 # stored once and its upload should not take seconds.
 PNG_COMPRESS_LEVEL = 3
-_SAFE_MODES = frozenset({"L", "RGB", "RGBA"})
+_SAFE_MODES = frozenset({"1", "L", "RGB", "RGBA"})
 _DEEP_GREY_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I", "F"})
 _SRGB = ImageCms.createProfile("sRGB")
 # What undoes each EXIF orientation (as ``ImageOps.exif_transpose``); 1 needs nothing.
@@ -167,7 +167,8 @@ def orientation(image: Image.Image) -> int:
 
 
 def display_image(image: Image.Image) -> Image.Image:
-    """``image`` (its current frame) upright, 8-bit L, RGB or RGBA, sRGB, without metadata."""
+    """``image`` (its current frame) upright, 8-bit L, RGB or RGBA (black and white stays
+    1-bit), sRGB, without metadata."""
     image.load()
     turn = _TRANSPOSE.get(orientation(image))
     shown = _eight_bit(_to_srgb(image))
@@ -190,8 +191,6 @@ def _eight_bit(image: Image.Image) -> Image.Image:
         return image.convert("RGBA" if "transparency" in image.info else "RGB")
     if mode in ("LA", "PA", "La", "RGBa"):
         return image.convert("RGBA")
-    if mode == "1":
-        return image.convert("L")
     return image if mode in _SAFE_MODES else image.convert("RGB")
 
 

@@ -37,7 +37,7 @@ def pages_pdf(pages: Iterable[tuple[Image.Image, tuple[float, float] | None]]) -
 def _add_page(pdf: pikepdf.Pdf, image: Image.Image, dpi: tuple[float, float] | None) -> None:
     width, height = _page_size(image.size, dpi)
     bilevel = _bilevel(image)
-    picture = image.convert("1") if bilevel else image
+    picture = image.convert("1", dither=Image.Dither.NONE) if bilevel else image
     space = pikepdf.Name.DeviceRGB if picture.mode == "RGB" else pikepdf.Name.DeviceGray
     xobject = pikepdf.Stream(pdf, zlib.compress(picture.tobytes(), _ZLIB_LEVEL))
     xobject.Type = pikepdf.Name.XObject

@@ -43,21 +43,25 @@ def render_thumbnail(source: BinaryIO, file_type: str) -> bytes | None:
 def thumbnail_of(image: Image.Image) -> bytes | None:
     """The preview of an image already decoded (a display image), or None."""
     try:
-        small = image.copy()
-        small.thumbnail(THUMBNAIL_SIZE)
-        return _webp(small)
+        return _webp(_shrunk(image))
     except Exception as error:
         log.warning("no thumbnail for a display image: %s", type(error).__name__)
         return None
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """A copy that fits the preview size; black and white (a fax page) is shrunk in grey,
+    since at one bit its thin lines would vanish."""
+    small = image.convert("L") if image.mode == "1" else image.copy()
+    small.thumbnail(THUMBNAIL_SIZE)
+    return small
 
 
 def _image(source: BinaryIO) -> Image.Image:
     source.seek(0)
     with Image.open(source) as image:
         image.draft("RGB", THUMBNAIL_SIZE)  # JPEG only: decode at a reduced scale
-        shown = display_image(image)
-        shown.thumbnail(THUMBNAIL_SIZE)
-        return shown
+        return _shrunk(display_image(image))
 
 
 def _pdf_first_page(source: BinaryIO) -> Image.Image:

@@ -176,6 +176,11 @@ def test_dicom_without_pixels_is_refused() -> None:
     )
 
 
+def test_the_index_of_an_imaging_cd_is_refused_with_where_the_images_are() -> None:
+    message = refusal(dicom_sample("dicomdirtests/DICOMDIR"), "DICOMDIR")
+    assert message.startswith("This is the index of an imaging CD or USB stick (DICOMDIR)")
+
+
 def test_truncated_dicom_is_refused_as_damaged() -> None:
     assert refusal(dicom_sample("MR_truncated.dcm"), "mr.dcm").startswith(
         "The DICOM image is damaged or incomplete"
