@@ -109,6 +109,20 @@ def prepare(url: str) -> list[tuple[str, str, str]]:
     return demo.ensure_demo_data()
 
 
+def make_display_images(url: str) -> int:
+    """Display images for files stored without one; 1 when some file failed."""
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    from medrec_app.services import display_backfill
+
+    report = display_backfill.make_missing_display_images(progress=print)
+    print(f"Display images made: {report.made}; files that need none: {report.not_needed}.")
+    if report.failed:
+        print(f"Failed (see the log): files {', '.join(map(str, report.failed))}.")
+        return 1
+    return 0
+
+
 def reflex_command(port: int, *, backend_only: bool = False) -> list[str]:
     """The production server: frontend and backend on one port (or the backend alone,
     which serves the HTTP routes and the REST API without building the frontend)."""
@@ -206,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="start database (embedded unless DATABASE_URL) and the app")
     sub.add_parser("migrate", help="apply Alembic migrations to DATABASE_URL")
     sub.add_parser("prepare", help="migrate and load the demo data once")
+    sub.add_parser(
+        "display-images",
+        help="make the display images of files stored before medrec made them (run once "
+        "after upgrading; safe to run again)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if args.cmd != "migrate" and (problems := get_settings().production_problems()):
@@ -226,6 +245,8 @@ def _run(cmd: str) -> int:
     with database() as url:
         if cmd == "prepare":
             prepare(url)
+        elif cmd == "display-images":
+            return make_display_images(url)
         else:
             migrate(url)
     return 0

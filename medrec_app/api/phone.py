@@ -15,6 +15,7 @@ is in the path, so the log redaction removes ``mrp_`` secrets wherever they appe
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -55,11 +56,12 @@ def _page(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(document, status_code=status, headers=PAGE_HEADERS)
 
 
-def _upload_page() -> HTMLResponse:
+def _upload_page(use: phone_links.PhoneLinkUse) -> HTMLResponse:
     return _page(
         "<h1>Add photos or PDFs</h1>"
         "<p>Take photos of the documents, or pick photos or PDFs from this phone. "
         "They are added to the patient's files on the computer.</p>"
+        f'<p data-testid="phone-limits">{html.escape(limits_sentence(use))}</p>'
         # Two inputs: with "capture" many phones open only the camera, without it only
         # the gallery and files; a person may need either.
         '<label class="pick" data-testid="phone-camera">Take a photo'
@@ -75,12 +77,23 @@ def _upload_page() -> HTMLResponse:
 async def phone_page(request: Request) -> Response:
     secret = request.path_params["secret"]
     try:
-        await run_in_threadpool(unit_of_work.run, phone_links.check_phone_link, secret)
+        use = await run_in_threadpool(unit_of_work.run, phone_links.check_phone_link, secret)
     except PhoneLinkRefused as refused:
         message = html.escape(str(refused))
         body = f'<h1>Add files</h1><p class="refused" data-testid="phone-refused">{message}</p>'
         return _page(body, refused.status)
-    return _upload_page()
+    return _upload_page(use)
+
+
+def limits_sentence(use: phone_links.PhoneLinkUse) -> str:
+    """How long and for how many files the link still works, in whole minutes (the
+    phone's clock and time zone may differ from the server's, so no time of day)."""
+    minutes = max(1, math.ceil(use.time_left.total_seconds() / 60))
+    files = use.uploads_left
+    return (
+        f"This link works for {minutes} more minute{'s' if minutes != 1 else ''} and "
+        f"up to {files} more file{'s' if files != 1 else ''}."
+    )
 
 
 async def phone_script(_: Request) -> Response:

@@ -98,6 +98,11 @@ def render_display(source: BinaryIO, kind: FileType) -> DisplayDerivative | None
         source.seek(0)
 
 
+def has_renderer(mime: str) -> bool:
+    """Whether files of this type can have a display image."""
+    return mime in _RENDERERS
+
+
 def _render_image(source: BinaryIO, kind: FileType) -> DisplayDerivative | None:
     with Image.open(source, formats=[kind.pil_format or ""]) as image:
         if is_display_safe(image):

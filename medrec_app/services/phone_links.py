@@ -75,10 +75,12 @@ class NewPhoneLink(BaseModel):
 
 @dataclass(frozen=True)
 class PhoneLinkUse:
-    """A use the link was granted: who acts, and for which patient."""
+    """A use the link was granted: who acts, for which patient, and what is left of it."""
 
     actor: Actor
     patient_id: int
+    time_left: timedelta
+    uploads_left: int
 
 
 def _now() -> datetime:
@@ -154,7 +156,7 @@ def _actor(link: PhoneUploadLink, user: User) -> Actor:
 def check_phone_link(session: Session, secret: str) -> PhoneLinkUse:
     """Whether ``secret`` opens the phone page now (does not count as a use)."""
     link, user = _usable_link(session, secret)
-    return PhoneLinkUse(_actor(link, user), link.patient_id)
+    return _use(link, user)
 
 
 def claim_upload(session: Session, secret: str) -> PhoneLinkUse:
@@ -179,7 +181,16 @@ def claim_upload(session: Session, secret: str) -> PhoneLinkUse:
     link.upload_count += 1
     link.rate_window_started_at, link.rate_window_count = window, in_window + 1
     session.add(link)
-    return PhoneLinkUse(_actor(link, user), link.patient_id)
+    return _use(link, user)
+
+
+def _use(link: PhoneUploadLink, user: User) -> PhoneLinkUse:
+    return PhoneLinkUse(
+        _actor(link, user),
+        link.patient_id,
+        time_left=link.expires_at - _now(),
+        uploads_left=max(0, MAX_UPLOADS - link.upload_count),
+    )
 
 
 class PhoneLinkStatus(BaseModel):

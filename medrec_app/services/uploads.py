@@ -217,7 +217,7 @@ def _store_blobs(
     except Exception as error:
         log.error("storing patient file %s failed: %s", row.id, type(error).__name__)
         session.rollback()
-        _remove_quietly(store, keys)
+        remove_quietly(store, keys)
         raise StorageUnavailable() from None
     return keys
 
@@ -227,11 +227,11 @@ def _commit_or_remove(session: Session, store: BlobStore, keys: list[str]) -> No
         session.commit()
     except BaseException:
         session.rollback()
-        _remove_quietly(store, keys)
+        remove_quietly(store, keys)
         raise
 
 
-def _remove_quietly(store: BlobStore, keys: list[str]) -> None:
+def remove_quietly(store: BlobStore, keys: list[str]) -> None:
     """Best-effort removal; a failure is logged (key only: ids, no names)."""
     for key in keys:
         try:
@@ -256,7 +256,7 @@ def delete_patient_file(session: Session, actor: Actor, file_id: int) -> None:
     session.delete(row)
     audit.record(session, actor, "file.delete", patient_id=row.patient_id, file_id=file_id)
     session.commit()
-    _remove_quietly(get_store(), keys)
+    remove_quietly(get_store(), keys)
 
 
 def _locked_file(session: Session, actor: Actor, file_id: int) -> PatientFile:

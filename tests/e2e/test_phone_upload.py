@@ -152,6 +152,9 @@ def test_a_phone_adds_a_photo_that_the_desk_sees_without_a_reload(new_page, app_
 
     phone: Page = new_page(**PHONE)
     phone.goto(link)
+    expect(phone.get_by_test_id("phone-limits")).to_have_text(
+        re.compile(r"^This link works for 1[45] more minutes and up to 30 more files\.$")
+    )
     camera = phone.get_by_test_id("phone-camera").locator("input")
     expect(camera).to_have_attribute("capture", "environment")
     picker = phone.get_by_test_id("phone-input")  # photos or PDFs already on the phone

@@ -13,6 +13,7 @@ from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Page, expect
 
 from medrec_app.api.pdfjs_assets import PDFJS_VERSION
+from tests.cmap_samples import cmap_pdf_bytes
 from tests.e2e.test_editor import PRACTITIONER, open_editor, stage_image
 from tests.e2e.test_record_files import put_on_patient, signed_in
 from tests.file_samples import png_bytes
@@ -93,6 +94,35 @@ def test_a_scanned_page_shows_what_the_file_holds(page: Page, app_server, scratc
     # pdf.js's slower JavaScript fallback.
     decoders = {url.rsplit("/", 1)[-1] for url in fetched if f"/pdfjs/{PDFJS_VERSION}/wasm/" in url}
     assert decoders == {DECODERS[kind]}
+
+
+def test_text_in_a_predefined_cmap_is_drawn(page: Page, app_server, scratch_visit):
+    """Japanese PDFs encode text through Adobe's predefined CMaps (UniJIS-UCS2-H here):
+    pdf.js draws it only with the CMap, which it must fetch from the app."""
+    font = page.request.get(
+        f"{app_server.url}/pdfjs/{PDFJS_VERSION}/standard_fonts/LiberationSans-Regular.ttf"
+    )
+    data = cmap_pdf_bytes(font.body())
+    fetched: list[str] = []
+    page.on("requestfinished", lambda request: fetched.append(request.url))
+    choose_background(page, app_server, scratch_visit(), "letter-ja.pdf", "application/pdf", data)
+    stage = page.get_by_test_id("canvas-stage")
+    expect(stage).to_have_attribute("data-background-page", "1", timeout=30_000)
+    expect(stage).to_have_attribute("data-background", "ready")
+
+    shot = stage_image(page)
+    on_stage = shot.crop(page_box(shot, page_size(data)))
+    reference = reference_render(data, on_stage.size)
+    measured = difference(on_stage, reference)
+    print(
+        f"CMap text: stage vs pdfium mean difference {measured:.1f}, dark share"
+        f" {dark_share(on_stage):.3f} (reference {dark_share(reference):.3f})"
+    )
+    assert dark_share(reference) > 0.03
+    assert dark_share(on_stage) > 0.6 * dark_share(reference), "the text is missing"
+    assert measured < MAX_DIFFERENCE
+    cmaps = {url.rsplit("/", 1)[-1] for url in fetched if f"/pdfjs/{PDFJS_VERSION}/cmaps/" in url}
+    assert "UniJIS-UCS2-H.bcmap" in cmaps
 
 
 def test_the_decoders_fonts_and_cmaps_come_from_the_app_itself(page: Page, app_server):

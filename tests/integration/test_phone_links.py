@@ -218,3 +218,15 @@ def test_the_desk_sees_when_files_change_and_when_the_link_ends(clinic_factory, 
     assert before.active and after.active and before.files_mark != after.files_mark
     move_clock(monkeypatch, timedelta(minutes=16))
     assert not unit_of_work.run(phone_links.phone_link_status, desk, link.link_id).active
+
+
+def test_the_phone_page_says_how_long_and_for_how_many_files_the_link_works(
+    client, clinic_factory, monkeypatch
+):
+    link = issue(clinic_factory())
+    assert send(client, link.secret).status_code == 201
+    page = client.get(f"/phone/{link.secret}")
+    assert "This link works for 15 more minutes and up to 29 more files." in page.text
+    move_clock(monkeypatch, timedelta(minutes=14, seconds=30))
+    page = client.get(f"/phone/{link.secret}")
+    assert "This link works for 1 more minute and up to 29 more files." in page.text
