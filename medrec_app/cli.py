@@ -109,6 +109,40 @@ def prepare(url: str) -> list[tuple[str, str, str]]:
     return demo.ensure_demo_data()
 
 
+def create_clinic(url: str, args: argparse.Namespace) -> int:
+    """The clinic, its admin and the admin's one-time link; 2 (and why) on bad input."""
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    migrate(url)
+    from medrec_app.services import clinic_setup, unit_of_work
+    from medrec_app.services.errors import ServiceError
+
+    try:
+        made = unit_of_work.run(
+            clinic_setup.create_clinic,
+            name=args.name,
+            timezone=args.timezone,
+            admin_email=args.admin_email,
+            admin_name=args.admin_name,
+        )
+    except ServiceError as refused:
+        messages = getattr(refused, "messages", None) or [str(refused)]
+        print("The clinic was not created:", file=sys.stderr)
+        print("\n".join(f"- {message}" for message in messages), file=sys.stderr)
+        return 2
+    origin = get_settings().cors_origins[0]
+    until = made.link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    print(
+        f"Created the clinic {args.name.strip()!r} and its admin {made.admin.full_name} "
+        f"<{made.admin.email}>.\n"
+        f"The admin sets a password at this link (it works once, until {until}):\n"
+        f"  {origin}{made.link.path}\n"
+        "Send it to them only; anyone with it can set the password.",
+        flush=True,
+    )
+    return 0
+
+
 def make_display_images(url: str) -> int:
     """Display images for files stored without one; 1 when some file failed."""
     os.environ["DATABASE_URL"] = url
@@ -220,6 +254,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="start database (embedded unless DATABASE_URL) and the app")
     sub.add_parser("migrate", help="apply Alembic migrations to DATABASE_URL")
     sub.add_parser("prepare", help="migrate and load the demo data once")
+    clinic = sub.add_parser(
+        "create-clinic",
+        help="create a clinic and its first admin, who sets a password through a one-time "
+        "link printed here",
+    )
+    clinic.add_argument("--name", required=True, help="the clinic's name")
+    clinic.add_argument("--timezone", required=True, help="an IANA name: Europe/Amsterdam")
+    clinic.add_argument("--admin-email", required=True)
+    clinic.add_argument("--admin-name", required=True, help="the admin's full name")
     sub.add_parser(
         "display-images",
         help="make the display images of files stored before medrec made them (run once "
@@ -233,13 +276,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stop_signals.install()
     try:
-        return _run(args.cmd)
+        return _run(args)
     except Stopped:
         print("medrec stopped.", flush=True)
         return 0
 
 
-def _run(cmd: str) -> int:
+def _run(args: argparse.Namespace) -> int:
+    cmd = args.cmd
     if cmd == "serve":
         return serve()
     with database() as url:
@@ -247,6 +291,8 @@ def _run(cmd: str) -> int:
             prepare(url)
         elif cmd == "display-images":
             return make_display_images(url)
+        elif cmd == "create-clinic":
+            return create_clinic(url, args)
         else:
             migrate(url)
     return 0

@@ -22,7 +22,8 @@ event's payload and headers), the tail of the Reflex messages known to quote eve
 and warning texts. Secrets and values that can appear in plain text are matched by
 shape: cookie and authorization header values, ``name=value`` pairs whose name says
 session, token, secret, password or key, query-string values, bearer and ``mrt_`` API
-tokens, phone upload link secrets (``mrp_``, and whatever follows ``/phone/``), UUIDs
+tokens, phone upload link secrets (``mrp_``, and whatever follows ``/phone/``) and
+set-password link secrets (``mrs_``, whatever follows ``/set-password/``), UUIDs
 (Reflex's per-tab client token, which names the tab's page state) and the values
 PostgreSQL and SQLAlchemy quote. What an operator needs stays: the
 logger, the level, event and handler names, exception types, the frames where it
@@ -74,6 +75,9 @@ _SECRETS = [
     (re.compile(r"\bmrt_[\w-]+"), f"mrt_{REDACTED}"),
     # A phone upload link's secret is a path segment: /phone/<secret>[/files].
     (re.compile(r"\bmrp_[\w-]+"), f"mrp_{REDACTED}"),
+    # A set-password link's secret, also a path segment: /set-password/<secret>.
+    (re.compile(r"\bmrs_[\w-]+"), f"mrs_{REDACTED}"),
+    (re.compile(r"(/set-password/)[^/\s?#'\"]+"), rf"\1{REDACTED}"),
     (re.compile(r"(/phone/)(?!upload\.js\b)[^/\s?#'\"]+"), rf"\1{REDACTED}"),
     (re.compile(r"(?i)\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b"), "<uuid>"),
     # Values quoted by PostgreSQL and SQLAlchemy messages.

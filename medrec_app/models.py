@@ -346,6 +346,30 @@ class PhoneUploadLink(SQLModel, table=True):
     rate_window_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
+class PasswordLink(SQLModel, table=True):
+    """A one-time link where a user sets their password: a new user's invitation (made
+    by an admin or by ``cli create-clinic``) or an admin's reset. Valid for 24 hours and
+    once; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "password_links"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_password_links_token_hash"),
+        CheckConstraint("purpose IN ('invite', 'reset')", name="purpose"),
+        Index("idx_password_links_user", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    purpose: str = Field(max_length=10)
+    token_hash: str = Field(max_length=64)
+    created_by_user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    created_at: datetime | None = _created_at()
+    expires_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+
+
 class LoginThrottle(SQLModel, table=True):
     """Sign-in attempt counters (services/sign_in_throttle.py), keyed by a hash of an
     (account, address) pair, of an address or of an account's email.

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from medrec_app.api.errors import error_response, install_handlers
 from medrec_app.api.files import check_request_headers, file_part, parse_form, store_upload
 from medrec_app.api.limits import BodyLimit
+from medrec_app.api.plain_page import PAGE_HEADERS, plain_page
 from medrec_app.services import phone_links, unit_of_work
 from medrec_app.services.phone_links import PhoneLinkRefused
 from medrec_app.settings import get_settings
@@ -32,32 +33,10 @@ from medrec_app.settings import get_settings
 # "image/*" lets phones offer the camera; the server decides the type from the bytes.
 PHONE_ACCEPT = "image/*,application/pdf"
 SCRIPT = Path(__file__).with_name("phone_upload.js")
-# The secret is in this page's address: never send it on, not even to our own origin.
-PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store"}
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:0;padding:16px;color:#1c2024;background:#fff}
-h1{font-size:1.3rem;margin:0 0 8px} p{margin:0 0 12px;line-height:1.4}
-.pick{display:block;width:100%;padding:16px;font-size:1.1rem;border:0;border-radius:8px;
-background:#0d74ce;color:#fff;text-align:center;box-sizing:border-box}
-.pick+.pick{margin-top:8px} .pick input{display:none} ul{list-style:none;padding:0;margin:16px 0}
-li{padding:8px 0;border-bottom:1px solid #e0e1e6} .name{word-break:break-all}
-progress{width:100%;height:12px} .failed{color:#ce2c31} .done{color:#218358}
-.refused{padding:12px;border-radius:8px;background:#ffefef;color:#a1232a}
-"""
-
-
-def _page(body: str, status: int = 200) -> HTMLResponse:
-    document = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Add files · medrec</title><style>{_STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>"
-    )
-    return HTMLResponse(document, status_code=status, headers=PAGE_HEADERS)
 
 
 def _upload_page(use: phone_links.PhoneLinkUse) -> HTMLResponse:
-    return _page(
+    return plain_page(
         "<h1>Add photos or PDFs</h1>"
         "<p>Take photos of the documents, or pick photos or PDFs from this phone. "
         "They are added to the patient's files on the computer.</p>"
@@ -81,7 +60,7 @@ async def phone_page(request: Request) -> Response:
     except PhoneLinkRefused as refused:
         message = html.escape(str(refused))
         body = f'<h1>Add files</h1><p class="refused" data-testid="phone-refused">{message}</p>'
-        return _page(body, refused.status)
+        return plain_page(body, refused.status)
     return _upload_page(use)
 
 

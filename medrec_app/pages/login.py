@@ -11,6 +11,7 @@ NOTICES = {
     "error": str(SignInFailed()),
     "expired": "Your session has ended. Please sign in again.",
     "signed_out": "You have signed out.",
+    "password_set": "Your password is set. Sign in with your email and the new password.",
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.bearer_secrets import new_secret, secret_hash
+from medrec_app.domain.passwords import normalized, password_problem
 from medrec_app.domain.permissions import Action, Actor, Role, require
 from medrec_app.models import Clinic, ClinicPublic, User, UserPublic, UserSession
 from medrec_app.services import audit
@@ -26,7 +27,6 @@ from medrec_app.services.errors import NotFound, ServiceError, SignInDelayed, Si
 from medrec_app.settings import get_settings
 
 SESSION_COOKIE = "medrec_session"
-MIN_PASSWORD_LENGTH = 10
 # Sessions are touched at most this often, so a busy editor does not write on every event.
 TOUCH_INTERVAL = timedelta(seconds=15)
 
@@ -39,13 +39,28 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    return _hasher.hash(password)
+def hash_password(password: str, *, email: str = "", full_name: str = "") -> str:
+    """The argon2id hash of an acceptable password (``domain/passwords.py``), else a
+    ``ServiceError`` saying why it is not."""
+    problem = password_problem(password, email=email, full_name=full_name)
+    if problem:
+        raise ServiceError(problem)
+    return _hasher.hash(normalized(password))
+
+
+def unusable_password_hash() -> str:
+    """A hash no password matches: an invited user signs in only after setting one."""
+    return _hasher.hash(new_secret())
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
+    """Checked in the normalised form passwords are hashed in (and as typed, for a hash
+    made before normalisation)."""
+    candidates = dict.fromkeys([normalized(password), password])
+    return any(_verifies(password_hash, candidate) for candidate in candidates)
+
+
+def _verifies(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -66,10 +81,13 @@ def create_clinic_with_admin(
     timezone: str = "UTC",
     email: str,
     full_name: str,
-    password: str,
+    password: str | None,
 ) -> UserPublic:
-    """Bootstrap a clinic and its first admin. A system operation (CLI, demo data)."""
-    clinic = Clinic(name=clinic_name, timezone=timezone)
+    """Bootstrap a clinic and its first admin. A system operation (CLI, demo data).
+
+    Without a password the admin sets one through a link (``services/password_links``).
+    """
+    clinic = Clinic(name=clinic_name.strip(), timezone=timezone)
     session.add(clinic)
     session.flush()
     user = _insert_user(session, clinic.id, email, full_name, Role.ADMIN, password)
@@ -94,7 +112,7 @@ def create_user(
 
 
 def _insert_user(
-    session: Session, clinic_id: int, email: str, full_name: str, role: Role, password: str
+    session: Session, clinic_id: int, email: str, full_name: str, role: Role, password: str | None
 ) -> User:
     email = normalize_email(email)
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
@@ -104,7 +122,11 @@ def _insert_user(
         email=email,
         full_name=full_name.strip(),
         role=role.value,
-        password_hash=hash_password(password),
+        password_hash=(
+            hash_password(password, email=email, full_name=full_name)
+            if password is not None
+            else unusable_password_hash()
+        ),
     )
     session.add(user)
     session.flush()
@@ -127,7 +149,7 @@ def disable_user(session: Session, actor: Actor, user_id: int) -> None:
         raise NotFound("user")
     user.is_active = False
     session.add(user)
-    _revoke_all(session, user_id)
+    revoke_sessions(session, user_id)
     audit.record(session, actor, "user.disable", details={"user_id": user_id})
 
 
@@ -221,7 +243,7 @@ def actor_for_token(session: Session, token: str, *, touch: bool = True) -> Acto
 
 def sign_out(session: Session, actor: Actor) -> None:
     """End every session of the user: all tabs and devices are signed out together."""
-    _revoke_all(session, actor.user_id)
+    revoke_sessions(session, actor.user_id)
     audit.record(session, actor, "auth.sign_out")
 
 
@@ -250,7 +272,8 @@ def get_clinic(session: Session, actor: Actor) -> ClinicPublic:
     return ClinicPublic.model_validate(clinic)
 
 
-def _revoke_all(session: Session, user_id: int) -> None:
+def revoke_sessions(session: Session, user_id: int) -> None:
+    """End every session of the user (all tabs and devices)."""
     session.execute(
         update(UserSession)
         .where(col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None))

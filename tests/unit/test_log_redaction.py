@@ -220,3 +220,14 @@ def test_a_phone_upload_link_secret_in_a_path_is_redacted(logs):
     text = logs()
     assert secret not in text and secret[4:] not in text and "still-hidden" not in text
     assert "POST /phone/<redacted>/files" in text and "/phone/upload.js" in text
+
+
+def test_a_set_password_link_secret_is_redacted(logs):
+    secret = "mrs_Qw8xE3vR5nT7kY0jU2gI4dO6aP9sD1fG3hJ5kL7zX0"
+    log = logging.getLogger("lib")
+    log.warning('127.0.0.1 - "GET /set-password/%s HTTP/1.1" 200', secret)
+    log.warning("event router path /set-password/%s", "typed-by-hand-secret")
+    log.warning("link %s issued", secret)
+    text = logs()
+    assert secret not in text and secret[4:] not in text and "typed-by-hand" not in text
+    assert "GET /set-password/<redacted> HTTP/1.1" in text
