@@ -109,6 +109,13 @@ class AuthState(rx.State):
         self.can_view_files = can(identity.user.role, Action.VIEW_FILES)
         return identity.actor
 
+    def _own_origin(self) -> str:
+        """The page's own origin when the app is served at it, else the first allowed
+        one: where links made for other people (phone, set-password) point."""
+        allowed = get_settings().cors_origins
+        origin = self.router.url.origin
+        return origin if origin in allowed else allowed[0]
+
     def _to_sign_in(self) -> rx.event.EventSpec:
         """Forget everything shown and send the browser to the sign-in page."""
         self.reset()

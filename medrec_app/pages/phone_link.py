@@ -17,7 +17,6 @@ import reflex as rx
 from medrec_app.components.format import local_time
 from medrec_app.components.qr import qr_data_uri
 from medrec_app.services import phone_links
-from medrec_app.settings import get_settings
 from medrec_app.state import service_event
 
 POLL_MS = 2000
@@ -54,7 +53,7 @@ class PhoneLinkMixin(rx.State, mixin=True):
             return
         link = self._call(phone_links.issue_phone_link, patient_id)
         self._phone_link_id = link.link_id
-        self.phone_url = f"{self._origin()}/phone/{link.secret}"
+        self.phone_url = f"{self._own_origin()}/phone/{link.secret}"
         self.phone_qr = qr_data_uri(self.phone_url)
         self.phone_expires = local_time(link.expires_at, self.clinic_timezone)
         self.phone_live = True
@@ -97,12 +96,6 @@ class PhoneLinkMixin(rx.State, mixin=True):
         """On page load: no link, no dialog."""
         self._end_phone_link()
         self.phone_open, self.phone_message = False, ""
-
-    def _origin(self) -> str:
-        """The page's own origin when it is one the app is served at, else the first one."""
-        allowed = get_settings().cors_origins
-        origin = self.router.url.origin
-        return origin if origin in allowed else allowed[0]
 
 
 def _link(state: Any) -> rx.Component:

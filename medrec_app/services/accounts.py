@@ -102,9 +102,9 @@ def create_clinic_with_admin(
 
 
 def create_user(
-    session: Session, actor: Actor, *, email: str, full_name: str, role: Role, password: str
+    session: Session, actor: Actor, *, email: str, full_name: str, role: Role, password: str | None
 ) -> UserPublic:
-    """An admin adds a user to their own clinic."""
+    """An admin adds a user to their own clinic (without a password: ``people.invite_user``)."""
     require(actor, Action.MANAGE_USERS)
     user = _insert_user(session, actor.clinic_id, email, full_name, Role(role), password)
     audit.record(session, actor, "user.create", details={"user_id": user.id, "role": role})
@@ -139,18 +139,6 @@ def list_users(session: Session, actor: Actor) -> list[UserPublic]:
         select(User).where(User.clinic_id == actor.clinic_id).order_by(User.full_name)
     ).all()
     return [UserPublic.model_validate(u) for u in users]
-
-
-def disable_user(session: Session, actor: Actor, user_id: int) -> None:
-    """Disable a user of the admin's clinic and end all of their sessions at once."""
-    require(actor, Action.MANAGE_USERS)
-    user = session.get(User, user_id)
-    if user is None or user.clinic_id != actor.clinic_id:
-        raise NotFound("user")
-    user.is_active = False
-    session.add(user)
-    revoke_sessions(session, user_id)
-    audit.record(session, actor, "user.disable", details={"user_id": user_id})
 
 
 # --- sign-in and sessions ---------------------------------------------------------------

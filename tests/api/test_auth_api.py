@@ -12,7 +12,7 @@ from sqlalchemy import text
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import MedicalRecordTemplate
-from medrec_app.services import accounts, tokens
+from medrec_app.services import accounts, people, tokens
 from tests.api.conftest import issue_token
 from tests.api.support import PDF_BYTES, audit_rows, store_patient_file
 from tests.plugins.factories import PASSWORD
@@ -75,7 +75,7 @@ def test_revoked_and_expired_tokens_and_disabled_users_stop_working(api_server, 
     with bearer(api_server, issue_token(clinic.data, Role.PRACTITIONER)) as client:
         assert client.get("/appointments").status_code == 200
         with session_scope() as session:
-            accounts.disable_user(session, admin, clinic.data.actors[Role.PRACTITIONER].user_id)
+            people.disable_user(session, admin, clinic.data.actors[Role.PRACTITIONER].user_id)
         assert_401(client.get("/appointments"))
     revocations = [
         e for e in audit_rows(clinic_id=clinic.data.clinic_id) if e.action == "api_token.revoke"

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import User, UserSession
-from medrec_app.services import accounts
+from medrec_app.services import accounts, people
 from medrec_app.services.errors import NotFound, ServiceError, SignInFailed
 from tests.plugins.factories import PASSWORD
 
@@ -101,7 +101,7 @@ def test_disabling_a_user_ends_their_sessions_and_blocks_sign_in(clinic_factory)
     email = clinic.emails[Role.PRACTITIONER]
     token = sign_in(email)
     with session_scope() as session:
-        accounts.disable_user(
+        people.disable_user(
             session, clinic.actors[Role.ADMIN], clinic.actors[Role.PRACTITIONER].user_id
         )
     assert actor(token) is None
@@ -112,11 +112,9 @@ def test_disabling_a_user_ends_their_sessions_and_blocks_sign_in(clinic_factory)
 def test_only_admins_of_the_same_clinic_manage_users(clinic_factory):
     a, b = clinic_factory(), clinic_factory()
     with session_scope() as session, pytest.raises(PermissionDenied):
-        accounts.disable_user(
-            session, a.actors[Role.PRACTITIONER], a.actors[Role.READ_ONLY].user_id
-        )
+        people.disable_user(session, a.actors[Role.PRACTITIONER], a.actors[Role.READ_ONLY].user_id)
     with session_scope() as session, pytest.raises(NotFound):
-        accounts.disable_user(session, a.actors[Role.ADMIN], b.actors[Role.PRACTITIONER].user_id)
+        people.disable_user(session, a.actors[Role.ADMIN], b.actors[Role.PRACTITIONER].user_id)
     assert actor(sign_in(b.emails[Role.PRACTITIONER])) is not None
 
 

@@ -18,7 +18,7 @@ from medrec_app.api import build_api
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent, Clinic, PasswordLink, User
-from medrec_app.services import accounts, clinic_setup, password_links, unit_of_work
+from medrec_app.services import accounts, clinic_setup, password_links, people, unit_of_work
 from medrec_app.services.errors import NotFound, ServiceError, SignInFailed, ValidationFailed
 from medrec_app.services.password_links import PasswordLinkRefused, Purpose
 from tests.plugins.factories import PASSWORD
@@ -184,7 +184,7 @@ def test_a_disabled_user_s_link_stops_working(clinic_factory) -> None:
     clinic = clinic_factory()
     admin, user_id = clinic.actors[Role.ADMIN], clinic.actors[Role.PRACTITIONER].user_id
     link = unit_of_work.run(password_links.issue_password_link, admin, user_id)
-    unit_of_work.run(accounts.disable_user, admin, user_id)
+    unit_of_work.run(people.disable_user, admin, user_id)
     with pytest.raises(PasswordLinkRefused) as refused:
         unit_of_work.run(password_links.set_password, link.secret, NEW_PASSWORD, NEW_PASSWORD)
     assert refused.value.status == 404

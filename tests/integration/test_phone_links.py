@@ -18,7 +18,7 @@ from medrec_app.api import build_api
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import AuditEvent, PatientFile, PhoneUploadLink
-from medrec_app.services import accounts, phone_links, unit_of_work
+from medrec_app.services import people, phone_links, unit_of_work
 from medrec_app.services.errors import NotFound
 from tests import samples
 
@@ -132,7 +132,7 @@ def test_a_disabled_issuer_s_links_stop_working(client, clinic_factory):
     clinic = clinic_factory(appointments=0)
     link = issue(clinic)
     desk = clinic.actors[Role.FRONT_DESK]
-    unit_of_work.run(accounts.disable_user, clinic.actors[Role.ADMIN], desk.user_id)
+    unit_of_work.run(people.disable_user, clinic.actors[Role.ADMIN], desk.user_id)
     assert send(client, link.secret).status_code == 410
 
 

@@ -9,7 +9,7 @@ import pytest
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import ApiToken
-from medrec_app.services import accounts, tokens
+from medrec_app.services import people, tokens
 from medrec_app.services.errors import NotFound, RevisionMismatch, ValidationFailed
 from medrec_app.services.records import editing
 
@@ -73,7 +73,7 @@ def test_names_expiry_and_disabled_users_are_checked(clinic_factory):
         with pytest.raises(ValidationFailed):
             issue(clinic, name=bad)
     with session_scope() as session:
-        accounts.disable_user(
+        people.disable_user(
             session, clinic.actors[Role.ADMIN], clinic.actors[Role.READ_ONLY].user_id
         )
     with pytest.raises(ValidationFailed):
