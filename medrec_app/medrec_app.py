@@ -10,6 +10,7 @@ from medrec_app.api import (
     close_unread_bodies,
     security_headers,
 )
+from medrec_app.pages.account import AccountState, account_page
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
 from medrec_app.pages.patients import (
@@ -50,6 +51,9 @@ app.add_page(
     route="/appointments/[appointment_id]",
     title="Record · medrec",
     on_load=EditorState.load,
+)
+app.add_page(
+    account_page, route="/account", title="Your password · medrec", on_load=AccountState.load
 )
 app.add_page(users_page, route="/admin/users", title="Users · medrec", on_load=UsersState.load)
 app.add_page(

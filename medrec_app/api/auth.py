@@ -91,7 +91,37 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+async def change_password(request: Request) -> Response:
+    """The signed-in user's new password (``/account``'s form); back to the page with the
+    problem's code, or to sign-in once changed (all sessions end, this one too)."""
+    if not origin_allowed(request):
+        return PlainTextResponse("Cross-site form refused.", status_code=403)
+    declared = declared_length(request.headers.get("content-length"))
+    if declared is None or declared > MAX_FORM_BYTES:
+        return PlainTextResponse("The form is too large or of unknown length.", status_code=413)
+    async with request.form(max_files=0, max_fields=5) as form:
+        fields = {key: str(form.get(key) or "")[:1024] for key in ("current", "new", "repeated")}
+    try:
+        await run_in_threadpool(
+            unit_of_work.run_as,
+            session_token(request),
+            accounts.change_own_password,
+            **fields,
+            ip=_client_ip(request),
+        )
+    except NotSignedIn:
+        return RedirectResponse("/login?expired=1", status_code=303)
+    except SignInDelayed as exc:
+        return RedirectResponse(f"/account?wait={exc.retry_after}", status_code=303)
+    except accounts.PasswordChangeRefused as refused:
+        return RedirectResponse(f"/account?problem={refused.code}", status_code=303)
+    response = RedirectResponse("/login?password_changed=1", status_code=303)
+    response.delete_cookie(accounts.SESSION_COOKIE, path="/")
+    return response
+
+
 routes = [
     Route("/auth/sign-in", sign_in, methods=["POST"]),
+    Route("/auth/change-password", change_password, methods=["POST"]),
     Route("/auth/sign-out", sign_out, methods=["POST"]),
 ]

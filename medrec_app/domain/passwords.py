@@ -14,6 +14,7 @@ The message of a refusal says what to do; it never repeats the password.
 from __future__ import annotations
 
 import unicodedata
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -28,26 +29,49 @@ def normalized(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+class Weakness(StrEnum):
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    COMMON = "common"
+    OWN_NAME = "own_name"
+    REPEATS = "repeats"
+
+
+MESSAGES = {
+    Weakness.TOO_SHORT: (
+        f"Choose a password of at least {MIN_LENGTH} characters; several words make a long "
+        "password that is easy to remember."
+    ),
+    Weakness.TOO_LONG: f"Choose a password of at most {MAX_LENGTH} characters.",
+    Weakness.COMMON: (
+        "This password is one of the most common passwords (or one with numbers added), "
+        "which are guessed first. Choose another one."
+    ),
+    Weakness.OWN_NAME: "The password must not be your name or email address. Choose another one.",
+    Weakness.REPEATS: "The password repeats one or two characters. Choose another one.",
+}
+"""What each weakness tells the person; pages find it by the weakness's code."""
+
+
 def password_problem(password: str, *, email: str = "", full_name: str = "") -> str | None:
     """Why ``password`` may not be used (a sentence for the person), or None."""
+    weakness = password_weakness(password, email=email, full_name=full_name)
+    return MESSAGES[weakness] if weakness else None
+
+
+def password_weakness(password: str, *, email: str = "", full_name: str = "") -> Weakness | None:
     text = normalized(password)
     if len(text) < MIN_LENGTH:
-        return (
-            f"Choose a password of at least {MIN_LENGTH} characters; several words "
-            "make a long password that is easy to remember."
-        )
+        return Weakness.TOO_SHORT
     if len(text) > MAX_LENGTH:
-        return f"Choose a password of at most {MAX_LENGTH} characters."
+        return Weakness.TOO_LONG
     core = text.casefold().strip(_PADDING)
     if text.casefold() in common_passwords() or core in common_passwords():
-        return (
-            "This password is one of the most common passwords (or one with numbers "
-            "added), which are guessed first. Choose another one."
-        )
+        return Weakness.COMMON
     if core and core in _own_words(email, full_name):
-        return "The password must not be your name or email address. Choose another one."
+        return Weakness.OWN_NAME
     if len(set(core)) <= 2:
-        return "The password repeats one or two characters. Choose another one."
+        return Weakness.REPEATS
     return None
 
 

@@ -12,6 +12,7 @@ NOTICES = {
     "expired": "Your session has ended. Please sign in again.",
     "signed_out": "You have signed out.",
     "password_set": "Your password is set. Sign in with your email and the new password.",
+    "password_changed": "Your password is changed. Sign in with the new one.",
 }
 
 
@@ -19,7 +20,7 @@ NOTICES = {
 MAX_SHOWN_WAIT_S = 24 * 3600
 
 
-def _wait_seconds(value: object) -> int:
+def wait_seconds(value: object) -> int:
     """The sign-in route's ``wait`` parameter: whole seconds, or 0 if absent or odd."""
     text = str(value or "")
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
@@ -35,7 +36,7 @@ class LoginState(rx.State):
     def load(self) -> None:
         params = self.router.url.query_parameters
         self.notice, self.is_error = "", False
-        wait = _wait_seconds(params.get("wait"))
+        wait = wait_seconds(params.get("wait"))
         if wait:
             self.notice, self.is_error = str(SignInDelayed(wait)), True
             return

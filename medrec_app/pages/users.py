@@ -132,11 +132,12 @@ class UsersState(AuthState):
 
 
 def _confirm(
-    trigger: str, title: rx.Var, text: str, action: rx.event.EventSpec, testid: str
+    trigger: str, title: rx.Var, text: str, action: rx.event.EventSpec, testids: tuple[str, str]
 ) -> rx.Component:
+    """A red button that asks first; ``testids``: the button's and the confirmation's."""
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(trigger, color_scheme="red", variant="soft", data_testid=testid)
+            rx.button(trigger, color_scheme="red", variant="soft", data_testid=testids[0])
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
@@ -148,7 +149,7 @@ def _confirm(
                         trigger,
                         color_scheme="red",
                         on_click=action,
-                        data_testid=f"confirm-{testid}",
+                        data_testid=testids[1],
                     )
                 ),
                 justify="end",
@@ -167,7 +168,7 @@ def _role_select(user: UserView) -> rx.Component:
         on_change=lambda value: UsersState.change_role(user.user_id, value),
         disabled=user.is_self,
         aria_label=f"Role of {user.name}",
-        data_testid="user-role",
+        data_testid="user-role-select",
     )
 
 
@@ -189,7 +190,7 @@ def _row(user: UserView) -> rx.Component:
                             f"Disable {user.name}?",
                             "They are signed out on every device and can no longer sign in.",
                             UsersState.disable(user.user_id),
-                            "disable-user",
+                            ("disable-user", "confirm-disable"),
                         ),
                         rx.button(
                             "Enable",
@@ -204,7 +205,7 @@ def _row(user: UserView) -> rx.Component:
                         "Their password stops working now and they are signed out; you get a "
                         "link to send them, where they set a new one.",
                         UsersState.reset_password(user.user_id),
-                        "reset-password",
+                        ("reset-password", "confirm-reset-password"),
                     ),
                     spacing="2",
                 ),

@@ -18,7 +18,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.bearer_secrets import new_secret, secret_hash
-from medrec_app.domain.passwords import normalized, password_problem
+from medrec_app.domain.passwords import MESSAGES as PASSWORD_MESSAGES
+from medrec_app.domain.passwords import normalized, password_problem, password_weakness
 from medrec_app.domain.permissions import Action, Actor, Role, require
 from medrec_app.models import Clinic, ClinicPublic, User, UserPublic, UserSession
 from medrec_app.services import audit
@@ -153,6 +154,26 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
     Neither depends on whether the email has an account.
     """
     settings = get_settings()
+    user = _verified_user(session, email, password, ip, failed_action="auth.sign_in_failed")
+    current = now()
+    token = new_secret()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=secret_hash(token),
+            last_seen_at=current,
+            expires_at=current + timedelta(hours=settings.session_max_hours),
+        )
+    )
+    audit.record(session, None, "auth.sign_in", clinic_id=user.clinic_id, user_id=user.id, ip=ip)
+    return token
+
+
+def _verified_user(
+    session: Session, email: str, password: str, ip: str, *, failed_action: str
+) -> User:
+    """The active user whose email and password these are, counted by the sign-in
+    throttle; ``SignInDelayed`` / ``SignInFailed`` (audited as ``failed_action``) if not."""
     email = normalize_email(email)[:254]
     keys = throttle.Keys.of(email, ip)
     admission = throttle.admit(session, keys, now())
@@ -168,27 +189,56 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
         audit.record(
             session,
             None,
-            "auth.sign_in_failed",
+            failed_action,
             clinic_id=user.clinic_id if user else None,
             user_id=user.id if user else None,
             ip=ip,
         )
         delay = math.ceil(admission.delay.total_seconds())
         _commit_then_refuse(session, SignInDelayed(delay) if delay else SignInFailed())
+    throttle.clear(session, keys, admission, now())
+    return user
 
-    current = now()
-    throttle.clear(session, keys, admission, current)
-    token = new_secret()
-    session.add(
-        UserSession(
-            user_id=user.id,
-            token_hash=secret_hash(token),
-            last_seen_at=current,
-            expires_at=current + timedelta(hours=settings.session_max_hours),
+
+class PasswordChangeRefused(ServiceError):
+    """The new password was not set; ``code`` names why (a page shows its message)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+WRONG_CURRENT = "The current password is not right. Type the password you signed in with."
+MISMATCH = "The two new passwords are not the same. Type the same password twice."
+
+
+def change_own_password(
+    session: Session, actor: Actor, *, current: str, new: str, repeated: str, ip: str
+) -> None:
+    """Set the signed-in user's new password after checking the current one (counted by
+    the sign-in throttle, so a walk-up on an open session cannot try passwords freely);
+    then end all of the user's sessions, this one included."""
+    user = session.get(User, actor.user_id)
+    if user is None or user.clinic_id != actor.clinic_id:
+        raise NotFound("user")
+    email, user_id, clinic_id = user.email, user.id, user.clinic_id
+    try:
+        user = _verified_user(
+            session, email, current, ip, failed_action="user.password_change_failed"
         )
-    )
-    audit.record(session, None, "auth.sign_in", clinic_id=user.clinic_id, user_id=user.id, ip=ip)
-    return token
+    except SignInDelayed:
+        raise
+    except SignInFailed:
+        raise PasswordChangeRefused("wrong_current", WRONG_CURRENT) from None
+    if new != repeated:
+        raise PasswordChangeRefused("mismatch", MISMATCH)
+    weakness = password_weakness(new, email=email, full_name=user.full_name)
+    if weakness:
+        raise PasswordChangeRefused(weakness.value, PASSWORD_MESSAGES[weakness])
+    user.password_hash = hash_password(new, email=email, full_name=user.full_name)
+    session.add(user)
+    revoke_sessions(session, user_id)
+    audit.record(session, None, "user.password_change", clinic_id=clinic_id, user_id=user_id, ip=ip)
 
 
 def _commit_then_refuse(session: Session, refusal: SignInFailed) -> NoReturn:

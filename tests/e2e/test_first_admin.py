@@ -70,3 +70,33 @@ def test_the_first_admin_sets_a_password_from_the_printed_link_and_signs_in(
     expect(page.get_by_test_id("user-name")).to_have_text("Ana Silva")
     page.goto(path)
     expect(page.get_by_test_id("set-password-refused")).to_contain_text("has been used already")
+
+
+def test_a_user_changes_their_own_password_on_the_account_page(page: Page, app_server) -> None:
+    email = f"ana-{uuid.uuid4().hex[:8]}@harbour.example"
+    path = create_clinic(app_server, email)
+    page.goto(path)
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    page.get_by_test_id("set-password-submit").click()
+    sign_in(page, email, PASSWORD)
+
+    page.get_by_test_id("nav-account").click()
+    expect(page).to_have_url(re.compile(r"/account/?$"))
+    newer = "quiet river basalt 12"
+    page.get_by_label("Current password").fill("not the password")
+    page.get_by_label("New password", exact=True).fill(newer)
+    page.get_by_label("The new password again").fill(newer)
+    page.get_by_test_id("account-submit").click()
+    expect(page.get_by_test_id("account-problem")).to_have_text(
+        "The current password is not right. Type the password you signed in with."
+    )
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(newer)
+    page.get_by_label("The new password again").fill(newer)
+    page.get_by_test_id("account-submit").click()
+    expect(page.get_by_test_id("login-notice")).to_have_text(
+        "Your password is changed. Sign in with the new one."
+    )
+    sign_in(page, email, newer)
+    expect(page.get_by_test_id("user-name")).to_have_text("Ana Silva")

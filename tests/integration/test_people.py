@@ -158,3 +158,69 @@ def test_a_disabled_user_is_signed_out_and_can_be_enabled_again(clinic_factory) 
             .order_by(col(AuditEvent.id))
         ).all()
     assert actions == ["user.disable", "user.enable"]
+
+
+def change(actor, current: str, new: str, repeated: str | None = None) -> None:
+    unit_of_work.run(
+        accounts.change_own_password,
+        actor,
+        current=current,
+        new=new,
+        repeated=new if repeated is None else repeated,
+        ip="192.0.2.9",
+    )
+
+
+def test_a_user_changes_their_own_password_with_the_current_one(clinic_factory) -> None:
+    clinic = clinic_factory()
+    actor, email = clinic.actors[Role.FRONT_DESK], clinic.emails[Role.FRONT_DESK]
+    token = sign_in(email, PASSWORD)
+    for current, new, repeated, code in (
+        (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "mismatch"),
+        (PASSWORD, "qwerty123456", None, "common"),
+        (PASSWORD, "too short", None, "too_short"),
+    ):
+        with pytest.raises(accounts.PasswordChangeRefused) as refused:
+            change(actor, current, new, repeated)
+        assert refused.value.code == code
+    assert unit_of_work.run(accounts.actor_for_token, token) is not None  # nothing changed
+
+    change(actor, PASSWORD, NEW_PASSWORD)
+    assert unit_of_work.run(accounts.actor_for_token, token) is None  # signed out everywhere
+    with pytest.raises(SignInFailed):
+        sign_in(email, PASSWORD)
+    assert sign_in(email, NEW_PASSWORD)
+    with session_scope() as session:
+        actions = session.exec(
+            select(AuditEvent.action)
+            .where(
+                AuditEvent.user_id == actor.user_id,
+                col(AuditEvent.action).like("user.password_change%"),
+            )
+            .order_by(col(AuditEvent.id))
+        ).all()
+    assert actions == ["user.password_change"]
+
+
+def test_guessing_the_current_password_is_throttled_like_sign_in(clinic_factory) -> None:
+    from medrec_app.services.errors import SignInDelayed
+
+    actor = clinic_factory().actors[Role.PRACTITIONER]
+    delayed = None
+    for attempt in range(10):
+        try:
+            change(actor, f"guess number {attempt}", NEW_PASSWORD)
+        except SignInDelayed as waiting:
+            delayed = waiting
+            break
+        except accounts.PasswordChangeRefused as wrong:
+            assert (wrong.code, str(wrong)) == ("wrong_current", accounts.WRONG_CURRENT)
+    assert delayed is not None, "repeated wrong current passwords were never slowed down"
+    with session_scope() as session:
+        failed = session.exec(
+            select(AuditEvent.id).where(
+                AuditEvent.user_id == actor.user_id,
+                AuditEvent.action == "user.password_change_failed",
+            )
+        ).all()
+    assert len(failed) == attempt + 1  # the guess that brought the wait counts too
