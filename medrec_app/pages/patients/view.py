@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.components.labels import labelled
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
@@ -18,19 +19,10 @@ from medrec_app.pages.phone_link import add_from_phone
 THUMB_PX = "64px"
 
 
-def _labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(
-        # A real <label for=...>: rx.text(as_="label") drops html_for.
-        rx.el.label(label, html_for=html_for, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
-        control,
-        spacing="1",
-    )
-
-
 def _search_form() -> rx.Component:
     return rx.el.form(
         rx.hstack(
-            _labelled(
+            labelled(
                 "Name",
                 rx.input(
                     id="patient-name",
@@ -43,7 +35,7 @@ def _search_form() -> rx.Component:
                 ),
                 "patient-name",
             ),
-            _labelled(
+            labelled(
                 "Date of birth",
                 rx.input(
                     id="patient-dob",
