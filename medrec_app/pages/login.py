@@ -46,6 +46,10 @@ class LoginState(rx.State):
 
 
 def login_page() -> rx.Component:
+    return rx.el.main(login_form())
+
+
+def login_form() -> rx.Component:
     return rx.center(
         rx.card(
             native_form(

@@ -6,6 +6,7 @@ import dataclasses
 
 import reflex as rx
 
+from medrec_app.components.labels import visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.domain.permissions import Action, can
@@ -113,7 +114,10 @@ def users_page() -> rx.Component:
                     rx.callout(UsersState.message, data_testid="users-message"),
                 ),
                 data_table(
-                    ["Name", "Email", "Role", "Status", ""], UsersState.users, _row, "users-table"
+                    ["Name", "Email", "Role", "Status", visually_hidden("Actions")],
+                    UsersState.users,
+                    _row,
+                    "users-table",
                 ),
                 width="100%",
             ),

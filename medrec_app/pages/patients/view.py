@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from medrec_app.components.labels import labelled
+from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
@@ -206,7 +206,16 @@ def _files() -> rx.Component:
     return rx.cond(
         PatientFilesState.rows.length() > 0,
         data_table(
-            ["", "Name", "Type", "Size", "Pages", "Uploaded by", "Date", ""],
+            [
+                visually_hidden("Preview"),
+                "Name",
+                "Type",
+                "Size",
+                "Pages",
+                "Uploaded by",
+                "Date",
+                visually_hidden("Actions"),
+            ],
             PatientFilesState.rows,
             _file_row,
             "files-table",
@@ -243,7 +252,7 @@ def _patient() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.heading("Files", size="4", margin_top="8px"),
+        rx.heading("Files", as_="h2", size="4", margin_top="8px"),
         _files(),
         spacing="4",
         width="100%",
@@ -260,6 +269,7 @@ def patient_page() -> rx.Component:
             (
                 "not_found",
                 rx.vstack(
+                    rx.heading("Patient not found", size="6"),
                     rx.callout(
                         "The patient was not found.",
                         color_scheme="red",
