@@ -1,5 +1,6 @@
 """axe-core on every page of the app, as the role that sees it: no serious or critical
-violation (the lesser ones are printed, to be read with ``pytest -s``).
+violation (the lesser ones are printed, to be read with ``pytest -s``). And the keyboard
+alone takes a practitioner from the sign-in form into today's first visit.
 
 axe is injected with Playwright's ``evaluate`` (DevTools, outside the page's
 Content-Security-Policy); the ``page`` fixture still fails a test on any violation of
@@ -25,7 +26,7 @@ from medrec_app.models import Appointment, MedicalRecordTemplate, Patient
 from medrec_app.services import accounts, phone_links
 from medrec_app.services.demo import DEMO_PASSWORD
 from tests import samples
-from tests.e2e.test_editor import open_editor
+from tests.e2e.test_editor import open_editor, stored, wait_saved
 from tests.e2e.test_patients import pick_files
 from tests.e2e.test_sign_in import sign_in
 
@@ -58,7 +59,9 @@ def assert_accessible(page: Page, name: str) -> None:
 class Clinic:
     admin: str
     front_desk: str
+    practitioner: str
     patient_id: int
+    appointment_id: int
     phone_secret: str
 
 
@@ -107,15 +110,14 @@ def clinic(app_server) -> Clinic:
         )
         session.add_all([patient, template])
         session.flush()
-        session.add(
-            Appointment(
-                calendar_event_id=800_000_000 + uuid.uuid4().int % 99_999_999,
-                clinic_id=admin.clinic_id,
-                patient_id=patient.id,
-                practitioner_id=doctor.id,
-                starts_at=datetime.now(UTC),
-            )
+        visit = Appointment(
+            calendar_event_id=800_000_000 + uuid.uuid4().int % 99_999_999,
+            clinic_id=admin.clinic_id,
+            patient_id=patient.id,
+            practitioner_id=doctor.id,
+            starts_at=datetime.now(UTC),
         )
+        session.add(visit)
         link = phone_links.issue_phone_link(
             session, Actor(desk.id, desk.clinic_id, Role.FRONT_DESK), patient.id
         )
@@ -123,7 +125,9 @@ def clinic(app_server) -> Clinic:
         return Clinic(
             admin=admin.email,
             front_desk=desk.email,
+            practitioner=doctor.email,
             patient_id=patient.id,
+            appointment_id=visit.calendar_event_id,
             phone_secret=link.secret,
         )
 
@@ -243,3 +247,48 @@ def test_not_found_pages(page: Page):
     page.goto("/no-such-page")
     expect(page.get_by_test_id("page-not-found")).to_be_visible()
     assert_accessible(page, "unknown address")
+
+
+def focused_testid(page: Page) -> str:
+    return page.evaluate("() => document.activeElement?.dataset?.testid ?? ''")
+
+
+def tab_to(page: Page, testid: str, limit: int = 60) -> None:
+    """Press Tab until the element with ``testid`` has the focus, and see it shows."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused_testid(page) == testid:
+            assert page.evaluate("() => document.activeElement.matches(':focus-visible')")
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached {testid!r}")
+
+
+def test_the_keyboard_alone_signs_in_and_documents_todays_first_visit(
+    page: Page, app_server, clinic: Clinic
+):
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    tab_to(page, "login-email")
+    page.keyboard.type(clinic.practitioner)
+    page.keyboard.press("Tab")
+    assert focused_testid(page) == "login-password"
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+
+    rows = page.get_by_test_id("appointment-row")
+    expect(rows).to_have_count(1)  # the clinic's one visit, today
+    tab_to(page, "appointment-link")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/appointments/{clinic.appointment_id}$"))
+    field = page.get_by_test_id("field-chief_complaint")
+    expect(field).to_be_editable()
+    expect(page.get_by_test_id("canvas-stage")).to_have_attribute("data-state", "ready")
+
+    tab_to(page, "field-chief_complaint")
+    page.keyboard.type("Sprained ankle")
+    tab_to(page, "tool-rect")  # on through the form into the drawing tools
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("tool-rect")).to_have_attribute("aria-pressed", "true")
+    wait_saved(page)
+    _, form, _ = stored(app_server, clinic.appointment_id)
+    assert form == {"chief_complaint": "Sprained ankle"}
