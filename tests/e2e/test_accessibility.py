@@ -1,6 +1,7 @@
 """axe-core on every page of the app, as the role that sees it: no serious or critical
-violation (the lesser ones are printed, to be read with ``pytest -s``). And the keyboard
-alone takes a practitioner from the sign-in form into today's first visit.
+violation (the lesser ones are printed, to be read with ``pytest -s``). The keyboard
+alone takes a practitioner from the sign-in form into today's first visit, and a record's
+"required" messages wait until the field was left, and never show to a reader.
 
 axe is injected with Playwright's ``evaluate`` (DevTools, outside the page's
 Content-Security-Policy); the ``page`` fixture still fails a test on any violation of
@@ -292,3 +293,43 @@ def test_the_keyboard_alone_signs_in_and_documents_todays_first_visit(
     wait_saved(page)
     _, form, _ = stored(app_server, clinic.appointment_id)
     assert form == {"chief_complaint": "Sprained ankle"}
+
+
+def test_required_messages_wait_for_the_field_and_never_show_to_a_reader(new_page, scratch_visit):
+    visit = scratch_visit()
+    doctor = new_page()
+    sign_in(doctor, "dr.okafor@riverside.example")
+    expect(doctor.get_by_test_id("appointments-table")).to_be_visible()
+    open_editor(doctor, visit)  # a new record: every field empty
+    complaint = doctor.get_by_test_id("field-chief_complaint")
+    required = doctor.get_by_test_id("error-chief_complaint")
+    expect(complaint).to_be_editable()
+    expect(required).to_have_count(0)  # the messages come with the fields, in one update
+    expect(complaint).to_have_attribute("aria-invalid", "false")
+
+    # Another field changed and saved: still nothing about this one.
+    doctor.get_by_test_id("field-vital_signs.bp").fill("120/80")
+    wait_saved(doctor)
+    expect(required).to_have_count(0)
+
+    complaint.focus()
+    doctor.keyboard.press("Tab")  # left empty
+    expect(required).to_have_text("Chief complaint is required")
+    expect(complaint).to_have_attribute("aria-invalid", "true")
+    expect(complaint).to_have_attribute("aria-describedby", "record-error-chief_complaint")
+    assert_accessible(doctor, "record editor with a required field's message")
+    complaint.fill("Cough")
+    expect(required).to_have_count(0)
+    complaint.fill("")
+    expect(required).to_have_text("Chief complaint is required")
+    wait_saved(doctor)
+
+    for reader_email in ("auditor@riverside.example", "frontdesk@riverside.example"):
+        reader = new_page()
+        sign_in(reader, reader_email)
+        expect(reader).not_to_have_url(re.compile("/login"))
+        open_editor(reader, visit)
+        expect(reader.get_by_test_id("field-vital_signs.bp")).to_have_value("120/80")
+        expect(reader.get_by_test_id("field-chief_complaint")).to_be_disabled()
+        expect(reader.get_by_test_id("error-chief_complaint")).to_have_count(0)
+        expect(reader.locator("[data-testid^=error-]")).to_have_count(0)

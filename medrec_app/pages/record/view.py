@@ -16,11 +16,16 @@ from medrec_app.pages.record.state import EditorState, FieldView
 
 def _field(field: FieldView) -> rx.Component:
     control_id = "record-field-" + field.path
+    error_id = "record-error-" + field.path
+    has_error = EditorState.shown_errors.contains(field.path)
     common = {
         "id": control_id,
         "default_value": EditorState.values[field.path],
         "on_change": lambda value: EditorState.set_field(field.path, value),
+        "on_blur": EditorState.touch_field(field.path),
         "disabled": ~EditorState.can_edit,
+        "aria_invalid": rx.cond(has_error, "true", "false"),
+        "aria_describedby": rx.cond(has_error, error_id, ""),
         "data_testid": "field-" + field.path,
         "width": "100%",
     }
@@ -55,9 +60,10 @@ def _field(field: FieldView) -> rx.Component:
             ),
             control,
             rx.cond(
-                EditorState.field_errors.contains(field.path),
+                has_error,
                 rx.text(
-                    EditorState.field_errors[field.path],
+                    EditorState.shown_errors[field.path],
+                    id=error_id,
                     color_scheme="red",
                     size="1",
                     data_testid="error-" + field.path,
