@@ -13,6 +13,7 @@ from medrec_app.api import (
 from medrec_app.pages.account import AccountState, account_page
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.login import LoginState, login_page
+from medrec_app.pages.not_found import not_found_page
 from medrec_app.pages.patients import (
     PatientFilesState,
     PatientSearchState,
@@ -34,13 +35,14 @@ log_redaction.install()
 # Each transformer wraps the ones before it: behind_proxies is outermost, so everything
 # inside sees the browser's address and scheme.
 app = rx.App(
+    stylesheets=["/styles/contrast.css"],
     api_transformer=[
         build_api(),
         block_reflex_uploads,
         close_unread_bodies,
         security_headers,
         behind_proxies,
-    ]
+    ],
 )
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
 app.add_page(
@@ -68,3 +70,4 @@ app.add_page(
 app.add_page(
     tokens_page, route="/admin/tokens", title="API tokens · medrec", on_load=TokensState.load
 )
+app.add_page(not_found_page, route="404", title="Page not found · medrec")

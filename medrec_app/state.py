@@ -117,9 +117,15 @@ class AuthState(rx.State):
         return origin if origin in allowed else allowed[0]
 
     def _to_sign_in(self) -> rx.event.EventSpec:
-        """Forget everything shown and send the browser to the sign-in page."""
+        """Forget everything shown and send the browser to the sign-in page.
+
+        The page says the session has ended only when the browser had one: it sent a
+        session cookie that no longer works (expired, idle, or ended elsewhere). A browser
+        without the cookie (a first visit, or after signing out here) just signs in.
+        """
+        had_session = bool(self._token())
         self.reset()
-        return rx.redirect("/login?expired=1", replace=True)
+        return rx.redirect("/login?expired=1" if had_session else "/login", replace=True)
 
     def _refused(self, message: str) -> rx.event.EventSpec | None:
         """How the page shows a refusal; pages with a message of their own override it."""

@@ -83,6 +83,7 @@ function ProgressBar({ item }) {
   return (
     <div
       role="progressbar"
+      aria-label={`Upload of ${item.name}`}
       aria-valuemin={0}
       aria-valuemax={100}
       aria-valuenow={Math.round(percent)}
@@ -139,6 +140,7 @@ function UploadRow({ item, onCancel }) {
           className={SOFT}
           data-accent-color="gray"
           data-testid="upload-cancel"
+          aria-label={`Cancel the upload of ${item.name}`}
           onClick={() => onCancel(item.key)}
         >
           Cancel

@@ -33,6 +33,7 @@
     name.className = "name";
     name.textContent = file.name || "photo";
     var bar = document.createElement("progress");
+    bar.setAttribute("aria-label", "Upload of " + name.textContent);
     bar.max = 100;
     bar.value = 0;
     var status = document.createElement("div");

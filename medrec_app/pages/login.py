@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.components.labels import field_label
 from medrec_app.components.native_form import native_form
 from medrec_app.services.errors import SignInDelayed, SignInFailed
 
@@ -47,6 +48,10 @@ class LoginState(rx.State):
 
 
 def login_page() -> rx.Component:
+    return rx.el.main(login_form())
+
+
+def login_form() -> rx.Component:
     return rx.center(
         rx.card(
             native_form(
@@ -62,7 +67,7 @@ def login_page() -> rx.Component:
                             width="100%",
                         ),
                     ),
-                    rx.text("Email", as_="label", html_for="email", size="2", weight="medium"),
+                    field_label("Email", html_for="email"),
                     rx.input(
                         id="email",
                         name="email",
@@ -72,9 +77,7 @@ def login_page() -> rx.Component:
                         data_testid="login-email",
                         width="100%",
                     ),
-                    rx.text(
-                        "Password", as_="label", html_for="password", size="2", weight="medium"
-                    ),
+                    field_label("Password", html_for="password"),
                     rx.input(
                         id="password",
                         name="password",

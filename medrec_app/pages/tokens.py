@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import reflex as rx
 
 from medrec_app.components.format import local_datetime
+from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.domain.permissions import Action, can
@@ -163,32 +164,54 @@ def _new_secret() -> rx.Component:
 
 
 def _create_form() -> rx.Component:
+    # Each control is named by its label (Radix's select trigger is a button, which a
+    # <label for> names too).
     return rx.form(
         rx.hstack(
-            rx.select.root(
-                rx.select.trigger(placeholder="User", data_testid="token-user"),
-                rx.select.content(
-                    rx.foreach(TokensState.users, lambda u: rx.select.item(u.label, value=u.value))
+            labelled(
+                "User",
+                rx.select.root(
+                    rx.select.trigger(
+                        placeholder="Choose a user", id="token-user", data_testid="token-user"
+                    ),
+                    rx.select.content(
+                        rx.foreach(
+                            TokensState.users, lambda u: rx.select.item(u.label, value=u.value)
+                        )
+                    ),
+                    value=TokensState.user_choice,
+                    on_change=TokensState.set_user_choice,
                 ),
-                value=TokensState.user_choice,
-                on_change=TokensState.set_user_choice,
+                "token-user",
             ),
-            rx.input(
-                name="name",
-                placeholder="What uses it (e.g. booking system)",
-                max_length=100,
-                required=True,
-                width="280px",
-                data_testid="token-name",
+            labelled(
+                "Name",
+                rx.input(
+                    id="token-name",
+                    name="name",
+                    placeholder="What uses it (e.g. booking system)",
+                    max_length=100,
+                    required=True,
+                    width="280px",
+                    data_testid="token-name",
+                ),
+                "token-name",
             ),
-            rx.select(
-                list(EXPIRY_CHOICES),
-                value=TokensState.expiry_choice,
-                on_change=TokensState.set_expiry_choice,
+            labelled(
+                "Expires",
+                rx.select.root(
+                    rx.select.trigger(id="token-expiry", data_testid="token-expiry"),
+                    rx.select.content(
+                        *[rx.select.item(choice, value=choice) for choice in EXPIRY_CHOICES]
+                    ),
+                    value=TokensState.expiry_choice,
+                    on_change=TokensState.set_expiry_choice,
+                ),
+                "token-expiry",
             ),
             rx.button("Create token", type="submit", data_testid="create-token"),
             spacing="3",
-            align="center",
+            align="end",
             wrap="wrap",
         ),
         on_submit=TokensState.create,
@@ -217,7 +240,16 @@ def tokens_page() -> rx.Component:
                 rx.cond(TokensState.new_secret != "", _new_secret()),
                 _create_form(),
                 data_table(
-                    ["Name", "User", "Token", "Created", "Last used", "Expires", "Status", ""],
+                    [
+                        "Name",
+                        "User",
+                        "Token",
+                        "Created",
+                        "Last used",
+                        "Expires",
+                        "Status",
+                        visually_hidden("Actions"),
+                    ],
                     TokensState.tokens,
                     _row,
                     "tokens-table",

@@ -15,6 +15,7 @@ from typing import Any
 import reflex as rx
 
 from medrec_app.components.format import local_datetime
+from medrec_app.components.labels import visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.domain.permissions import Action, Role, can
@@ -299,7 +300,10 @@ def users_page() -> rx.Component:
                 ),
                 rx.cond(UsersState.link_url != "", _link_shown_once()),
                 data_table(
-                    ["Name", "Email", "Role", "Status", ""], UsersState.users, _row, "users-table"
+                    ["Name", "Email", "Role", "Status", visually_hidden("Actions")],
+                    UsersState.users,
+                    _row,
+                    "users-table",
                 ),
                 width="100%",
                 spacing="4",

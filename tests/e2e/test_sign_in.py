@@ -60,8 +60,25 @@ def test_repeated_wrong_passwords_say_how_long_to_wait(page: Page):
 
 def test_anonymous_visitor_is_sent_to_sign_in(page: Page):
     page.goto("/appointments/1001")
-    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page).to_have_url(re.compile(r"/login$"))  # no session here, so none ended
     expect(page.get_by_test_id("login-email")).to_be_visible()
+
+
+def test_a_first_visit_is_greeted_by_a_sign_in_form_with_named_fields(page: Page):
+    page.goto("/")
+    # The notice comes from the address alone: without ``expired`` there is none.
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_role("heading", name="Sign in to medrec")).to_be_visible()
+    expect(page.get_by_test_id("login-notice")).to_have_count(0)
+    # What a screen reader and a password manager look for: named, typed fields.
+    email, password = page.get_by_label("Email"), page.get_by_label("Password")
+    expect(email).to_have_attribute("autocomplete", "username")
+    expect(password).to_have_attribute("autocomplete", "current-password")
+    expect(page.get_by_role("textbox", name="Email")).to_have_attribute("type", "email")
+    email.fill(PRACTITIONER_A)
+    password.fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("appointments-table")).to_be_visible()
 
 
 def test_expired_session_sends_you_back_to_sign_in(page: Page, app_server):

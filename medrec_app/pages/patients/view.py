@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
@@ -18,19 +19,10 @@ from medrec_app.pages.phone_link import add_from_phone
 THUMB_PX = "64px"
 
 
-def _labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(
-        # A real <label for=...>: rx.text(as_="label") drops html_for.
-        rx.el.label(label, html_for=html_for, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
-        control,
-        spacing="1",
-    )
-
-
 def _search_form() -> rx.Component:
     return rx.el.form(
         rx.hstack(
-            _labelled(
+            labelled(
                 "Name",
                 rx.input(
                     id="patient-name",
@@ -43,7 +35,7 @@ def _search_form() -> rx.Component:
                 ),
                 "patient-name",
             ),
-            _labelled(
+            labelled(
                 "Date of birth",
                 rx.input(
                     id="patient-dob",
@@ -214,7 +206,16 @@ def _files() -> rx.Component:
     return rx.cond(
         PatientFilesState.rows.length() > 0,
         data_table(
-            ["", "Name", "Type", "Size", "Pages", "Uploaded by", "Date", ""],
+            [
+                visually_hidden("Preview"),
+                "Name",
+                "Type",
+                "Size",
+                "Pages",
+                "Uploaded by",
+                "Date",
+                visually_hidden("Actions"),
+            ],
             PatientFilesState.rows,
             _file_row,
             "files-table",
@@ -251,7 +252,7 @@ def _patient() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.heading("Files", size="4", margin_top="8px"),
+        rx.heading("Files", as_="h2", size="4", margin_top="8px"),
         _files(),
         spacing="4",
         width="100%",
@@ -268,6 +269,7 @@ def patient_page() -> rx.Component:
             (
                 "not_found",
                 rx.vstack(
+                    rx.heading("Patient not found", size="6"),
                     rx.callout(
                         "The patient was not found.",
                         color_scheme="red",

@@ -97,7 +97,11 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     template_name: str = ""
     fields: list[FieldView] = []
     values: dict[str, str] = {}
+    # What the template says of the form now, field by field; ``shown_errors`` is what
+    # the page shows of it.
     field_errors: dict[str, str] = {}
+    # Fields this page has had the user change or leave: only these say "is required".
+    touched: list[str] = []
     background_url: str = ""
     acked_op_ids: list[str] = []
     template_choices: list[dict[str, str]] = []
@@ -130,6 +134,20 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
             "saving": "Saving…",
             "retrying": "Not saved, retrying…",
         }.get(self.save_status, "")
+
+    @rx.var
+    def shown_errors(self) -> dict[str, str]:
+        """The messages beside the fields: none for a user who cannot edit; for an
+        editor, a field's problem once they changed or left it, or at once when the
+        stored value itself is wrong; an empty required field says nothing before."""
+        if not self.can_edit:
+            return {}
+        touched = set(self.touched)
+        return {
+            path: message
+            for path, message in self.field_errors.items()
+            if path in touched or self.values.get(path, "").strip()
+        }
 
     @rx.var
     def document_url(self) -> str:
@@ -197,6 +215,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         if self.record_id != (opened.record_id or 0):
             # Another record; a reconnect re-running load keeps what is still unsaved.
             self._pending, self.acked_op_ids, self.refusal = [], [], ""
+            self.touched = []
         self.record_id = opened.record_id or 0
         self.can_edit = opened.can_edit
         self.patient_name = opened.patient_name
@@ -267,6 +286,16 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     def _pending_ops(self) -> list[dict[str, Any]]:
         return [json.loads(text) for text in self._pending]
 
+    @rx.event
+    def touch_field(self, path: str) -> None:
+        """The user left a field: its messages show from now on (display only)."""
+        if self.can_edit and isinstance(path, str) and path in self.values:
+            self._touch(path)
+
+    def _touch(self, path: str) -> None:
+        if path not in self.touched:
+            self.touched = [*self.touched, path]
+
     @service_event
     def set_field(self, path: str, value: str) -> rx.event.EventSpec | None:
         if self._edit_check() not in ("ok", "outage"):
@@ -274,6 +303,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         if path not in self.values or not isinstance(value, str):
             return None
         self.values[path] = value
+        self._touch(path)
         form = _unflatten(self.values)
         self.field_errors = validate_form_against_schema(json.loads(self._schema_json), form)
         self._pending = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.components.canvas import canvas
+from medrec_app.components.labels import field_label
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
@@ -14,10 +15,17 @@ from medrec_app.pages.record.state import EditorState, FieldView
 
 
 def _field(field: FieldView) -> rx.Component:
+    control_id = "record-field-" + field.path
+    error_id = "record-error-" + field.path
+    has_error = EditorState.shown_errors.contains(field.path)
     common = {
+        "id": control_id,
         "default_value": EditorState.values[field.path],
         "on_change": lambda value: EditorState.set_field(field.path, value),
+        "on_blur": EditorState.touch_field(field.path),
         "disabled": ~EditorState.can_edit,
+        "aria_invalid": rx.cond(has_error, "true", "false"),
+        "aria_describedby": rx.cond(has_error, error_id, ""),
         "data_testid": "field-" + field.path,
         "width": "100%",
     }
@@ -37,19 +45,25 @@ def _field(field: FieldView) -> rx.Component:
     )
     return rx.cond(
         field.kind == "heading",
-        rx.heading(field.label, size="3", margin_top="8px"),
+        rx.heading(field.label, as_="h2", size="3", margin_top="8px"),
         rx.box(
-            rx.hstack(
-                rx.text(field.label, size="2", weight="medium"),
-                rx.cond(field.unit != "", rx.text(field.unit, size="1", color_scheme="gray")),
-                spacing="2",
-                align="baseline",
+            field_label(
+                field.label,
+                rx.cond(
+                    field.unit != "",
+                    rx.text(
+                        field.unit, as_="span", size="1", color_scheme="gray", margin_left="8px"
+                    ),
+                ),
+                html_for=control_id,
+                display="block",
             ),
             control,
             rx.cond(
-                EditorState.field_errors.contains(field.path),
+                has_error,
                 rx.text(
-                    EditorState.field_errors[field.path],
+                    EditorState.shown_errors[field.path],
+                    id=error_id,
                     color_scheme="red",
                     size="1",
                     data_testid="error-" + field.path,
@@ -166,7 +180,11 @@ def _editor() -> rx.Component:
 def _background_picker() -> rx.Component:
     """Editors pick the background from the patient's images and PDFs; others see it."""
     return rx.hstack(
-        rx.text("Background", size="2", weight="medium"),
+        rx.cond(
+            EditorState.can_edit,
+            field_label("Background", html_for="background-select"),
+            rx.text("Background", size="2", weight="medium"),
+        ),
         rx.cond(
             EditorState.can_edit,
             rx.el.select(
@@ -177,6 +195,7 @@ def _background_picker() -> rx.Component:
                 ),
                 value=EditorState.background_choice,
                 on_change=EditorState.choose_background,
+                id="background-select",
                 data_testid="background-select",
             ),
             rx.text(EditorState.background_label, size="2", data_testid="background-name"),
@@ -254,7 +273,7 @@ def _attachment(item: dict[str, str]) -> rx.Component:
 def _attachments() -> rx.Component:
     """The record's attachments (each opens in a new tab) and, for editors, attach."""
     return rx.vstack(
-        rx.heading("Attachments", size="3"),
+        rx.heading("Attachments", as_="h2", size="3"),
         rx.cond(
             EditorState.attachments.length() > 0,
             rx.vstack(rx.foreach(EditorState.attachments, _attachment), width="100%"),
@@ -271,6 +290,7 @@ def _attachments() -> rx.Component:
                     ),
                     value=EditorState.chosen_attachment,
                     on_change=EditorState.choose_attachment,
+                    aria_label="Patient file to attach",
                     data_testid="attach-select",
                 ),
                 rx.button(
@@ -295,7 +315,7 @@ def _template_picker() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Start the record", size="4"),
-            rx.text("Choose the template for this visit.", color_scheme="gray"),
+            field_label("Choose the template for this visit.", html_for="template-select"),
             rx.el.select(
                 rx.foreach(
                     EditorState.template_choices,
@@ -303,6 +323,7 @@ def _template_picker() -> rx.Component:
                 ),
                 value=EditorState.chosen_template,
                 on_change=EditorState.choose_template,
+                id="template-select",
                 data_testid="template-select",
             ),
             rx.button(
@@ -323,17 +344,23 @@ def record_page() -> rx.Component:
             ("choose_template", _template_picker()),
             (
                 "not_started",
-                rx.callout(
-                    "No record has been started for this appointment yet.",
-                    data_testid="record-empty",
+                rx.vstack(
+                    rx.heading("No record yet", size="6"),
+                    rx.callout(
+                        "No record has been started for this appointment yet.",
+                        data_testid="record-empty",
+                    ),
                 ),
             ),
             (
                 "not_found",
-                rx.callout(
-                    "Not found: this appointment does not exist or is not in your clinic.",
-                    color_scheme="red",
-                    data_testid="not-found",
+                rx.vstack(
+                    rx.heading("Appointment not found", size="6"),
+                    rx.callout(
+                        "Not found: this appointment does not exist or is not in your clinic.",
+                        color_scheme="red",
+                        data_testid="not-found",
+                    ),
                 ),
             ),
             rx.spinner(),
