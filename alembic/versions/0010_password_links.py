@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMP, server_default=sa.text("now()"), nullable=False),
         sa.Column("expires_at", TIMESTAMP, nullable=False),
         sa.Column("used_at", TIMESTAMP, nullable=True),
-        sa.CheckConstraint("purpose IN ('invite', 'reset')", name=op.f("ck_password_links_purpose")),
+        sa.CheckConstraint(
+            "purpose IN ('invite', 'reset')", name=op.f("ck_password_links_purpose")
+        ),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],

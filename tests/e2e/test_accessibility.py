@@ -333,3 +333,37 @@ def test_required_messages_wait_for_the_field_and_never_show_to_a_reader(new_pag
         expect(reader.get_by_test_id("field-chief_complaint")).to_be_disabled()
         expect(reader.get_by_test_id("error-chief_complaint")).to_have_count(0)
         expect(reader.locator("[data-testid^=error-]")).to_have_count(0)
+
+
+def test_set_password_and_account_pages(page: Page, app_server):
+    from tests.e2e.test_first_admin import create_clinic
+
+    email = f"ana-{uuid.uuid4().hex[:8]}@harbour.example"
+    path = create_clinic(app_server, email)
+    page.goto(path)
+    expect(page.get_by_test_id("set-password-email")).to_have_text(email)
+    assert_accessible(page, "set-password page")
+    page.get_by_label("New password").fill("password1234")
+    page.get_by_label("The same password again").fill("password1234")
+    page.get_by_test_id("set-password-submit").click()
+    expect(page.get_by_test_id("set-password-problem")).to_be_visible()
+    assert_accessible(page, "set-password page, refused password")
+    password = "harbour lantern plum 7"
+    page.get_by_label("New password").fill(password)
+    page.get_by_label("The same password again").fill(password)
+    page.get_by_test_id("set-password-submit").click()
+    expect(page.get_by_test_id("login-notice")).to_be_visible()
+    sign_in(page, email, password)
+    page.get_by_test_id("nav-account").click()
+    expect(page.get_by_test_id("account-submit")).to_be_visible()
+    assert_accessible(page, "account page")
+    page.goto("/admin/users")
+    form = page.get_by_test_id("invite-form")
+    form.get_by_label("Name").fill("Bo Lindqvist")
+    form.get_by_label("Email").fill(f"bo-{uuid.uuid4().hex[:8]}@harbour.example")
+    form.get_by_test_id("invite-submit").click()
+    expect(page.get_by_test_id("password-link")).to_be_visible()
+    assert_accessible(page, "users admin, invitation link shown")
+    page.goto(path)
+    expect(page.get_by_test_id("set-password-refused")).to_be_visible()
+    assert_accessible(page, "set-password page, used link")
