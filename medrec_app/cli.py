@@ -113,7 +113,12 @@ def create_clinic(url: str, args: argparse.Namespace) -> int:
     """The clinic, its admin and the admin's one-time link; 2 (and why) on bad input."""
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    migrate(url)
+    if get_settings().env == "production":
+        if not _schema_is_current(url):  # the app role cannot migrate: the owner does
+            print(NOT_MIGRATED, file=sys.stderr, flush=True)
+            return 2
+    else:
+        migrate(url)
     from medrec_app.services import clinic_setup, unit_of_work
     from medrec_app.services.errors import ServiceError
 
