@@ -110,15 +110,28 @@ class UserPublic(UserBase):
 
 
 class Patient(SQLModel, table=True):
+    """A patient of one clinic. ``external_id`` is the booking system's id or the clinic's
+    MRN, unique within the clinic (checks: ``domain/patient_details.py``)."""
+
     __tablename__ = "patients"
-    __table_args__ = (Index("idx_patients_clinic_name", "clinic_id", "last_name", "first_name"),)
+    __table_args__ = (
+        Index("idx_patients_clinic_name", "clinic_id", "last_name", "first_name"),
+        UniqueConstraint("clinic_id", "external_id", name="uq_patients_clinic_external_id"),
+        CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     clinic_id: int = Field(foreign_key="clinics.id", ondelete="RESTRICT")
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
     date_of_birth: date
+    sex: str | None = Field(default=None, max_length=10)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+    external_id: str | None = Field(default=None, max_length=100)
     created_at: datetime | None = _created_at()
+    updated_at: datetime | None = _updated_at()
 
 
 class Appointment(SQLModel, table=True):

@@ -28,6 +28,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_TEMPLATES = "manage_templates"
     VIEW_AUDIT = "view_audit"
+    REGISTER_PATIENT = "register_patient"
 
 
 _ROLE_NAMES = {
@@ -48,6 +49,7 @@ _ACTION_PHRASES = {
     Action.MANAGE_USERS: "manage users",
     Action.MANAGE_TEMPLATES: "manage record templates",
     Action.VIEW_AUDIT: "view the audit log",
+    Action.REGISTER_PATIENT: "register and edit patients",
 }
 
 _GRANTS: dict[Role, frozenset[Action]] = {
@@ -60,6 +62,7 @@ _GRANTS: dict[Role, frozenset[Action]] = {
             Action.SIGN_RECORD,
             Action.VIEW_FILES,
             Action.UPLOAD_FILE,
+            Action.REGISTER_PATIENT,
         }
     ),
     # Front desk files x-rays and PDFs for patients and may read records, not change them.
@@ -70,6 +73,7 @@ _GRANTS: dict[Role, frozenset[Action]] = {
             Action.VIEW_FILES,
             Action.UPLOAD_FILE,
             Action.DELETE_FILE,
+            Action.REGISTER_PATIENT,
         }
     ),
     Role.READ_ONLY: frozenset({Action.VIEW_APPOINTMENTS, Action.VIEW_RECORD, Action.VIEW_FILES}),
