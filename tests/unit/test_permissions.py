@@ -26,6 +26,7 @@ EXPECTED = {
         A.SIGN_RECORD,
         A.VIEW_FILES,
         A.UPLOAD_FILE,
+        A.REGISTER_PATIENT,
     },
     Role.FRONT_DESK: {
         A.VIEW_APPOINTMENTS,
@@ -33,6 +34,7 @@ EXPECTED = {
         A.VIEW_FILES,
         A.UPLOAD_FILE,
         A.DELETE_FILE,
+        A.REGISTER_PATIENT,
     },
     Role.READ_ONLY: {A.VIEW_APPOINTMENTS, A.VIEW_RECORD, A.VIEW_FILES},
 }
@@ -51,6 +53,7 @@ def test_role_and_action_values_are_the_stored_strings() -> None:
         "manage_users",
         "manage_templates",
         "view_audit",
+        "register_patient",
     ]
 
 
