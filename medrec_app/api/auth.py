@@ -15,8 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from medrec_app.api.limits import declared_length
-from medrec_app.api.session import origin_allowed, session_token
+from medrec_app.api.session import form_refusal, origin_allowed, session_token
 from medrec_app.domain.permissions import Role
 from medrec_app.services import accounts, unit_of_work
 from medrec_app.services.errors import (
@@ -28,7 +27,6 @@ from medrec_app.services.errors import (
 
 log = logging.getLogger(__name__)
 
-MAX_FORM_BYTES = 4096
 # Where each role starts after signing in; the front desk's main screen is the patients'.
 HOME_BY_ROLE = {Role.FRONT_DESK: "/patients"}
 
@@ -38,11 +36,8 @@ def _client_ip(request: Request) -> str:
 
 
 async def sign_in(request: Request) -> Response:
-    if not origin_allowed(request):
-        return PlainTextResponse("Cross-site sign-in refused.", status_code=403)
-    declared = declared_length(request.headers.get("content-length"))
-    if declared is None or declared > MAX_FORM_BYTES:
-        return PlainTextResponse("Sign-in form too large or of unknown length.", status_code=413)
+    if refused := form_refusal(request, "sign-in"):
+        return refused
     async with request.form(max_files=0, max_fields=5) as form:
         email = str(form.get("email") or "")[:254]
         password = str(form.get("password") or "")[:1024]
@@ -94,11 +89,8 @@ async def sign_out(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     """The signed-in user's new password (``/account``'s form); back to the page with the
     problem's code, or to sign-in once changed (all sessions end, this one too)."""
-    if not origin_allowed(request):
-        return PlainTextResponse("Cross-site form refused.", status_code=403)
-    declared = declared_length(request.headers.get("content-length"))
-    if declared is None or declared > MAX_FORM_BYTES:
-        return PlainTextResponse("The form is too large or of unknown length.", status_code=413)
+    if refused := form_refusal(request, "password change"):
+        return refused
     async with request.form(max_files=0, max_fields=5) as form:
         fields = {key: str(form.get(key) or "")[:1024] for key in ("current", "new", "repeated")}
     try:

@@ -13,18 +13,16 @@ import html
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from medrec_app.api.limits import declared_length
 from medrec_app.api.plain_page import plain_page
-from medrec_app.api.session import origin_allowed
+from medrec_app.api.session import form_refusal
 from medrec_app.domain.passwords import MAX_LENGTH, MIN_LENGTH
 from medrec_app.services import password_links, unit_of_work
 from medrec_app.services.errors import ServiceError
 from medrec_app.services.password_links import LinkHolder, PasswordLinkRefused, Purpose
 
-MAX_FORM_BYTES = 4096
 TITLE = "Set your password"
 DONE_PATH = "/login?password_set=1"
 
@@ -84,11 +82,8 @@ async def show(request: Request) -> Response:
 
 
 async def submit(request: Request) -> Response:
-    if not origin_allowed(request):
-        return PlainTextResponse("Cross-site form refused.", status_code=403)
-    declared = declared_length(request.headers.get("content-length"))
-    if declared is None or declared > MAX_FORM_BYTES:
-        return PlainTextResponse("The form is too large or of unknown length.", status_code=413)
+    if refused := form_refusal(request, "set-password"):
+        return refused
     secret = request.path_params["secret"]
     async with request.form(max_files=0, max_fields=5) as form:
         password = str(form.get("password") or "")

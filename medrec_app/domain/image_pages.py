@@ -9,9 +9,11 @@ pages.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import Image, ImageSequence
+from pydicom.dataset import Dataset
 
 from medrec_app.domain import dicom_image
 from medrec_app.domain.file_types import DICOM, FileType
@@ -30,6 +32,13 @@ class PageTooLarge(ValueError):
     """A page with more pixels than the limit."""
 
 
+@dataclass(frozen=True)
+class CheckedPages:
+    count: int
+    dicom: dicom_image.DicomFacts | None
+    """A DICOM file's header facts, read in the same pass (None for a TIFF)."""
+
+
 def page_images(
     source: BinaryIO, kind: FileType, max_pixels: int | None = None
 ) -> Iterator[Image.Image]:
@@ -39,43 +48,56 @@ def page_images(
     ``PageTooLarge`` before it is decoded."""
     source.seek(0)
     if kind is DICOM:
-        dataset = dicom_image.read_dataset(source)
-        if max_pixels is not None:
-            _check_size((int(dataset.Columns), int(dataset.Rows)), max_pixels)
-        yield from dicom_image.frames(dataset)
+        yield from _dicom_frames(dicom_image.read_dataset(source), max_pixels)
         return
     with Image.open(source, formats=[kind.pil_format or ""]) as image:
-        for page in ImageSequence.Iterator(image):
-            if max_pixels is not None:
-                _check_size(page.size, max_pixels)
-            page.load()
-            yield page
+        yield from _tiff_pages(image, max_pixels)
 
 
-def page_count(source: BinaryIO, kind: FileType) -> int:
-    """The number of pages, read from the header (nothing decoded)."""
+def check_pages(source: BinaryIO, kind: FileType, max_pixels: int) -> CheckedPages:
+    """Read the file once and decode every page. Raises ``TooManyPages``,
+    ``PageTooLarge``, the ``dicom_image`` errors, or whatever the decoder raises for a
+    damaged page."""
     source.seek(0)
-    if kind is DICOM:
-        return dicom_image.frame_count(dicom_image.read_dataset(source))
-    with Image.open(source, formats=[kind.pil_format or ""]) as image:
-        return int(getattr(image, "n_frames", 1))
-
-
-def check_pages(source: BinaryIO, kind: FileType, max_pixels: int) -> int:
-    """Decode every page; the page count. Raises ``TooManyPages``, ``PageTooLarge`` or
-    whatever the decoder raises for a damaged page (and ``dicom_image`` errors)."""
-    count = page_count(source, kind)
-    if count > MAX_PAGES:
-        raise TooManyPages(count, MAX_PAGES)
-    decoded = 0
     try:
-        for _page in page_images(source, kind, max_pixels):
-            decoded += 1
+        if kind is DICOM:
+            dataset = dicom_image.read_dataset(source)
+            found = dicom_image.facts(dataset)
+            _within_limit(found.frames)
+            decoded = sum(1 for _ in _dicom_frames(dataset, max_pixels))
+            return _all_decoded(decoded, found.frames, found)
+        with Image.open(source, formats=[kind.pil_format or ""]) as image:
+            count = int(getattr(image, "n_frames", 1))
+            _within_limit(count)
+            decoded = sum(1 for _ in _tiff_pages(image, max_pixels))
+        return _all_decoded(decoded, count, None)
     finally:
         source.seek(0)
+
+
+def _dicom_frames(dataset: Dataset, max_pixels: int | None) -> Iterator[Image.Image]:
+    if max_pixels is not None:
+        _check_size((int(dataset.Columns), int(dataset.Rows)), max_pixels)
+    yield from dicom_image.frames(dataset)
+
+
+def _tiff_pages(image: Image.Image, max_pixels: int | None) -> Iterator[Image.Image]:
+    for page in ImageSequence.Iterator(image):
+        if max_pixels is not None:
+            _check_size(page.size, max_pixels)
+        page.load()
+        yield page
+
+
+def _within_limit(count: int) -> None:
+    if count > MAX_PAGES:
+        raise TooManyPages(count, MAX_PAGES)
+
+
+def _all_decoded(decoded: int, count: int, dicom: dicom_image.DicomFacts | None) -> CheckedPages:
     if decoded != count:
         raise ValueError("fewer pages than the header says")
-    return count
+    return CheckedPages(count, dicom)
 
 
 def _check_size(size: tuple[int, int], max_pixels: int) -> None:

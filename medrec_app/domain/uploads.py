@@ -245,10 +245,9 @@ def check_paged(source: BinaryIO, kind: FileType, max_pixels: int) -> tuple[int,
     """Decode every page of a TIFF or every frame of a DICOM file; the page count and the
     DICOM header facts to keep."""
     try:
-        count = check_pages(source, kind, max_pixels)
-        if kind is not DICOM:
-            return count, {}
-        return count, {"dicom": dicom_image.facts(dicom_image.read_dataset(source)).metadata()}
+        checked = check_pages(source, kind, max_pixels)
+        facts = {"dicom": checked.dicom.metadata()} if checked.dicom else {}
+        return checked.count, facts
     except TooManyPages as many:
         message = _too_many_pages_message(kind, many)
         raise FileRefused(Refusal.INVALID_CONTENT, message) from None

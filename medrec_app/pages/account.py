@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.components.labels import field_label
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.native_form import native_form
 from medrec_app.domain.passwords import MAX_LENGTH, MESSAGES, MIN_LENGTH
@@ -25,7 +26,6 @@ PROBLEMS = {"wrong_current": WRONG_CURRENT, "mismatch": MISMATCH} | {
 
 class AccountState(AuthState):
     problem: str = ""
-    email: str = ""
 
     @service_event
     def load(self) -> None:
@@ -39,7 +39,7 @@ class AccountState(AuthState):
 
 def _field(label: str, name: str, autocomplete: str, testid: str) -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "14px"}),
+        field_label(label, html_for=name),
         rx.input(
             id=name,
             name=name,

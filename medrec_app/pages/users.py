@@ -15,7 +15,7 @@ from typing import Any
 import reflex as rx
 
 from medrec_app.components.format import local_datetime
-from medrec_app.components.labels import visually_hidden
+from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.domain.permissions import Action, Role, can
@@ -217,28 +217,20 @@ def _row(user: UserView) -> rx.Component:
     )
 
 
-def _field(label: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=html_for, style={"fontWeight": "500", "fontSize": "14px"}),
-        control,
-        spacing="1",
-    )
-
-
 def _invite_form() -> rx.Component:
     return rx.form(
         rx.hstack(
-            _field(
+            labelled(
                 "Name",
                 rx.input(id="invite-name", name="full_name", required=True, max_length=200),
                 "invite-name",
             ),
-            _field(
+            labelled(
                 "Email",
                 rx.input(id="invite-email", name="email", type="email", required=True),
                 "invite-email",
             ),
-            _field(
+            labelled(
                 "Role",
                 rx.el.select(
                     *[rx.el.option(label, value=value) for value, label in ROLE_LABELS.items()],

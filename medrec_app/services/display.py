@@ -98,9 +98,9 @@ def render_display(source: BinaryIO, kind: FileType) -> DisplayDerivative | None
         source.seek(0)
 
 
-def has_renderer(mime: str) -> bool:
-    """Whether files of this type can have a display image."""
-    return mime in _RENDERERS
+def display_types() -> list[str]:
+    """The stored types that can have a display image."""
+    return list(_RENDERERS)
 
 
 def _render_image(source: BinaryIO, kind: FileType) -> DisplayDerivative | None:

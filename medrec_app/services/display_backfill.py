@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from medrec_app.domain.file_types import file_type
 from medrec_app.models import Patient, PatientFile
 from medrec_app.services import audit, unit_of_work
-from medrec_app.services.display import has_renderer, render_display
+from medrec_app.services.display import display_types, render_display
 from medrec_app.services.files import THUMBNAIL_TYPE
 from medrec_app.services.thumbnails import thumbnail_of
 from medrec_app.services.uploads import remove_quietly
@@ -70,12 +70,16 @@ def make_missing_display_images(
 
 def next_candidate(session: Session, after: int) -> int | None:
     """The next file (by id) without a display image, of a type that can have one."""
-    rows = session.exec(
-        select(PatientFile.id, PatientFile.file_type)
-        .where(col(PatientFile.display_key).is_(None), col(PatientFile.id) > after)
+    return session.exec(
+        select(PatientFile.id)
+        .where(
+            col(PatientFile.display_key).is_(None),
+            col(PatientFile.id) > after,
+            col(PatientFile.file_type).in_(display_types()),
+        )
         .order_by(col(PatientFile.id))
-    ).all()
-    return next((file_id for file_id, mime in rows if has_renderer(mime)), None)
+        .limit(1)
+    ).first()
 
 
 def backfill_one(session: Session, store: BlobStore, file_id: int, written: list[str]) -> bool:

@@ -172,15 +172,19 @@ def set_password(session: Session, secret: str, password: str, repeated: str) ->
 
 
 def _usable(session: Session, secret: str, *, lock: bool) -> tuple[PasswordLink, User]:
-    if not isinstance(secret, str) or not secret.startswith(SECRET_PREFIX):
+    if (
+        not isinstance(secret, str)
+        or not secret.startswith(SECRET_PREFIX)
+        or len(secret) > MAX_SECRET_CHARS
+    ):
         raise PasswordLinkRefused(UNKNOWN_MESSAGE, 404)
     query = (
         select(PasswordLink, User)
         .join(User, col(User.id) == col(PasswordLink.user_id))
-        .where(PasswordLink.token_hash == secret_hash(secret[:MAX_SECRET_CHARS]))
+        .where(PasswordLink.token_hash == secret_hash(secret))
     )
     found = session.exec(query.with_for_update(of=PasswordLink) if lock else query).first()
-    if found is None or len(secret) > MAX_SECRET_CHARS:
+    if found is None:
         raise PasswordLinkRefused(UNKNOWN_MESSAGE, 404)
     link, user = found
     if not user.is_active:
