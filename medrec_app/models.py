@@ -135,14 +135,19 @@ class Patient(SQLModel, table=True):
 
 
 class Appointment(SQLModel, table=True):
-    """A calendar booking; its id comes from the clinic's calendar system."""
+    """A booking. Its id is the calendar system's (``booked_in='calendar'``) or, for a visit
+    booked in medrec, one from the ``appointments_booked_here`` sequence (migration 0012;
+    checks: ``domain/bookings.py``). A cancelled visit stays, with any record it has."""
 
     __tablename__ = "appointments"
     __table_args__ = (
         Index("idx_appointments_clinic_start", "clinic_id", "starts_at"),
         Index("idx_appointments_patient", "patient_id"),
         Index("idx_appointments_practitioner", "practitioner_id"),
+        Index("idx_appointments_clinic_updated", "clinic_id", "updated_at"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("status IN ('booked', 'cancelled')", name="status"),
+        CheckConstraint("booked_in IN ('calendar', 'medrec')", name="booked_in"),
     )
 
     calendar_event_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
@@ -151,7 +156,15 @@ class Appointment(SQLModel, table=True):
     practitioner_id: int = Field(foreign_key="users.id", ondelete="RESTRICT")
     starts_at: datetime = Field(sa_type=TIMESTAMP(timezone=True))
     duration_minutes: int = 30
+    visit_type: str | None = Field(default=None, max_length=80)
+    status: str = Field(
+        default="booked", max_length=10, sa_column_kwargs={"server_default": "booked"}
+    )
+    booked_in: str = Field(
+        default="calendar", max_length=10, sa_column_kwargs={"server_default": "calendar"}
+    )
     created_at: datetime | None = _created_at()
+    updated_at: datetime | None = _updated_at()
 
 
 # --- templates, records and files ----------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 
 from medrec_app.api.deps import call, current_actor
 from medrec_app.api.errors import ApiError, ErrorResponse
@@ -43,14 +44,25 @@ async def list_appointments(
     end: Annotated[
         date | None, Query(alias="to", description="Last day (clinic time), inclusive.")
     ] = None,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="Only those created, moved or cancelled since this instant."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_APPOINTMENTS)] = 100,
 ) -> AppointmentList:
     """Appointments whose start falls within the days `from`..`to` in the clinic's time
-    zone, newest first, at most `limit` (then `truncated` is true: narrow the range)."""
+    zone, newest first, at most `limit` (then `truncated` is true: narrow the range).
+    Cancelled ones are included, with `status` `cancelled`; a sync asks for
+    `since` its last run to see what changed."""
     if start and end and end < start:
         raise ApiError(422, "'to' is before 'from'.")
     return await call(
-        appointments.list_appointments, actor, first_day=start, last_day=end, limit=limit
+        appointments.list_appointments,
+        actor,
+        first_day=start,
+        last_day=end,
+        changed_since=since,
+        limit=limit,
     )
 
 

@@ -29,6 +29,7 @@ class Action(StrEnum):
     MANAGE_TEMPLATES = "manage_templates"
     VIEW_AUDIT = "view_audit"
     REGISTER_PATIENT = "register_patient"
+    BOOK_APPOINTMENT = "book_appointment"
 
 
 _ROLE_NAMES = {
@@ -50,6 +51,7 @@ _ACTION_PHRASES = {
     Action.MANAGE_TEMPLATES: "manage record templates",
     Action.VIEW_AUDIT: "view the audit log",
     Action.REGISTER_PATIENT: "register and edit patients",
+    Action.BOOK_APPOINTMENT: "book, reschedule and cancel appointments",
 }
 
 _GRANTS: dict[Role, frozenset[Action]] = {
@@ -63,6 +65,7 @@ _GRANTS: dict[Role, frozenset[Action]] = {
             Action.VIEW_FILES,
             Action.UPLOAD_FILE,
             Action.REGISTER_PATIENT,
+            Action.BOOK_APPOINTMENT,
         }
     ),
     # Front desk files x-rays and PDFs for patients and may read records, not change them.
@@ -74,6 +77,7 @@ _GRANTS: dict[Role, frozenset[Action]] = {
             Action.UPLOAD_FILE,
             Action.DELETE_FILE,
             Action.REGISTER_PATIENT,
+            Action.BOOK_APPOINTMENT,
         }
     ),
     Role.READ_ONLY: frozenset({Action.VIEW_APPOINTMENTS, Action.VIEW_RECORD, Action.VIEW_FILES}),

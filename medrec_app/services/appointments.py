@@ -1,4 +1,9 @@
-"""The clinic's appointment list, as the first page shows it."""
+"""Reading the clinic's appointments: the day list of the first page, and the API's list.
+
+Days are the clinic's own (its time zone), so a visit at 23:30 in Amsterdam is on that
+day's list wherever the server runs. A practitioner's day list shows their own visits
+unless they ask for everyone's.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,16 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from medrec_app.domain.permissions import Action, Actor, require
+from medrec_app.domain.permissions import Action, Actor, Role, can, require
 from medrec_app.models import Appointment, Clinic, MedicalRecord, Patient, User
 from medrec_app.services import audit
+from medrec_app.services.errors import NotFound
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
+MAX_DAY = 500
 
 
 class AppointmentPublic(BaseModel):
@@ -23,11 +31,19 @@ class AppointmentPublic(BaseModel):
     )
     starts_at: AwareDatetime
     duration_minutes: int
+    visit_type: str | None = None
+    status: str = Field(default="booked", description="`booked` or `cancelled`.")
+    booked_in: str = Field(
+        default="calendar",
+        description="`calendar` (the booking system's id) or `medrec` (booked on the page).",
+    )
     patient_id: int
     patient_name: str
+    practitioner_id: int
     practitioner_name: str
     record_id: int | None = Field(description="The appointment's record, if it has one.")
     record_updated_at: AwareDatetime | None
+    updated_at: AwareDatetime | None = None
 
     @property
     def record_status(self) -> str:
@@ -39,58 +55,155 @@ class AppointmentList(BaseModel):
     truncated: bool = Field(description="True when more appointments match than `limit`.")
 
 
+class Practitioner(BaseModel):
+    id: int
+    name: str
+
+
+class DayList(BaseModel):
+    day: date
+    practitioner_id: int | None = Field(description="Whose visits; None for everyone's.")
+    items: list[AppointmentPublic] = Field(description="In order of their start.")
+    practitioners: list[Practitioner]
+
+
 def list_appointments(
     session: Session,
     actor: Actor,
     *,
     first_day: date | None = None,
     last_day: date | None = None,
+    changed_since: datetime | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> AppointmentList:
     """The actor's clinic's appointments, newest first, at most ``limit``.
 
-    ``first_day`` and ``last_day`` (inclusive) are days in the clinic's time zone.
+    ``first_day`` and ``last_day`` (inclusive) are days in the clinic's time zone;
+    ``changed_since`` keeps those created, moved or cancelled since that instant.
     """
     require(actor, Action.VIEW_APPOINTMENTS)
-    clinic = session.get(Clinic, actor.clinic_id)
-    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    zone = clinic_zone(session, actor)
     start = _day_start(first_day, zone)
     after_last = last_day + timedelta(days=1) if last_day and last_day < date.max else None
     end = _day_start(after_last, zone)
     limit = max(1, min(limit, MAX_LIMIT))
-    practitioner = aliased(User)
-    query = (
-        select(Appointment, Patient, practitioner, MedicalRecord)
-        .join(Patient, col(Patient.id) == col(Appointment.patient_id))
-        .join(practitioner, col(practitioner.id) == col(Appointment.practitioner_id))
-        .outerjoin(
-            MedicalRecord,
-            col(MedicalRecord.appointment_id) == col(Appointment.calendar_event_id),
-        )
-        .where(Appointment.clinic_id == actor.clinic_id)
-        .order_by(col(Appointment.starts_at).desc(), col(Appointment.calendar_event_id).desc())
-        .limit(limit + 1)
+    query = _with_names(actor).order_by(
+        col(Appointment.starts_at).desc(), col(Appointment.calendar_event_id).desc()
     )
     if start is not None:
         query = query.where(col(Appointment.starts_at) >= start)
     if end is not None:
         query = query.where(col(Appointment.starts_at) < end)
-    rows = [
+    if changed_since is not None:
+        query = query.where(col(Appointment.updated_at) >= changed_since)
+    rows = _publics(session, query.limit(limit + 1))
+    shown = rows[:limit]
+    audit.record(session, actor, "appointments.list", details={"count": len(shown)})
+    return AppointmentList(items=shown, truncated=len(rows) > limit)
+
+
+def list_day(
+    session: Session,
+    actor: Actor,
+    day: date | None = None,
+    *,
+    practitioner_id: int | None = None,
+    everyone: bool = False,
+) -> DayList:
+    """One day's visits in the clinic's time zone (today by default), by start time.
+
+    A practitioner sees their own unless ``everyone``; anyone may name a practitioner of
+    the clinic (another clinic's id answers "not found").
+    """
+    require(actor, Action.VIEW_APPOINTMENTS)
+    zone = clinic_zone(session, actor)
+    day = day or datetime.now(zone).date()
+    practitioners = list_practitioners(session, actor)
+    if practitioner_id is None and not everyone and actor.role == Role.PRACTITIONER:
+        practitioner_id = actor.user_id
+    if practitioner_id is not None and practitioner_id not in {p.id for p in practitioners}:
+        raise NotFound("practitioner")
+    start = _day_start(day, zone)
+    end = _day_start(day + timedelta(days=1), zone) if day < date.max else None
+    query = _with_names(actor).where(col(Appointment.starts_at) >= start)
+    if end is not None:
+        query = query.where(col(Appointment.starts_at) < end)
+    if practitioner_id is not None:
+        query = query.where(Appointment.practitioner_id == practitioner_id)
+    query = query.order_by(col(Appointment.starts_at), col(Appointment.calendar_event_id))
+    items = _publics(session, query.limit(MAX_DAY))
+    audit.record(session, actor, "appointments.list", details={"count": len(items)})
+    return DayList(
+        day=day, practitioner_id=practitioner_id, items=items, practitioners=practitioners
+    )
+
+
+def list_practitioners(session: Session, actor: Actor) -> list[Practitioner]:
+    """Active users of the clinic who may document visits, by name."""
+    require(actor, Action.VIEW_APPOINTMENTS)
+    roles = [role.value for role in Role if can(role, Action.EDIT_RECORD)]
+    users = session.exec(
+        select(User)
+        .where(User.clinic_id == actor.clinic_id, User.is_active, col(User.role).in_(roles))
+        .order_by(col(User.full_name), col(User.id))
+    ).all()
+    return [Practitioner(id=user.id, name=user.full_name) for user in users]
+
+
+def clinic_zone(session: Session, actor: Actor) -> ZoneInfo:
+    clinic = session.get(Clinic, actor.clinic_id)
+    return ZoneInfo(clinic.timezone if clinic else "UTC")
+
+
+def read_appointment(session: Session, actor: Actor, appointment_id: int) -> AppointmentPublic:
+    """One appointment of the actor's clinic, else ``NotFound``."""
+    require(actor, Action.VIEW_APPOINTMENTS)
+    rows = _publics(
+        session, _with_names(actor).where(Appointment.calendar_event_id == appointment_id)
+    )
+    if not rows:
+        raise NotFound("appointment")
+    return rows[0]
+
+
+_practitioner = aliased(User)
+
+
+def _with_names(actor: Actor) -> SelectOfScalar:
+    return (
+        select(Appointment, Patient, _practitioner, MedicalRecord)
+        .join(Patient, col(Patient.id) == col(Appointment.patient_id))
+        .join(_practitioner, col(_practitioner.id) == col(Appointment.practitioner_id))
+        .outerjoin(
+            MedicalRecord,
+            col(MedicalRecord.appointment_id) == col(Appointment.calendar_event_id),
+        )
+        .where(Appointment.clinic_id == actor.clinic_id)
+    )
+
+
+def _publics(session: Session, query: SelectOfScalar) -> list[AppointmentPublic]:
+    return [
         AppointmentPublic(
             appointment_id=appt.calendar_event_id,
             starts_at=appt.starts_at,
             duration_minutes=appt.duration_minutes,
+            visit_type=appt.visit_type,
+            status=appt.status,
+            booked_in=appt.booked_in,
             patient_id=patient.id,
             patient_name=f"{patient.last_name}, {patient.first_name}",
+            practitioner_id=prac.id,
             practitioner_name=prac.full_name,
             record_id=record.id if record else None,
             record_updated_at=record.updated_at if record else None,
+            updated_at=appt.updated_at,
         )
-        for appt, patient, prac, record in session.exec(query).all()
+        # Fresh from the row: a change just flushed has a trigger-set ``updated_at``.
+        for appt, patient, prac, record in session.exec(
+            query.execution_options(populate_existing=True)
+        ).all()
     ]
-    shown = rows[:limit]
-    audit.record(session, actor, "appointments.list", details={"count": len(shown)})
-    return AppointmentList(items=shown, truncated=len(rows) > limit)
 
 
 def _day_start(day: date | None, zone: ZoneInfo) -> datetime | None:

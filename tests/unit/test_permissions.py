@@ -27,6 +27,7 @@ EXPECTED = {
         A.VIEW_FILES,
         A.UPLOAD_FILE,
         A.REGISTER_PATIENT,
+        A.BOOK_APPOINTMENT,
     },
     Role.FRONT_DESK: {
         A.VIEW_APPOINTMENTS,
@@ -35,6 +36,7 @@ EXPECTED = {
         A.UPLOAD_FILE,
         A.DELETE_FILE,
         A.REGISTER_PATIENT,
+        A.BOOK_APPOINTMENT,
     },
     Role.READ_ONLY: {A.VIEW_APPOINTMENTS, A.VIEW_RECORD, A.VIEW_FILES},
 }
@@ -54,6 +56,7 @@ def test_role_and_action_values_are_the_stored_strings() -> None:
         "manage_templates",
         "view_audit",
         "register_patient",
+        "book_appointment",
     ]
 
 

@@ -1,0 +1,76 @@
+"""The booking system's way in for appointments: upsert by its calendar id, and cancel.
+
+A sync may send the same appointment again and again: an unchanged body answers
+``"result": "unchanged"`` and writes nothing. Cancelling keeps the appointment and its
+record (``DELETE`` never deletes).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse
+
+from medrec_app.api.deps import call, current_actor
+from medrec_app.api.errors import NO_STORE, ErrorResponse
+from medrec_app.api.lookups import ERRORS
+from medrec_app.domain.bookings import MAX_ID
+from medrec_app.domain.permissions import Actor
+from medrec_app.services import bookings
+from medrec_app.services.appointments import AppointmentPublic
+from medrec_app.services.bookings import AppointmentSynced, AppointmentUpsert
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+EventId = Annotated[int, Path(ge=1, le=MAX_ID, description="The calendar's id of the appointment.")]
+CONFLICT = {
+    409: {
+        "model": ErrorResponse,
+        "description": "The id belongs to another appointment, or the change cannot be made.",
+    }
+}
+
+router = APIRouter(tags=["appointments"])
+
+
+@router.put(
+    "/appointments/{calendar_event_id}",
+    response_model=AppointmentSynced,
+    status_code=200,
+    responses={
+        **ERRORS,
+        **CONFLICT,
+        201: {"model": AppointmentSynced, "description": "Created."},
+    },
+    summary="Create or update the booking system's appointment",
+)
+async def upsert_appointment(
+    calendar_event_id: EventId, body: AppointmentUpsert, actor: ActorDep
+) -> JSONResponse:
+    """Idempotent: 201 when the appointment is new, 200 otherwise (`result` says whether
+    anything changed). The patient by `patient_external_id` (or `patient_id`), the
+    practitioner by `practitioner_email` (or `practitioner_id`). Overlapping visits of the
+    practitioner are booked and listed in `overlapping_appointment_ids`. Ids from
+    1,000,000,000 up are medrec's own bookings and are refused here."""
+    synced = await call(
+        bookings.upsert_calendar_appointment,
+        actor,
+        calendar_event_id,
+        body.model_dump(exclude_none=True),
+    )
+    return JSONResponse(
+        synced.model_dump(mode="json"),
+        status_code=201 if synced.result == "created" else 200,
+        headers=NO_STORE,
+    )
+
+
+@router.delete(
+    "/appointments/{calendar_event_id}",
+    response_model=AppointmentPublic,
+    responses=ERRORS,
+    summary="Cancel an appointment (it and its record are kept)",
+)
+async def cancel_appointment(calendar_event_id: EventId, actor: ActorDep) -> AppointmentPublic:
+    """The appointment's `status` becomes `cancelled`; cancelling again changes nothing."""
+    return await call(bookings.cancel_calendar_appointment, actor, calendar_event_id)
