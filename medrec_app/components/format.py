@@ -17,6 +17,10 @@ def local_date(value: datetime, zone: str) -> str:
     return value.astimezone(_zone(zone)).strftime("%a %d %b %Y")
 
 
+def local_day(value: datetime, zone: str) -> date:
+    return value.astimezone(_zone(zone)).date()
+
+
 def local_time(value: datetime, zone: str) -> str:
     return value.astimezone(_zone(zone)).strftime("%H:%M")
 

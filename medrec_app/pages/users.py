@@ -14,6 +14,7 @@ from typing import Any
 
 import reflex as rx
 
+from medrec_app.components.confirm import confirm_button
 from medrec_app.components.format import local_datetime
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
@@ -132,34 +133,6 @@ class UsersState(AuthState):
         )
 
 
-def _confirm(
-    trigger: str, title: rx.Var, text: str, action: rx.event.EventSpec, testids: tuple[str, str]
-) -> rx.Component:
-    """A red button that asks first; ``testids``: the button's and the confirmation's."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(trigger, color_scheme="red", variant="soft", data_testid=testids[0])
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(text),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        trigger,
-                        color_scheme="red",
-                        on_click=action,
-                        data_testid=testids[1],
-                    )
-                ),
-                justify="end",
-                spacing="3",
-            ),
-        ),
-    )
-
-
 def _role_select(user: UserView) -> rx.Component:
     return rx.el.select(
         *[rx.el.option(label, value=value) for value, label in ROLE_LABELS.items()],
@@ -186,27 +159,32 @@ def _row(user: UserView) -> rx.Component:
                 rx.hstack(
                     rx.cond(
                         user.active,
-                        _confirm(
+                        confirm_button(
                             "Disable",
                             f"Disable {user.name}?",
                             "They are signed out on every device and can no longer sign in.",
                             UsersState.disable(user.user_id),
                             ("disable-user", "confirm-disable"),
+                            aria_label=f"Disable {user.name}",
+                            keep="Cancel",
                         ),
                         rx.button(
                             "Enable",
                             variant="soft",
+                            aria_label=f"Enable {user.name}",
                             on_click=UsersState.enable(user.user_id),
                             data_testid="enable-user",
                         ),
                     ),
-                    _confirm(
+                    confirm_button(
                         "Reset password",
                         f"Reset {user.name}'s password?",
                         "Their password stops working now and they are signed out; you get a "
                         "link to send them, where they set a new one.",
                         UsersState.reset_password(user.user_id),
                         ("reset-password", "confirm-reset-password"),
+                        aria_label=f"Reset the password of {user.name}",
+                        keep="Cancel",
                     ),
                     spacing="2",
                 ),

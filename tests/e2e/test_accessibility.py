@@ -149,6 +149,12 @@ def test_appointments_page(page: Page):
     sign_in(page, "dr.okafor@riverside.example")
     expect(page.get_by_test_id("appointment-row").first).to_be_visible()
     assert_accessible(page, "appointments")
+    page.get_by_test_id("book-appointment").click()
+    page.get_by_test_id("booking-submit").click()
+    expect(page.get_by_test_id("booking-problems")).to_be_visible()
+    page.get_by_test_id("booking-patient-search").fill("Gar")
+    expect(page.get_by_test_id("patient-match").first).to_be_visible()
+    assert_accessible(page, "appointments: the booking form with its problems")
 
 
 def test_record_editor_for_its_practitioner_and_read_only(new_page):
