@@ -23,6 +23,7 @@ from medrec_app.services.bookings import AppointmentSynced, AppointmentUpsert
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
 EventId = Annotated[int, Path(ge=1, le=MAX_ID, description="The calendar's id of the appointment.")]
+NOT_FOUND = {404: {"model": ErrorResponse, "description": "No such appointment in the clinic."}}
 CONFLICT = {
     409: {
         "model": ErrorResponse,
@@ -68,7 +69,7 @@ async def upsert_appointment(
 @router.delete(
     "/appointments/{calendar_event_id}",
     response_model=AppointmentPublic,
-    responses=ERRORS,
+    responses={**ERRORS, **NOT_FOUND},
     summary="Cancel an appointment (it and its record are kept)",
 )
 async def cancel_appointment(calendar_event_id: EventId, actor: ActorDep) -> AppointmentPublic:
