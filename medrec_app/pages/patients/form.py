@@ -220,7 +220,7 @@ def _duplicates() -> rx.Component:
             ),
             style={"paddingLeft": "20px", "margin": "0"},
         ),
-        color_scheme="amber",
+        color_scheme="orange",
         role="alert",
         data_testid="possible-duplicates",
         width="100%",
