@@ -100,6 +100,16 @@ def test_another_clinics_patient_is_not_found_like_a_missing_one(clinic_factory)
             visits(ours.actors[Role.ADMIN], patient_id)
         messages.append(str(refused.value))
     assert messages == ["The patient was not found."] * 2
+    with session_scope() as session:
+        rows = session.exec(
+            select(AuditEvent.action, AuditEvent.details)
+            .where(AuditEvent.user_id == ours.actors[Role.ADMIN].user_id)
+            .where(col(AuditEvent.action).startswith("patient."))
+            .order_by(col(AuditEvent.id))
+        ).all()
+    assert [action for action, _ in rows] == ["patient.denied"] * 2  # no visits_list row
+    assert rows[0][1]["service"] == "patient_visits.list_patient_visits"
+    assert rows[0][1]["asked"] == {"patient_id": theirs.patient_ids[0]}
 
 
 def test_the_list_is_audited_as_a_read_of_the_patient_with_ids_only(clinic_factory) -> None:
