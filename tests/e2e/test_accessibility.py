@@ -215,6 +215,35 @@ def test_a_patients_files_their_dialogs_and_the_phone_page(new_page, clinic: Cli
     assert_accessible(phone, "phone upload page, link refused")
 
 
+def test_the_patient_form_and_a_patients_chart(page: Page, app_server, clinic: Clinic):
+    with Session(app_server.db) as session:
+        patient = session.get(Patient, clinic.patient_id)
+        first, last = patient.first_name, patient.last_name
+    sign_in(page, clinic.front_desk)
+    page.get_by_test_id("register-patient").click()
+    form = page.get_by_test_id("patient-form")
+    expect(form).to_be_visible()
+    assert_accessible(page, "register a patient")
+    form.get_by_test_id("patient-form-submit").click()  # nothing filled in
+    expect(form.get_by_test_id("error-first_name")).to_be_visible()
+    assert_accessible(page, "register a patient, refused fields")
+    form.get_by_label("First name").fill(first)
+    form.get_by_label("Last name").fill(last)
+    form.get_by_label("Date of birth").fill("1980-02-03")
+    form.get_by_test_id("patient-form-submit").click()
+    expect(form.get_by_test_id("possible-duplicates")).to_be_visible()
+    assert_accessible(page, "register a patient, possible duplicate")
+    page.keyboard.press("Escape")
+    expect(form).to_have_count(0)
+
+    page.goto(f"/patients/{clinic.patient_id}")
+    expect(page.get_by_test_id("visit-row")).to_have_count(1)
+    assert_accessible(page, "patient chart")
+    page.get_by_test_id("edit-patient").click()
+    expect(form.get_by_label("First name")).to_have_value(first)
+    assert_accessible(page, "patient chart, edit details")
+
+
 def test_users_admin(page: Page):
     sign_in(page, "admin@riverside.example")
     page.get_by_test_id("nav-users").click()

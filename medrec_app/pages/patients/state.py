@@ -1,4 +1,5 @@
-"""State of the patient pages: finding a patient, and one patient's files.
+"""State of the patient pages: finding a patient, and one patient's chart (their details,
+visits and files).
 
 Handlers call the services as the signed-in user (``AuthState._call``); the services
 check the clinic and the role. Ids from the browser are parsed with ``row_id`` and
@@ -9,21 +10,24 @@ in page state, never in the URL.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import reflex as rx
 
 from medrec_app.components.format import (
     calendar_date,
     human_size,
+    local_date,
     local_datetime,
+    local_time,
     page_count_label,
 )
 from medrec_app.domain.file_types import file_type, type_label
 from medrec_app.domain.permissions import Action, PermissionDenied, can
 from medrec_app.pages.phone_link import PhoneLinkMixin
-from medrec_app.services import files, patients, uploads
+from medrec_app.services import files, patient_visits, patients, uploads
 from medrec_app.services.errors import NotFound
 from medrec_app.state import AuthState, row_id, service_event
 
@@ -36,6 +40,24 @@ class PatientRow:
     name: str
     date_of_birth: str
     href: str
+
+
+@dataclasses.dataclass
+class DetailRow:
+    label: str
+    value: str
+    testid: str
+
+
+@dataclasses.dataclass
+class VisitRow:
+    appointment_id: int
+    date: str
+    time: str
+    practitioner: str
+    record_status: str
+    href: str
+    # The appointment's own status (booked / cancelled, migration 0012) goes here.
 
 
 @dataclasses.dataclass
@@ -70,19 +92,58 @@ def parse_birth_date(value: str) -> date | None:
         raise ValueError("Enter the date of birth as a full date, e.g. 1984-03-12.") from None
 
 
+def age_label(born: date, today: date) -> str:
+    """Age in whole years ("41 years"); in months below two years, for the youngest."""
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    if months < 24:
+        return "1 month" if months == 1 else f"{max(months, 0)} months"
+    return f"{months // 12} years"
+
+
+def clinic_today(zone: str) -> date:
+    try:
+        return datetime.now(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return datetime.now(ZoneInfo("UTC")).date()
+
+
+def patient_id_in_path(path: str) -> int:
+    """The patient id of a ``/patients/{id}`` address; ``NotFound`` if it names none."""
+    return row_id(path.rstrip("/").rsplit("/", 1)[-1], "patient")
+
+
+NOT_GIVEN = "Not given"
+
+
+def detail_rows(patient: patients.PatientPublic, today: date) -> list[DetailRow]:
+    """The chart's demographics, in the order the form asks for them."""
+    born = f"{calendar_date(patient.date_of_birth)} ({age_label(patient.date_of_birth, today)})"
+    shown = [
+        ("Date of birth", born, "patient-dob"),
+        ("Sex", (patient.sex or "").capitalize(), "detail-sex"),
+        ("Phone", patient.phone, "detail-phone"),
+        ("Email", patient.email, "detail-email"),
+        ("Address", patient.address, "detail-address"),
+        ("External id", patient.external_id, "detail-external-id"),
+    ]
+    return [DetailRow(label, value or NOT_GIVEN, testid) for label, value, testid in shown]
+
+
 class PatientSearchState(AuthState):
     """``/patients``: patients of the clinic by name and date of birth."""
 
     results: list[PatientRow] = []
     searched: bool = False
     message: str = ""
+    can_register: bool = False
 
     def _refused(self, message: str) -> None:
         self.results, self.message = [], message
 
     @service_event
     def load(self) -> None:
-        self._begin_page()
+        actor = self._begin_page()
+        self.can_register = can(actor.role, Action.REGISTER_PATIENT)
         self._search("", None)
 
     @service_event
@@ -111,12 +172,17 @@ class PatientSearchState(AuthState):
 
 
 class PatientFilesState(PhoneLinkMixin, AuthState):
-    """``/patients/[patient_id]``: the patient and their files; upload, open, delete."""
+    """``/patients/[patient_id]``: the patient's chart: their details, their visits, and
+    their files (upload, open, delete)."""
 
     status: str = "loading"  # loading | ready | not_found
     patient_name: str = ""
     date_of_birth: str = ""
+    details: list[DetailRow] = []
+    visits: list[VisitRow] = []
+    visits_truncated: bool = False
     rows: list[FileRow] = []
+    can_edit: bool = False
     can_upload: bool = False
     can_delete: bool = False
     upload_url: str = ""
@@ -133,24 +199,53 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
         actor = self._begin_page()
         self._say("")
         self._reset_phone()
+        self.can_edit = can(actor.role, Action.REGISTER_PATIENT)
         self.can_upload = can(actor.role, Action.UPLOAD_FILE)
         self.can_delete = can(actor.role, Action.DELETE_FILE)
-        raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
-            patient_id = row_id(raw_id, "patient")
+            patient_id = patient_id_in_path(self.router.url.path)
             patient = self._call(patients.read_patient, patient_id)
             self._patient_id = patient_id
+            self._show_visits()
             self._refresh()
         except (NotFound, PermissionDenied) as exc:
             # Show nothing of a patient the user cannot reach.
             self._patient_id, self.status, self.rows = 0, "not_found", []
+            self.details, self.visits, self.visits_truncated = [], [], False
             self.patient_name = self.date_of_birth = self.upload_url = ""
             self._say(str(exc) if isinstance(exc, PermissionDenied) else "", error=True)
             return
-        self.patient_name = f"{patient.first_name} {patient.last_name}"
-        self.date_of_birth = calendar_date(patient.date_of_birth)
+        self._show_details(patient)
         self.upload_url = f"/api/patients/{patient_id}/files"
         self.status = "ready"
+
+    @service_event
+    def details_changed(self) -> None:
+        """The edit form saved: show the details as stored now."""
+        if self._patient_id:
+            self._show_details(self._call(patients.read_patient, self._patient_id))
+            self._say("The details were saved.")
+
+    def _show_details(self, patient: patients.PatientPublic) -> None:
+        self.patient_name = f"{patient.first_name} {patient.last_name}"
+        self.date_of_birth = calendar_date(patient.date_of_birth)
+        self.details = detail_rows(patient, clinic_today(self.clinic_timezone))
+
+    def _show_visits(self) -> None:
+        listed = self._call(patient_visits.list_patient_visits, self._patient_id)
+        zone = self.clinic_timezone
+        self.visits = [
+            VisitRow(
+                appointment_id=v.appointment_id,
+                date=local_date(v.starts_at, zone),
+                time=local_time(v.starts_at, zone),
+                practitioner=v.practitioner_name,
+                record_status=v.record_status,
+                href=f"/appointments/{v.appointment_id}",
+            )
+            for v in listed.items
+        ]
+        self.visits_truncated = listed.truncated
 
     @service_event
     def uploaded(self, info: dict[str, Any]) -> None:

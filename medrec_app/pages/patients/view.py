@@ -1,4 +1,5 @@
-"""Layout of the patient pages: the search, and one patient's files with the upload widget."""
+"""Layout of the patient pages: the search (and registering a patient), and one patient's
+chart: their details (and editing them), their visits, their files with the upload widget."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
+from medrec_app.pages.patients.form import PatientFormState, patient_form_dialog
 from medrec_app.pages.patients.state import (
+    DetailRow,
     FileRow,
     PatientFilesState,
     PatientRow,
     PatientSearchState,
+    VisitRow,
 )
 from medrec_app.pages.phone_link import add_from_phone
 
@@ -67,7 +71,23 @@ def _patient_row(row: PatientRow) -> rx.Component:
 
 def patients_page() -> rx.Component:
     return signed_in_page(
-        rx.heading("Patients", size="6", margin_bottom="16px"),
+        rx.hstack(
+            rx.heading("Patients", size="6"),
+            rx.spacer(),
+            rx.cond(
+                PatientSearchState.can_register,
+                rx.button(
+                    rx.icon("user-plus", size=16, aria_hidden="true"),
+                    "Register patient",
+                    on_click=PatientFormState.open_register,
+                    data_testid="register-patient",
+                ),
+            ),
+            align="center",
+            width="100%",
+            margin_bottom="16px",
+        ),
+        rx.cond(PatientSearchState.can_register, patient_form_dialog()),
         _search_form(),
         rx.cond(
             PatientSearchState.message != "",
@@ -224,10 +244,95 @@ def _files() -> rx.Component:
     )
 
 
+def _detail(row: DetailRow) -> rx.Component:
+    return rx.data_list.item(
+        rx.data_list.label(row.label, color="var(--gray-11)"),
+        rx.data_list.value(row.value, white_space="pre-line", data_testid=row.testid),
+    )
+
+
+def _details() -> rx.Component:
+    return rx.data_list.root(
+        rx.foreach(PatientFilesState.details, _detail),
+        size="2",
+        data_testid="patient-details",
+    )
+
+
+def _visit_row(row: VisitRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.link(row.date, " ", row.time, href=row.href, data_testid="visit-link")
+        ),
+        rx.table.cell(row.practitioner, data_testid="visit-practitioner"),
+        # The appointment's own status (booked / cancelled) gets its cell here.
+        rx.table.cell(
+            rx.badge(
+                row.record_status,
+                color_scheme=rx.match(
+                    row.record_status, ("Signed", "blue"), ("In progress", "green"), "gray"
+                ),
+            ),
+            data_testid="visit-record-status",
+        ),
+        data_testid="visit-row",
+        data_appointment_id=row.appointment_id,
+    )
+
+
+def _visits() -> rx.Component:
+    return rx.cond(
+        PatientFilesState.visits.length() > 0,
+        rx.vstack(
+            data_table(
+                ["Date and time", "Practitioner", "Record"],
+                PatientFilesState.visits,
+                _visit_row,
+                "patient-visits",
+            ),
+            rx.cond(
+                PatientFilesState.visits_truncated,
+                rx.text("Only the newest visits are shown.", size="2"),
+            ),
+            width="100%",
+        ),
+        rx.text("No visits yet.", data_testid="visits-empty"),
+    )
+
+
 def _patient() -> rx.Component:
     return rx.vstack(
-        rx.heading(PatientFilesState.patient_name, size="6", data_testid="patient-name"),
-        rx.text("Born ", PatientFilesState.date_of_birth, data_testid="patient-dob"),
+        rx.hstack(
+            rx.heading(PatientFilesState.patient_name, size="6", data_testid="patient-name"),
+            rx.spacer(),
+            rx.cond(
+                PatientFilesState.can_edit,
+                rx.button(
+                    rx.icon("pencil", size=16, aria_hidden="true"),
+                    "Edit details",
+                    variant="soft",
+                    on_click=PatientFormState.open_edit,
+                    data_testid="edit-patient",
+                ),
+            ),
+            align="center",
+            width="100%",
+        ),
+        rx.cond(PatientFilesState.can_edit, patient_form_dialog()),
+        rx.cond(
+            PatientFilesState.message != "",
+            rx.callout(
+                PatientFilesState.message,
+                color_scheme=rx.cond(PatientFilesState.message_is_error, "red", "blue"),
+                role="status",
+                data_testid="files-message",
+                width="100%",
+            ),
+        ),
+        _details(),
+        rx.heading("Visits", as_="h2", size="4", margin_top="8px"),
+        _visits(),
+        rx.heading("Files", as_="h2", size="4", margin_top="8px"),
         rx.cond(
             PatientFilesState.can_upload,
             rx.vstack(
@@ -242,17 +347,6 @@ def _patient() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.cond(
-            PatientFilesState.message != "",
-            rx.callout(
-                PatientFilesState.message,
-                color_scheme=rx.cond(PatientFilesState.message_is_error, "red", "blue"),
-                role="status",
-                data_testid="files-message",
-                width="100%",
-            ),
-        ),
-        rx.heading("Files", as_="h2", size="4", margin_top="8px"),
         _files(),
         spacing="4",
         width="100%",
