@@ -32,7 +32,9 @@ class PatientVisit(BaseModel):
     record_id: int | None
     record_status: str
     """``Not started`` (no record yet), ``In progress`` or ``Signed``."""
-    # The appointment's own status (booked / cancelled, migration 0012) goes here.
+    visit_type: str | None = None
+    status: str = "booked"
+    """The appointment's: ``booked`` or ``cancelled`` (a cancelled visit keeps its record)."""
 
 
 class PatientVisits(BaseModel):
@@ -71,6 +73,8 @@ def list_patient_visits(session: Session, actor: Actor, patient_id: int) -> Pati
             practitioner_name=prac.full_name,
             record_id=record.id if record else None,
             record_status=record_status(record),
+            visit_type=appointment.visit_type,
+            status=appointment.status,
         )
         for appointment, prac, record in rows
     ]

@@ -133,3 +133,18 @@ def test_the_service_checks_the_role(clinic_factory) -> None:
     no_role = dataclasses.replace(clinic.actors[Role.READ_ONLY], role="nobody")
     with pytest.raises(PermissionDenied):
         visits(no_role, clinic.patient_ids[0])
+
+
+def test_a_cancelled_visit_stays_on_the_chart_with_its_record(clinic_factory) -> None:
+    from medrec_app.services import bookings
+
+    clinic = clinic_factory(appointments=2)
+    newest, older = clinic.appointment_ids
+    record_id = start_record(clinic.actors[Role.PRACTITIONER], older)
+    unit_of_work.run(bookings.cancel_appointment, clinic.actors[Role.FRONT_DESK], older)
+
+    listed = visits(clinic.actors[Role.FRONT_DESK], clinic.patient_ids[0])
+    assert [(v.appointment_id, v.status, v.record_id) for v in listed] == [
+        (newest, "booked", None),
+        (older, "cancelled", record_id),
+    ]

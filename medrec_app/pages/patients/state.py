@@ -57,7 +57,8 @@ class VisitRow:
     practitioner: str
     record_status: str
     href: str
-    # The appointment's own status (booked / cancelled, migration 0012) goes here.
+    visit_type: str
+    cancelled: bool
 
 
 @dataclasses.dataclass
@@ -242,6 +243,8 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
                 practitioner=v.practitioner_name,
                 record_status=v.record_status,
                 href=f"/appointments/{v.appointment_id}",
+                visit_type=v.visit_type or "",
+                cancelled=v.status == "cancelled",
             )
             for v in listed.items
         ]

@@ -265,7 +265,14 @@ def _visit_row(row: VisitRow) -> rx.Component:
             rx.link(row.date, " ", row.time, href=row.href, data_testid="visit-link")
         ),
         rx.table.cell(row.practitioner, data_testid="visit-practitioner"),
-        # The appointment's own status (booked / cancelled) gets its cell here.
+        rx.table.cell(
+            row.visit_type,
+            rx.cond(
+                row.cancelled,
+                rx.badge("Cancelled", color_scheme="red", margin_left="6px"),
+            ),
+            data_testid="visit-status",
+        ),
         rx.table.cell(
             rx.badge(
                 row.record_status,
@@ -285,7 +292,7 @@ def _visits() -> rx.Component:
         PatientFilesState.visits.length() > 0,
         rx.vstack(
             data_table(
-                ["Date and time", "Practitioner", "Record"],
+                ["Date and time", "Practitioner", "Visit", "Record"],
                 PatientFilesState.visits,
                 _visit_row,
                 "patient-visits",
