@@ -183,6 +183,25 @@ def s3_app_server(app_server: AppServer, moto_s3_endpoint: str) -> Iterator[AppS
         app_server.restart()
 
 
+@pytest.fixture
+def empty_app_server(app_server: AppServer, pg_admin_url: str) -> Iterator[AppServer]:
+    """The same app restarted on a new, migrated database with ``MEDREC_DEMO_DATA=false``:
+    no clinic, no user. Afterwards it runs on the demo database again."""
+    db_url = fresh_database(pg_admin_url, "medrec_empty")
+    migrate(db_url)
+    demo_env, demo_db = app_server.env, app_server.db
+    app_server.env = {**demo_env, "DATABASE_URL": db_url, "MEDREC_DEMO_DATA": "false"}
+    app_server.db = make_engine(db_url)
+    app_server.restart()
+    try:
+        yield app_server
+    finally:
+        app_server.db.dispose()
+        app_server.env, app_server.db = demo_env, demo_db
+        app_server.restart()
+        drop_database(pg_admin_url, database_name(db_url))
+
+
 _scratch_ids = itertools.count(7_000_001)
 SCRATCH_PRACTITIONER = "dr.okafor@riverside.example"
 
