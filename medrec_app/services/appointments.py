@@ -20,9 +20,13 @@ from medrec_app.models import Appointment, Clinic, MedicalRecord, Patient, User
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound
 
+NOT_STARTED = "Not started"
+IN_PROGRESS = "In progress"
+SIGNED = "Signed"
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
 MAX_DAY = 500
+MAX_VISITS = 500
 
 
 class AppointmentPublic(BaseModel):
@@ -43,16 +47,20 @@ class AppointmentPublic(BaseModel):
     practitioner_name: str
     record_id: int | None = Field(description="The appointment's record, if it has one.")
     record_updated_at: AwareDatetime | None
+    record_status: str = Field(
+        default=NOT_STARTED, description="`Not started`, `In progress` or `Signed`."
+    )
     updated_at: AwareDatetime | None = None
-
-    @property
-    def record_status(self) -> str:
-        return "In progress" if self.record_id is not None else "Not started"
 
 
 class AppointmentList(BaseModel):
     items: list[AppointmentPublic] = Field(description="Newest first.")
     truncated: bool = Field(description="True when more appointments match than `limit`.")
+
+
+class PatientVisits(BaseModel):
+    items: list[AppointmentPublic] = Field(description="Newest first.")
+    truncated: bool = Field(description="True when the oldest visits are left off.")
 
 
 class Practitioner(BaseModel):
@@ -138,6 +146,28 @@ def list_day(
     )
 
 
+def list_patient_visits(session: Session, actor: Actor, patient_id: int) -> PatientVisits:
+    """One patient's visits for their chart, newest first, cancelled ones too; a patient
+    outside the actor's clinic answers "not found". Audited as a read of the patient."""
+    require(actor, Action.VIEW_APPOINTMENTS)
+    found = session.exec(
+        select(Patient.id).where(Patient.id == patient_id, Patient.clinic_id == actor.clinic_id)
+    ).first()
+    if found is None:
+        raise NotFound("patient")
+    query = (
+        _with_names(actor)
+        .where(Appointment.patient_id == patient_id)
+        .order_by(col(Appointment.starts_at).desc(), col(Appointment.calendar_event_id).desc())
+    )
+    visits = _publics(session, query.limit(MAX_VISITS + 1))
+    shown = visits[:MAX_VISITS]
+    audit.record(
+        session, actor, "patient.visits_list", patient_id=patient_id, details={"count": len(shown)}
+    )
+    return PatientVisits(items=shown, truncated=len(visits) > MAX_VISITS)
+
+
 def list_practitioners(session: Session, actor: Actor) -> list[Practitioner]:
     """Active users of the clinic who may document visits, by name."""
     require(actor, Action.VIEW_APPOINTMENTS)
@@ -197,6 +227,7 @@ def _publics(session: Session, query: SelectOfScalar) -> list[AppointmentPublic]
             practitioner_name=prac.full_name,
             record_id=record.id if record else None,
             record_updated_at=record.updated_at if record else None,
+            record_status=record_status(record),
             updated_at=appt.updated_at,
         )
         # Fresh from the row: a change just flushed has a trigger-set ``updated_at``.
@@ -204,6 +235,12 @@ def _publics(session: Session, query: SelectOfScalar) -> list[AppointmentPublic]
             query.execution_options(populate_existing=True)
         ).all()
     ]
+
+
+def record_status(record: MedicalRecord | None) -> str:
+    if record is None:
+        return NOT_STARTED
+    return SIGNED if record.signed_at is not None else IN_PROGRESS
 
 
 def _day_start(day: date | None, zone: ZoneInfo) -> datetime | None:

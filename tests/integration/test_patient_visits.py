@@ -14,7 +14,8 @@ from sqlmodel import col, select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import Appointment, AuditEvent, Patient, User
-from medrec_app.services import patient_visits, unit_of_work
+from medrec_app.services import appointments, unit_of_work
+from medrec_app.services.appointments import AppointmentPublic
 from medrec_app.services.errors import NotFound
 from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from tests.plugins.factories import _event_ids
@@ -22,8 +23,8 @@ from tests.plugins.factories import _event_ids
 DRAWING = {"lines": [], "shapes": [], "stageSize": {"width": 800, "height": 600}}
 
 
-def visits(actor, patient_id: int) -> list[patient_visits.PatientVisit]:
-    return unit_of_work.run(patient_visits.list_patient_visits, actor, patient_id).items
+def visits(actor, patient_id: int) -> list[AppointmentPublic]:
+    return unit_of_work.run(appointments.list_patient_visits, actor, patient_id).items
 
 
 def start_record(actor, appointment_id: int) -> int:
@@ -108,7 +109,7 @@ def test_another_clinics_patient_is_not_found_like_a_missing_one(clinic_factory)
             .order_by(col(AuditEvent.id))
         ).all()
     assert [action for action, _ in rows] == ["patient.denied"] * 2  # no visits_list row
-    assert rows[0][1]["service"] == "patient_visits.list_patient_visits"
+    assert rows[0][1]["service"] == "appointments.list_patient_visits"
     assert rows[0][1]["asked"] == {"patient_id": theirs.patient_ids[0]}
 
 

@@ -27,7 +27,7 @@ from medrec_app.components.format import (
 from medrec_app.domain.file_types import file_type, type_label
 from medrec_app.domain.permissions import Action, PermissionDenied, can
 from medrec_app.pages.phone_link import PhoneLinkMixin
-from medrec_app.services import files, patient_visits, patients, uploads
+from medrec_app.services import appointments, files, patients, uploads
 from medrec_app.services.errors import NotFound
 from medrec_app.state import AuthState, row_id, service_event
 
@@ -233,7 +233,7 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
         self.details = detail_rows(patient, clinic_today(self.clinic_timezone))
 
     def _show_visits(self) -> None:
-        listed = self._call(patient_visits.list_patient_visits, self._patient_id)
+        listed = self._call(appointments.list_patient_visits, self._patient_id)
         zone = self.clinic_timezone
         self.visits = [
             VisitRow(
