@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from medrec_app.domain.people import email_problem
+from medrec_app.domain.people import email_problem, name_problem
 
 MAX_NAME_CHARS = 100
 MAX_ADDRESS_CHARS = 500
@@ -93,15 +93,10 @@ def _optional(value: Any) -> str | None:
 
 def _name(value: Any, field: str, problems: list[str]) -> str | None:
     text = " ".join(unicodedata.normalize("NFC", str(value or "")).split())
-    if not text:
-        problems.append(f"{field}: enter the name.")
-    elif len(text) > MAX_NAME_CHARS:
-        problems.append(f"{field}: at most {MAX_NAME_CHARS} characters.")
-    elif any(unicodedata.category(ch)[0] == "C" for ch in text):
-        problems.append(f"{field}: remove the control characters.")
-    else:
-        return text
-    return None
+    if problem := name_problem(text, field, MAX_NAME_CHARS):
+        problems.append(problem)
+        return None
+    return text
 
 
 def _birth_date(value: Any, today: date, problems: list[str]) -> date | None:

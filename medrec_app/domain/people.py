@@ -1,4 +1,4 @@
-"""Checks on what people type about clinics and colleagues: names, emails, time zones.
+"""Checks on what people type about clinics and colleagues: names, emails, roles, zones.
 
 Each ``*_problem`` returns a sentence naming the field (or None), for the CLI, the admin
 pages and the REST API alike.
@@ -10,21 +10,30 @@ import re
 import unicodedata
 import zoneinfo
 
+from medrec_app.domain.permissions import Role
+
 MAX_NAME_CHARS = 200
 MAX_EMAIL_CHARS = 254
 # One @, something on each side, a dot in the domain, no spaces: what a person can fix.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 
-def name_problem(value: str, field: str) -> str | None:
+def name_problem(value: str, field: str, max_chars: int = MAX_NAME_CHARS) -> str | None:
     text = value.strip()
     if not text:
         return f"{field}: enter a name."
-    if len(text) > MAX_NAME_CHARS:
-        return f"{field}: at most {MAX_NAME_CHARS} characters."
+    if len(text) > max_chars:
+        return f"{field}: at most {max_chars} characters."
     if any(unicodedata.category(ch)[0] == "C" for ch in text):
         return f"{field}: remove the control characters (such as tabs or line breaks)."
     return None
+
+
+def role_problem(role: str) -> str | None:
+    roles = [r.value for r in Role]
+    if role in roles:
+        return None
+    return f"Role: {str(role)[:40]!r} is not a role; choose one of {', '.join(roles)}."
 
 
 def email_problem(value: str, field: str = "Email") -> str | None:

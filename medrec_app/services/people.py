@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from medrec_app.domain.people import email_problem, name_problem
+from medrec_app.domain.people import email_problem, name_problem, role_problem
 from medrec_app.domain.permissions import Action, Actor, Role, require
 from medrec_app.models import User, UserPublic
 from medrec_app.services import audit, password_links
@@ -43,7 +43,7 @@ def invite_user(
         for problem in (
             name_problem(full_name, "Name"),
             email_problem(email),
-            _role_problem(role),
+            role_problem(role),
         )
         if problem
     ]
@@ -60,7 +60,7 @@ def invite_user(
 
 def change_role(session: Session, actor: Actor, user_id: int, role: str) -> UserPublic:
     require(actor, Action.MANAGE_USERS)
-    if problem := _role_problem(role):
+    if problem := role_problem(role):
         raise ValidationFailed([problem])
     user = _locked_user(session, actor, user_id)
     if user.role == role:
@@ -101,13 +101,6 @@ def enable_user(session: Session, actor: Actor, user_id: int) -> None:
     user.is_active = True
     session.add(user)
     audit.record(session, actor, "user.enable", details={"user_id": user_id})
-
-
-def _role_problem(role: str) -> str | None:
-    roles = [r.value for r in Role]
-    if role in roles:
-        return None
-    return f"Role: {str(role)[:40]!r} is not a role; choose one of {', '.join(roles)}."
 
 
 def _locked_user(session: Session, actor: Actor, user_id: int) -> User:

@@ -43,7 +43,7 @@ def test_names_in_any_script_are_kept() -> None:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"first_name": ""}, "First name: enter the name."),
+        ({"first_name": ""}, "First name: enter a name."),
         ({"last_name": "x" * 101}, "Last name: at most 100 characters."),
         ({"date_of_birth": "12/03/1984"}, "Date of birth: enter a full date, like 1984-03-12."),
         ({"date_of_birth": "2026-12-02"}, "Date of birth: it is in the future."),
