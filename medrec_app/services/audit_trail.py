@@ -347,7 +347,7 @@ def _concerns_patient(actor: Actor, patient_id: int) -> Any:
     return or_(
         AuditEvent.patient_id == patient_id,
         col(AuditEvent.appointment_id).in_(appointments),
-        col(AuditEvent.record_id).in_(records).is_(None),
+        col(AuditEvent.record_id).in_(records),
         col(AuditEvent.file_id).in_(files),
         and_(
             col(AuditEvent.action).endswith(".denied", autoescape=True),
