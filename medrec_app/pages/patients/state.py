@@ -120,6 +120,7 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
     can_upload: bool = False
     can_delete: bool = False
     upload_url: str = ""
+    access_report_href: str = ""
     message: str = ""
     message_is_error: bool = False
 
@@ -150,6 +151,7 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
         self.patient_name = f"{patient.first_name} {patient.last_name}"
         self.date_of_birth = calendar_date(patient.date_of_birth)
         self.upload_url = f"/api/patients/{patient_id}/files"
+        self.access_report_href = f"/audit?patient={patient_id}"
         self.status = "ready"
 
     @service_event

@@ -229,6 +229,14 @@ def _patient() -> rx.Component:
         rx.heading(PatientFilesState.patient_name, size="6", data_testid="patient-name"),
         rx.text("Born ", PatientFilesState.date_of_birth, data_testid="patient-dob"),
         rx.cond(
+            PatientFilesState.can_view_audit,
+            rx.link(
+                "Access report",
+                href=PatientFilesState.access_report_href,
+                data_testid="patient-access-report",
+            ),
+        ),
+        rx.cond(
             PatientFilesState.can_upload,
             rx.vstack(
                 upload_widget(
