@@ -67,6 +67,7 @@ class AuthState(rx.State):
     clinic_timezone: str = "UTC"
     is_admin: bool = False
     can_view_files: bool = False
+    can_view_audit: bool = False
 
     def _token(self) -> str:
         cookie = SimpleCookie()
@@ -107,6 +108,7 @@ class AuthState(rx.State):
         self.user_role = identity.user.role.replace("_", " ")
         self.is_admin = identity.user.role == Role.ADMIN
         self.can_view_files = can(identity.user.role, Action.VIEW_FILES)
+        self.can_view_audit = can(identity.user.role, Action.VIEW_AUDIT)
         return identity.actor
 
     def _own_origin(self) -> str:

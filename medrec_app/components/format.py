@@ -36,6 +36,11 @@ def local_datetime(value: datetime | None, zone: str) -> str:
     return f"{local_date(value, zone)} {local_time(value, zone)}"
 
 
+def local_timestamp(value: datetime, zone: str) -> str:
+    """To the second, for the audit trail: ``"Mon 02 Mar 2026 14:05:09"``."""
+    return value.astimezone(_zone(zone)).strftime("%a %d %b %Y %H:%M:%S")
+
+
 _SIZE_UNITS = ("KB", "MB", "GB", "TB")
 
 

@@ -37,6 +37,10 @@ def header() -> rx.Component:
                         rx.link("Patients", href="/patients", data_testid="nav-patients"),
                     ),
                     rx.cond(
+                        AuthState.can_view_audit,
+                        rx.link("Audit", href="/audit", data_testid="nav-audit"),
+                    ),
+                    rx.cond(
                         AuthState.is_admin,
                         rx.hstack(
                             rx.link("Users", href="/admin/users", data_testid="nav-users"),

@@ -80,7 +80,10 @@ _GRANTS: dict[Role, frozenset[Action]] = {
             Action.BOOK_APPOINTMENT,
         }
     ),
-    Role.READ_ONLY: frozenset({Action.VIEW_APPOINTMENTS, Action.VIEW_RECORD, Action.VIEW_FILES}),
+    # Read-only users are also the clinic's auditors: they read the audit trail.
+    Role.READ_ONLY: frozenset(
+        {Action.VIEW_APPOINTMENTS, Action.VIEW_RECORD, Action.VIEW_FILES, Action.VIEW_AUDIT}
+    ),
 }
 
 

@@ -167,8 +167,10 @@ def get_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
 
 
 def read_patient(session: Session, actor: Actor, patient_id: int) -> PatientPublic:
-    """The patient as pages show them; ``NotFound`` outside the actor's clinic."""
+    """The patient as pages show them (audited: who opened whom); ``NotFound`` outside
+    the actor's clinic."""
     patient = get_patient(session, actor, patient_id)
+    audit.record(session, actor, "patient.read", patient_id=patient_id)
     return PatientPublic.model_validate(patient, from_attributes=True)
 
 

@@ -271,6 +271,30 @@ def test_api_tokens_admin_with_a_new_secret(page: Page, clinic: Clinic):
     assert_accessible(page, "API tokens admin, new secret shown")
 
 
+def test_audit_trail_and_a_patients_access_report(new_page, clinic: Clinic):
+    admin = new_page()
+    sign_in(admin, clinic.admin)
+    expect(admin.get_by_test_id("nav-audit")).to_be_visible()
+    admin.get_by_test_id("nav-audit").click()
+    expect(admin.get_by_test_id("audit-row").first).to_be_visible()
+    assert_accessible(admin, "audit trail")
+    admin.goto(f"/audit?patient={clinic.patient_id}")
+    expect(admin.get_by_test_id("access-person").first).to_be_visible()
+    assert_accessible(admin, "access report")
+    admin.get_by_test_id("audit-from").fill("2026-03-05")
+    admin.get_by_test_id("audit-to").fill("2026-03-01")
+    admin.get_by_test_id("audit-apply").click()
+    expect(admin.get_by_test_id("audit-message")).to_be_visible()
+    assert_accessible(admin, "audit trail, filters refused")
+
+    desk = new_page()
+    sign_in(desk, clinic.front_desk)
+    expect(desk).to_have_url(re.compile(r"/patients/?$"))
+    desk.goto("/audit")
+    expect(desk.get_by_test_id("audit-refused")).to_be_visible()
+    assert_accessible(desk, "audit trail refused")
+
+
 def test_not_found_pages(page: Page):
     sign_in(page, "dr.okafor@riverside.example")
     expect(page.get_by_test_id("appointments-table")).to_be_visible()

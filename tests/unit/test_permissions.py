@@ -38,7 +38,7 @@ EXPECTED = {
         A.REGISTER_PATIENT,
         A.BOOK_APPOINTMENT,
     },
-    Role.READ_ONLY: {A.VIEW_APPOINTMENTS, A.VIEW_RECORD, A.VIEW_FILES},
+    Role.READ_ONLY: {A.VIEW_APPOINTMENTS, A.VIEW_RECORD, A.VIEW_FILES, A.VIEW_AUDIT},
 }
 
 
@@ -104,8 +104,8 @@ def test_require_refuses_with_a_readable_message() -> None:
 
 
 def test_every_denial_reads_as_a_sentence() -> None:
-    with pytest.raises(PermissionDenied, match=r"^Read-only users may not view the audit log\.$"):
-        require(Actor(1, 1, Role.READ_ONLY), Action.VIEW_AUDIT)
+    with pytest.raises(PermissionDenied, match=r"^Front-desk staff may not view the audit log\.$"):
+        require(Actor(1, 1, Role.FRONT_DESK), Action.VIEW_AUDIT)
     with pytest.raises(PermissionDenied, match=r"^Practitioners may not manage users\.$"):
         require(Actor(1, 1, Role.PRACTITIONER), Action.MANAGE_USERS)
     assert str(PermissionDenied(Action.DELETE_FILE)) == "You may not delete patient files."

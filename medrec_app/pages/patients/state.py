@@ -187,6 +187,7 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
     can_upload: bool = False
     can_delete: bool = False
     upload_url: str = ""
+    access_report_href: str = ""
     message: str = ""
     message_is_error: bool = False
 
@@ -218,6 +219,7 @@ class PatientFilesState(PhoneLinkMixin, AuthState):
             return
         self._show_details(patient)
         self.upload_url = f"/api/patients/{patient_id}/files"
+        self.access_report_href = f"/audit?patient={patient_id}"
         self.status = "ready"
 
     @service_event

@@ -341,6 +341,14 @@ def _patient() -> rx.Component:
         _visits(),
         rx.heading("Files", as_="h2", size="4", margin_top="8px"),
         rx.cond(
+            PatientFilesState.can_view_audit,
+            rx.link(
+                "Access report",
+                href=PatientFilesState.access_report_href,
+                data_testid="patient-access-report",
+            ),
+        ),
+        rx.cond(
             PatientFilesState.can_upload,
             rx.vstack(
                 upload_widget(
