@@ -104,3 +104,15 @@ def test_a_clinic_starts_from_nothing_and_documents_its_first_visit(
     assert saved == "Stiff neck after a fall"
     doctor.get_by_test_id("nav-appointments").click()
     expect(row.get_by_test_id("appointment-status")).to_have_text("In progress")
+
+    admin.goto(f"/patients/{patient_id}")
+    admin.get_by_test_id("patient-access-report").click()
+    expect(admin).to_have_url(re.compile(rf"/audit\?patient={patient_id}$"))
+    expect(admin.get_by_test_id("report-title")).to_contain_text("Visser, Ines")
+    doctor_did = admin.get_by_test_id("access-person").filter(has_text="Dr. Pim Prakash")
+    expect(doctor_did).to_contain_text("Opened a visit's record")
+    expect(doctor_did).to_contain_text("Saved changes to a record")
+    desk_did = admin.get_by_test_id("access-person").filter(has_text="Fenna Desk")
+    expect(desk_did).to_contain_text("Registered a patient")
+    expect(desk_did).to_contain_text("Booked an appointment")
+    expect(desk_did).to_contain_text("127.0.0.1")  # from where
