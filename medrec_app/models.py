@@ -423,6 +423,8 @@ class AuditEvent(SQLModel, table=True):
         Index("idx_audit_events_clinic_time", "clinic_id", "occurred_at"),
         Index("idx_audit_events_user_time", "user_id", "occurred_at"),
         Index("idx_audit_events_record", "record_id"),
+        Index("idx_audit_events_clinic_patient_time", "clinic_id", "patient_id", "occurred_at"),
+        Index("idx_audit_events_file", "file_id"),
     )
 
     id: int | None = Field(
