@@ -1,4 +1,5 @@
-"""Operator commands: ``python -m medrec_app.cli {serve,prepare,migrate}``.
+"""Operator commands: ``python -m medrec_app.cli {serve,prepare,migrate,create-clinic,
+import-csv,display-images}``.
 
 ``serve`` is what ``./scripts/run`` ends in: start the embedded PostgreSQL unless
 ``DATABASE_URL`` is set, migrate, load demo data once, then run ``reflex run --env prod``
@@ -109,16 +110,23 @@ def prepare(url: str) -> list[tuple[str, str, str]]:
     return demo.ensure_demo_data()
 
 
-def create_clinic(url: str, args: argparse.Namespace) -> int:
-    """The clinic, its admin and the admin's one-time link; 2 (and why) on bad input."""
+def _schema_ready(url: str) -> bool:
+    """Use ``url`` from now on; migrate it (development) or check it is (production)."""
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     if get_settings().env == "production":
         if not _schema_is_current(url):  # the app role cannot migrate: the owner does
             print(NOT_MIGRATED, file=sys.stderr, flush=True)
-            return 2
+            return False
     else:
         migrate(url)
+    return True
+
+
+def create_clinic(url: str, args: argparse.Namespace) -> int:
+    """The clinic, its admin and the admin's one-time link; 2 (and why) on bad input."""
+    if not _schema_ready(url):
+        return 2
     from medrec_app.services import clinic_setup, unit_of_work
     from medrec_app.services.errors import ServiceError
 
@@ -146,6 +154,83 @@ def create_clinic(url: str, args: argparse.Namespace) -> int:
         flush=True,
     )
     return 0
+
+
+class Progress:
+    """A progress bar on stderr: redrawn in place on a terminal, every 10% otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        if self.tty:
+            filled = round(share * self.WIDTH)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            end = "\n" if done >= total else ""
+            print(f"\r{self.label} [{bar}] {done:,}/{total:,} rows", end=end, file=sys.stderr)
+        elif (step := int(share * 10)) > self.shown:
+            self.shown = step
+            print(f"{self.label}: {step * 10}% ({done:,} of {total:,} rows)", file=sys.stderr)
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.tty:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def import_csv(url: str, args: argparse.Namespace) -> int:
+    """Upsert the file's rows; 0 when every row was fine, 1 when some were refused
+    (each printed: line, column, what is wrong), 2 when the whole file was refused."""
+    if not _schema_ready(url):
+        return 2
+    from medrec_app.domain.permissions import PermissionDenied
+    from medrec_app.services import csv_imports, patient_sync, unit_of_work
+    from medrec_app.services.errors import ValidationFailed
+
+    kinds = {"patients": (patient_sync.PATIENT_CSV, patient_sync.import_patient_rows)}
+    kind, apply = kinds[args.kind]
+    name = os.path.basename(args.file)
+
+    def refused(reason: str) -> int:
+        print(f"{name} was not imported (nothing was written): {reason}", file=sys.stderr)
+        return 2
+
+    try:
+        actor = unit_of_work.run(csv_imports.importing_actor, args.user)
+    except ValidationFailed as problem:
+        return refused(str(problem))
+    progress = Progress(f"{'Checking' if args.dry_run else 'Importing'} {kind.name}")
+
+    def problem(line: int, message: str) -> None:
+        progress.clear()
+        print(f"line {line}: {message}", flush=True)
+
+    try:
+        if too_large := csv_imports.file_problem(args.file):
+            return refused(too_large)
+        with open(args.file, "rb") as stream:
+            report = csv_imports.run_import(
+                stream,
+                kind,
+                apply,
+                actor,
+                dry_run=args.dry_run,
+                on_problem=problem,
+                on_progress=progress,
+            )
+    except OSError as error:
+        return refused(error.strerror or type(error).__name__)
+    except csv_imports.CsvRefused as error:
+        return refused(str(error))
+    except PermissionDenied as error:
+        return refused(str(error))
+    print(("Dry run, nothing written: " if args.dry_run else "") + report.summary(args.dry_run))
+    return 1 if report.refused else 0
 
 
 def make_display_images(url: str) -> int:
@@ -268,6 +353,22 @@ def main(argv: list[str] | None = None) -> int:
     clinic.add_argument("--timezone", required=True, help="an IANA name: Europe/Amsterdam")
     clinic.add_argument("--admin-email", required=True)
     clinic.add_argument("--admin-name", required=True, help="the admin's full name")
+    importing = sub.add_parser(
+        "import-csv",
+        help="create or update records from a CSV file (UTF-8, a header row), matched by "
+        "the booking system's id: running it again changes nothing",
+    )
+    importing.add_argument("kind", choices=["patients"], help="what the file holds")
+    importing.add_argument("file", help="the CSV file (at most 200 MB)")
+    importing.add_argument(
+        "--user",
+        required=True,
+        metavar="EMAIL",
+        help="the import acts as this user: their clinic and role; the audit names them",
+    )
+    importing.add_argument(
+        "--dry-run", action="store_true", help="check every row and report; write nothing"
+    )
     sub.add_parser(
         "display-images",
         help="make the display images of files stored before medrec made them (run once "
@@ -298,6 +399,8 @@ def _run(args: argparse.Namespace) -> int:
             return make_display_images(url)
         elif cmd == "create-clinic":
             return create_clinic(url, args)
+        elif cmd == "import-csv":
+            return import_csv(url, args)
         else:
             migrate(url)
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from medrec_app.api import files, lookups, medical_records
+from medrec_app.api import files, lookups, medical_records, patient_sync
 from medrec_app.api.docs import install_docs
 from medrec_app.api.errors import install_handlers
 from medrec_app.api.limits import BodyLimit
@@ -39,5 +39,6 @@ def build_rest() -> FastAPI:
     app.include_router(medical_records.router)
     app.include_router(files.router)
     app.include_router(lookups.router)
+    app.include_router(patient_sync.router)
     install_docs(app)
     return app
