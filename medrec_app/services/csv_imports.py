@@ -104,40 +104,35 @@ def run_import(
     report = ImportReport(rows=total)
     on_progress(0, total)
     first_line_of: dict[str, int] = {}
-    batch: list[CsvRow] = []
-
-    def refuse(line: int, message: str) -> None:
-        report.refused += 1
-        on_problem(line, message)
+    batch: list[CsvRow] = []  # rows refused while reading keep their problem, in order
 
     def flush() -> None:
-        results = unit_of_work.run(apply, actor, batch, dry_run=dry_run)
-        for result in results:
+        applied = iter(
+            unit_of_work.run(apply, actor, [r for r in batch if not r.problem], dry_run=dry_run)
+        )
+        for row in batch:
+            result = RowResult(row.line, problems=(row.problem,)) if row.problem else next(applied)
             if result.outcome:
                 report.counts[result.outcome] += 1
-            else:
-                for problem in result.problems:
-                    on_problem(result.line, problem)
-                report.refused += 1
+                continue
+            report.refused += 1
+            for problem in result.problems:
+                on_problem(result.line, problem)
         on_progress(report.refused + sum(report.counts.values()), total)
         batch.clear()
 
     for row in read_rows(stream, kind):
-        if row.problem:
-            refuse(row.line, row.problem)
-            continue
         key = " ".join(row.values.get(kind.key, "").split())
         if key and key in first_line_of:
-            refuse(row.line, f"{kind.key}: {key[:100]!r} is on line {first_line_of[key]} too")
-            continue
-        if key:
+            problem = f"{kind.key}: {key[:100]!r} is on line {first_line_of[key]} too"
+            row = CsvRow(row.line, row.values, problem)
+        elif key:
             first_line_of[key] = row.line
         batch.append(row)
         if len(batch) >= BATCH_ROWS:
             flush()
     if batch:
         flush()
-    on_progress(total, total)
     if not dry_run and (report.counts["created"] or report.counts["updated"]):
         unit_of_work.run(_audit_run, actor, kind.name, report)
     return report

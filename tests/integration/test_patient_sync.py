@@ -157,7 +157,7 @@ def test_two_writers_with_one_new_external_id_make_one_patient(clinic_factory, a
                 clinic.actors[Role.FRONT_DESK], external_id, JANE | {"first_name": first_name}
             )
             outcomes.append(done.outcome)
-        except Exception as error:  # noqa: BLE001 - any failure fails the test below
+        except Exception as error:  # any failure fails the test below
             errors.append(repr(error))
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in ("Ann", "Bea")]
