@@ -9,8 +9,9 @@ who its patients are, so there is no duplicate-name warning on this path; every 
 is still checked as the front desk's form checks it (``domain/patient_details.py``).
 
 Two writers with the same new external id at once make one patient: the second insert
-waits on the unique index ``uq_patients_clinic_external_id`` until the first commits,
-fails, and the row is then read (locked, fresh) and updated instead. Audit rows name the
+(``ON CONFLICT DO NOTHING``) waits on the unique index ``uq_patients_clinic_external_id``
+until the first commits, inserts nothing, and the row is then read (locked, fresh) and
+updated instead. Audit rows name the
 changed fields and the way in (``via``), never values.
 """
 
@@ -22,8 +23,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session, col, select
 
 from medrec_app.domain.csv_import import CsvKind, CsvRow
 from medrec_app.domain.patient_details import (
@@ -43,6 +44,7 @@ Outcome = Literal["created", "updated", "unchanged"]
 SYNC_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "phone", "email", "address")
 PATIENT_CSV = CsvKind("patients", ("external_id", *SYNC_FIELDS), key="external_id")
 _MISSING_ID = "External id: enter the booking system's id of the patient."
+_RACED = "External id: another writer changed this patient meanwhile; send it again."
 
 
 @dataclass(frozen=True)
@@ -70,30 +72,32 @@ def upsert_patient_by_external_id(
     """
     require(actor, Action.REGISTER_PATIENT)
     details = _details(external_id, values, _clinic_today(session, actor))
-    return _upsert(session, actor, details, via=via, dry_run=False)
+    return _upsert(session, actor, [details], via=via, dry_run=False)[0]
 
 
 def import_patient_rows(
     session: Session, actor: Actor, rows: list[CsvRow], *, dry_run: bool = False
 ) -> list[RowResult]:
-    """Upsert each row of a ``PATIENT_CSV`` file (one batch, one transaction).
+    """Upsert the rows of a ``PATIENT_CSV`` file (one batch, one transaction; their
+    external ids differ, ``csv_imports`` sees to that).
 
-    A refused row is reported and the others go on: rows are checked before anything is
-    written, and the one write that can fail (the insert racing another writer) runs in
-    a savepoint of its own. ``dry_run`` reads and reports, and writes nothing.
+    A refused row is reported and the others go on: every row is checked before anything
+    is written, and the writes cannot fail on a row's content. ``dry_run`` reads and
+    reports, and writes nothing.
     """
     require(actor, Action.REGISTER_PATIENT)
     today = _clinic_today(session, actor)
-    results = []
+    results: dict[int, RowResult] = {}
+    good: list[tuple[int, PatientDetails]] = []
     for row in rows:
         try:
-            details = _details(row.values.get("external_id", ""), row.values, today)
-            done = _upsert(session, actor, details, via="csv_import", dry_run=dry_run)
+            good.append((row.line, _details(row.values.get("external_id", ""), row.values, today)))
         except ValidationFailed as refused:
-            results.append(RowResult(row.line, problems=tuple(_column_wording(refused))))
-        else:
-            results.append(RowResult(row.line, done.outcome))
-    return results
+            results[row.line] = RowResult(row.line, problems=tuple(_column_wording(refused)))
+    done = _upsert(session, actor, [d for _, d in good], via="csv_import", dry_run=dry_run)
+    for (line, _), result in zip(good, done, strict=True):
+        results[line] = RowResult(line, result.outcome)
+    return [results[row.line] for row in rows]
 
 
 def _column_wording(refused: ValidationFailed) -> list[str]:
@@ -128,36 +132,68 @@ def _columns(details: PatientDetails) -> dict[str, Any]:
 
 
 def _upsert(
-    session: Session, actor: Actor, details: PatientDetails, *, via: str, dry_run: bool
-) -> SyncResult:
-    columns = _columns(details)
-    for _ in range(2):
-        patient = _find(session, actor, details.external_id, lock=not dry_run)
-        if patient is not None:
-            return _update(session, actor, patient, columns, via=via, dry_run=dry_run)
-        if dry_run:
-            return SyncResult("created", None)
-        patient = Patient(clinic_id=actor.clinic_id, **columns)
-        try:
-            with session.begin_nested():
-                session.add(patient)
-                session.flush()
-        except IntegrityError:
-            # Another writer inserted this external id a moment ago and has committed
-            # (the insert waited for it): read that patient, locked, and update it.
+    session: Session,
+    actor: Actor,
+    batch: list[PatientDetails],
+    *,
+    via: str,
+    dry_run: bool,
+) -> list[SyncResult]:
+    """Upsert each of ``batch`` (distinct external ids) in a few statements: the stored
+    ones read and locked at once, the new ones inserted at once; an id another writer
+    inserted meanwhile (``ON CONFLICT DO NOTHING`` waited for it) is then read and
+    updated like the stored ones."""
+    if not batch:
+        return []
+    stored = _find(session, actor, [d.external_id for d in batch], lock=not dry_run)
+    done: dict[str | None, SyncResult] = {}
+    new = sorted(
+        (d for d in batch if d.external_id not in stored), key=lambda d: d.external_id or ""
+    )
+    if new and dry_run:
+        done.update((d.external_id, SyncResult("created", None)) for d in new)
+    elif new:
+        rows = session.execute(
+            pg_insert(Patient)
+            .values([{"clinic_id": actor.clinic_id, **_columns(d)} for d in new])
+            .on_conflict_do_nothing(constraint="uq_patients_clinic_external_id")
+            .returning(Patient.external_id, Patient.id)
+        )
+        inserted = {external_id: patient_id for external_id, patient_id in rows}
+        for d in new:
+            if (patient_id := inserted.get(d.external_id)) is not None:
+                audit.record(
+                    session, actor, "patient.create", patient_id=patient_id, details={"via": via}
+                )
+                done[d.external_id] = SyncResult(
+                    "created", PatientPublic(id=patient_id, **_columns(d))
+                )
+        raced = [d.external_id for d in new if d.external_id not in inserted]
+        if raced:
+            stored.update(_find(session, actor, raced, lock=True))
+    for d in batch:
+        if d.external_id in done:
             continue
-        audit.record(session, actor, "patient.create", patient_id=patient.id, details={"via": via})
-        return SyncResult("created", _public(patient))
-    raise ValidationFailed(["External id: another writer is changing this patient; send again."])
+        if (patient := stored.get(d.external_id)) is None:  # inserted and gone meanwhile
+            raise ValidationFailed([_RACED])
+        done[d.external_id] = _update(
+            session, actor, patient, _columns(d), via=via, dry_run=dry_run
+        )
+    return [done[d.external_id] for d in batch]
 
 
-def _find(session: Session, actor: Actor, external_id: str | None, *, lock: bool) -> Patient | None:
-    query = select(Patient).where(
-        Patient.clinic_id == actor.clinic_id, Patient.external_id == external_id
+def _find(
+    session: Session, actor: Actor, external_ids: list[str | None], *, lock: bool
+) -> dict[str | None, Patient]:
+    query = (
+        select(Patient)
+        .where(Patient.clinic_id == actor.clinic_id, col(Patient.external_id).in_(external_ids))
+        .order_by(col(Patient.id))  # lock in one order: two batches cannot deadlock here
     )
     if lock:
         query = query.with_for_update()
-    return session.exec(query.execution_options(populate_existing=True)).first()
+    rows = session.exec(query.execution_options(populate_existing=True)).all()
+    return {row.external_id: row for row in rows}
 
 
 def _update(
