@@ -153,11 +153,12 @@ def _upsert(
     if new and dry_run:
         done.update((d.external_id, SyncResult("created", None)) for d in new)
     elif new:
-        rows = session.execute(
-            pg_insert(Patient)
-            .values([{"clinic_id": actor.clinic_id, **_columns(d)} for d in new])
+        table = Patient.__table__  # type: ignore[attr-defined]
+        rows = session.connection().execute(  # executemany: one cached statement
+            pg_insert(table)
             .on_conflict_do_nothing(constraint="uq_patients_clinic_external_id")
-            .returning(Patient.external_id, Patient.id)
+            .returning(table.c.external_id, table.c.id),
+            [{"clinic_id": actor.clinic_id, **_columns(d)} for d in new],
         )
         inserted = {external_id: patient_id for external_id, patient_id in rows}
         for d in new:
