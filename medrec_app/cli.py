@@ -1,4 +1,5 @@
-"""Operator commands: ``python -m medrec_app.cli {serve,prepare,migrate}``.
+"""Operator commands: ``python -m medrec_app.cli {serve,prepare,migrate,create-clinic,
+import-csv,display-images}``.
 
 ``serve`` is what ``./scripts/run`` ends in: start the embedded PostgreSQL unless
 ``DATABASE_URL`` is set, migrate, load demo data once, then run ``reflex run --env prod``
@@ -109,16 +110,23 @@ def prepare(url: str) -> list[tuple[str, str, str]]:
     return demo.ensure_demo_data()
 
 
-def create_clinic(url: str, args: argparse.Namespace) -> int:
-    """The clinic, its admin and the admin's one-time link; 2 (and why) on bad input."""
+def _schema_ready(url: str) -> bool:
+    """Use ``url`` from now on; migrate it (development) or check it is (production)."""
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     if get_settings().env == "production":
         if not _schema_is_current(url):  # the app role cannot migrate: the owner does
             print(NOT_MIGRATED, file=sys.stderr, flush=True)
-            return 2
+            return False
     else:
         migrate(url)
+    return True
+
+
+def create_clinic(url: str, args: argparse.Namespace) -> int:
+    """The clinic, its admin and the admin's one-time link; 2 (and why) on bad input."""
+    if not _schema_ready(url):
+        return 2
     from medrec_app.services import clinic_setup, unit_of_work
     from medrec_app.services.errors import ServiceError
 
@@ -146,6 +154,15 @@ def create_clinic(url: str, args: argparse.Namespace) -> int:
         flush=True,
     )
     return 0
+
+
+def import_csv(url: str, args: argparse.Namespace) -> int:
+    """``import-csv KIND FILE``: see ``medrec_app/csv_command.py``."""
+    if not _schema_ready(url):
+        return 2
+    from medrec_app import csv_command
+
+    return csv_command.import_csv(args)
 
 
 def make_display_images(url: str) -> int:
@@ -268,6 +285,22 @@ def main(argv: list[str] | None = None) -> int:
     clinic.add_argument("--timezone", required=True, help="an IANA name: Europe/Amsterdam")
     clinic.add_argument("--admin-email", required=True)
     clinic.add_argument("--admin-name", required=True, help="the admin's full name")
+    importing = sub.add_parser(
+        "import-csv",
+        help="create or update records from a CSV file (UTF-8, a header row), matched by "
+        "the booking system's id: running it again changes nothing",
+    )
+    importing.add_argument("kind", choices=["patients"], help="what the file holds")
+    importing.add_argument("file", help="the CSV file (at most 200 MB)")
+    importing.add_argument(
+        "--user",
+        required=True,
+        metavar="EMAIL",
+        help="the import acts as this user: their clinic and role; the audit names them",
+    )
+    importing.add_argument(
+        "--dry-run", action="store_true", help="check every row and report; write nothing"
+    )
     sub.add_parser(
         "display-images",
         help="make the display images of files stored before medrec made them (run once "
@@ -298,6 +331,8 @@ def _run(args: argparse.Namespace) -> int:
             return make_display_images(url)
         elif cmd == "create-clinic":
             return create_clinic(url, args)
+        elif cmd == "import-csv":
+            return import_csv(url, args)
         else:
             migrate(url)
     return 0

@@ -137,3 +137,24 @@ def _address(value: Any, problems: list[str]) -> str | None:
         problems.append("Address: remove the control characters.")
         return None
     return text or None
+
+
+_FIELD_OF_LABEL = {
+    "First name": "first_name",
+    "Last name": "last_name",
+    "Date of birth": "date_of_birth",
+    "Sex": "sex",
+    "Phone": "phone",
+    "Email": "email",
+    "Address": "address",
+    "External id": "external_id",
+}
+
+
+def problem_field(problem: str) -> tuple[str, str]:
+    """The field (``FIELDS`` name) a problem sentence of ``check_details`` is about, and
+    the rest of the sentence: ``("email", "'x' is not an email address ...")``."""
+    label, sep, rest = problem.partition(": ")
+    if sep and label in _FIELD_OF_LABEL:
+        return _FIELD_OF_LABEL[label], rest
+    return "", problem

@@ -54,5 +54,5 @@ schema = schemathesis.openapi.from_dict(build_rest().openapi())
 def test_the_api_matches_its_openapi_document(case, api_server, fuzz_headers):
     # A path with a raw newline matches none of Starlette's mounts (their patterns use
     # '.'), so Reflex's outermost app answers a text/plain 404 before ours is reached.
-    assume("\n" not in str(case.path_parameters or ""))
+    assume(not any("\n" in str(value) for value in (case.path_parameters or {}).values()))
     case.call_and_validate(base_url=f"{api_server.url}/api", headers=fuzz_headers, checks=CHECKS)
