@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         help="create or update records from a CSV file (UTF-8, a header row), matched by "
         "the booking system's id: running it again changes nothing",
     )
-    importing.add_argument("kind", choices=["patients"], help="what the file holds")
+    importing.add_argument("kind", choices=["appointments", "patients"], help="what the file holds")
     importing.add_argument("file", help="the CSV file (at most 200 MB)")
     importing.add_argument(
         "--user",

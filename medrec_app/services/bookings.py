@@ -32,6 +32,7 @@ from medrec_app.domain.bookings import (
     check_times,
     local_start,
 )
+from medrec_app.domain.csv_import import CsvKind, CsvRow
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Appointment, MedicalRecord, Patient, User
 from medrec_app.services import audit
@@ -41,7 +42,32 @@ from medrec_app.services.appointments import (
     list_practitioners,
     read_appointment,
 )
+from medrec_app.services.csv_imports import RowResult
 from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
+
+APPOINTMENT_CSV = CsvKind(
+    "appointments",
+    (
+        "calendar_event_id",
+        "patient_external_id",
+        "practitioner_email",
+        "starts_at",
+        "duration_minutes",
+        "visit_type",
+        "status",
+    ),
+    key="calendar_event_id",
+    optional=frozenset({"visit_type", "status"}),
+)
+# The page's field names in a refusal, and the import file's column for each.
+_COLUMN_OF = {
+    "Start": "starts_at",
+    "Duration": "duration_minutes",
+    "End": "duration_minutes",
+    "Visit type": "visit_type",
+    "Patient": "patient_external_id",
+    "Practitioner": "practitioner_email",
+}
 
 _NEXT_LOCAL_ID = text("SELECT nextval('appointments_booked_here')")
 
@@ -232,6 +258,39 @@ def upsert_calendar_appointment(
     session.flush()
     _audit(session, actor, "appointment.update", appointment, overlaps, changed)
     return _synced(session, actor, appointment, "updated", overlaps)
+
+
+def import_appointment_rows(
+    session: Session, actor: Actor, rows: list[CsvRow], *, dry_run: bool = False
+) -> list[RowResult]:
+    """Upsert the rows of an ``APPOINTMENT_CSV`` file through the API's upsert, each in a
+    savepoint: a refused row is reported and the others go on. ``dry_run`` rolls each
+    row back after checking it."""
+    require(actor, Action.BOOK_APPOINTMENT)
+    results = []
+    for row in rows:
+        values = {k: v for k, v in row.values.items() if v.strip()}
+        event_id = _as_id(values.pop("calendar_event_id", ""))
+        if event_id is None:
+            problem = "calendar_event_id: enter the booking system's id, a whole number."
+            results.append(RowResult(row.line, problems=(problem,)))
+            continue
+        try:
+            with session.begin_nested() as row_savepoint:
+                synced = upsert_calendar_appointment(session, actor, event_id, values)
+                if dry_run:
+                    row_savepoint.rollback()
+            results.append(RowResult(row.line, synced.result))
+        except ValidationFailed as refused:
+            results.append(RowResult(row.line, problems=tuple(map(_column, refused.messages))))
+        except (BookingConflict, NotFound) as refused:
+            results.append(RowResult(row.line, problems=(f"calendar_event_id: {refused}",)))
+    return results
+
+
+def _column(message: str) -> str:
+    label, sep, rest = message.partition(": ")
+    return f"{_COLUMN_OF[label]}: {rest}" if sep and label in _COLUMN_OF else message
 
 
 def cancel_calendar_appointment(
