@@ -1,7 +1,7 @@
 """The booking system's way in for appointments: upsert by its calendar id, and cancel.
 
 A sync may send the same appointment again and again: an unchanged body answers
-``"result": "unchanged"`` and writes nothing. Cancelling keeps the appointment and its
+``"outcome": "unchanged"`` and writes nothing. Cancelling keeps the appointment and its
 record (``DELETE`` never deletes).
 """
 
@@ -48,7 +48,7 @@ router = APIRouter(tags=["appointments"])
 async def upsert_appointment(
     calendar_event_id: EventId, body: AppointmentUpsert, actor: ActorDep
 ) -> JSONResponse:
-    """Idempotent: 201 when the appointment is new, 200 otherwise (`result` says whether
+    """Idempotent: 201 when the appointment is new, 200 otherwise (`outcome` says whether
     anything changed). The patient by `patient_external_id` (or `patient_id`), the
     practitioner by `practitioner_email` (or `practitioner_id`). Overlapping visits of the
     practitioner are booked and listed in `overlapping_appointment_ids`. Ids from
@@ -61,7 +61,7 @@ async def upsert_appointment(
     )
     return JSONResponse(
         synced.model_dump(mode="json"),
-        status_code=201 if synced.result == "created" else 200,
+        status_code=201 if synced.outcome == "created" else 200,
         headers=NO_STORE,
     )
 

@@ -111,7 +111,7 @@ class AppointmentUpsert(BaseModel):
 
 class AppointmentSynced(BaseModel):
     appointment: AppointmentPublic
-    result: Literal["created", "updated", "unchanged"]
+    outcome: Literal["created", "updated", "unchanged"]
     overlapping_appointment_ids: list[int] = Field(
         description="The practitioner's other booked visits in that time (booked anyway)."
     )
@@ -280,7 +280,7 @@ def import_appointment_rows(
                 synced = upsert_calendar_appointment(session, actor, event_id, values)
                 if dry_run:
                     row_savepoint.rollback()
-            results.append(RowResult(row.line, synced.result))
+            results.append(RowResult(row.line, synced.outcome))
         except ValidationFailed as refused:
             results.append(RowResult(row.line, problems=tuple(map(_column, refused.messages))))
         except (BookingConflict, NotFound) as refused:
@@ -304,12 +304,12 @@ def _synced(
     session: Session,
     actor: Actor,
     appointment: Appointment,
-    result: str,
+    outcome: str,
     overlaps: list[AppointmentPublic],
 ) -> AppointmentSynced:
     return AppointmentSynced(
         appointment=read_appointment(session, actor, appointment.calendar_event_id),
-        result=result,  # type: ignore[arg-type]
+        outcome=outcome,  # type: ignore[arg-type]
         overlapping_appointment_ids=[o.appointment_id for o in overlaps],
     )
 

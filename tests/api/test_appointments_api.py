@@ -34,12 +34,12 @@ def test_a_sync_sent_twice_makes_one_appointment_and_says_unchanged(api_clinic):
 
     first = desk.put(f"/appointments/{event_id}", json=body(clinic, starts))
     assert first.status_code == 201, first.text
-    assert first.json()["result"] == "created"
+    assert first.json()["outcome"] == "created"
     assert first.headers["cache-control"] == "private, no-store"
     again = desk.put(f"/appointments/{event_id}", json=body(clinic, starts))
-    assert (again.status_code, again.json()["result"]) == (200, "unchanged")
+    assert (again.status_code, again.json()["outcome"]) == (200, "unchanged")
     moved = desk.put(f"/appointments/{event_id}", json=body(clinic, starts + timedelta(hours=1)))
-    assert moved.json()["result"] == "updated"
+    assert moved.json()["outcome"] == "updated"
 
     listed = desk.get("/appointments", params={"since": before.isoformat()}).json()["items"]
     assert [a["appointment_id"] for a in listed] == [event_id]

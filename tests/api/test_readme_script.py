@@ -56,6 +56,7 @@ def test_the_readme_sync_script_puts_a_patient_twice_without_a_duplicate(
             **os.environ,
             "BASE": f"{api_server.url}/api",
             "TOKEN": issue_token(clinic.data, Role.FRONT_DESK),
+            "PRACTITIONER": clinic.data.emails[Role.PRACTITIONER],
         },
         capture_output=True,
         text=True,
@@ -66,4 +67,7 @@ def test_the_readme_sync_script_puts_a_patient_twice_without_a_duplicate(
         'first PUT: 201 "outcome":"created"',
         'second PUT: 200 "outcome":"unchanged"',
         "patients with BK-10042: 1",
+        'first visit PUT: 201 "outcome":"created"',
+        'second visit PUT: 200 "outcome":"unchanged"',
+        "visits with id 770042: 1",
     ]

@@ -222,14 +222,14 @@ def test_the_calendar_sends_one_appointment_again_and_again(clinic_factory) -> N
     event_id = next(_calendar_ids)
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     first = sync(desk, event_id, **calendar_body(clinic, starts))
-    assert (first.result, first.appointment.appointment_id) == ("created", event_id)
+    assert (first.outcome, first.appointment.appointment_id) == ("created", event_id)
     assert first.appointment.booked_in == "calendar"
     again = sync(desk, event_id, **calendar_body(clinic, starts))
-    assert again.result == "unchanged"
+    assert again.outcome == "unchanged"
     assert again.appointment.updated_at == first.appointment.updated_at
     by_end = {"duration_minutes": None, "ends_at": starts + timedelta(minutes=50)}
     moved = sync(desk, event_id, **calendar_body(clinic, starts) | by_end)
-    assert (moved.result, moved.appointment.duration_minutes) == ("updated", 50)
+    assert (moved.outcome, moved.appointment.duration_minutes) == ("updated", 50)
     cancelled = sync(desk, event_id, **calendar_body(clinic, starts, status="cancelled"))
     assert cancelled.appointment.status == "cancelled"
     with session_scope() as session:
@@ -296,7 +296,7 @@ def test_two_syncs_of_one_new_appointment_at_once_make_one(clinic_factory) -> No
         def send(minutes: int, event_id: int = event_id, barrier=barrier, results=results):
             barrier.wait()
             body = calendar_body(clinic, starts) | {"duration_minutes": minutes}
-            results.append(sync(desk, event_id, **body).result)
+            results.append(sync(desk, event_id, **body).outcome)
 
         threads = [threading.Thread(target=send, args=(m,)) for m in (20, 40)]
         for thread in threads:
