@@ -13,12 +13,12 @@ import os
 import sys
 
 from medrec_app.domain.permissions import PermissionDenied
-from medrec_app.services import bookings, csv_imports, patient_sync, unit_of_work
+from medrec_app.services import appointment_sync, csv_imports, patient_sync, unit_of_work
 from medrec_app.services.errors import ServiceUnavailable, ValidationFailed
 
 KINDS = {
     "patients": (patient_sync.PATIENT_CSV, patient_sync.import_patient_rows),
-    "appointments": (bookings.APPOINTMENT_CSV, bookings.import_appointment_rows),
+    "appointments": (appointment_sync.APPOINTMENT_CSV, appointment_sync.import_appointment_rows),
 }
 
 

@@ -17,9 +17,9 @@ from medrec_app.api.errors import NO_STORE, ErrorResponse
 from medrec_app.api.lookups import ERRORS
 from medrec_app.domain.bookings import MAX_ID
 from medrec_app.domain.permissions import Actor
-from medrec_app.services import bookings
+from medrec_app.services import appointment_sync
+from medrec_app.services.appointment_sync import AppointmentSynced, AppointmentUpsert
 from medrec_app.services.appointments import AppointmentPublic
-from medrec_app.services.bookings import AppointmentSynced, AppointmentUpsert
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
 EventId = Annotated[int, Path(ge=1, le=MAX_ID, description="The calendar's id of the appointment.")]
@@ -54,7 +54,7 @@ async def upsert_appointment(
     practitioner are booked and listed in `overlapping_appointment_ids`. Ids from
     1,000,000,000 up are medrec's own bookings and are refused here."""
     synced = await call(
-        bookings.upsert_calendar_appointment,
+        appointment_sync.upsert_calendar_appointment,
         actor,
         calendar_event_id,
         body.model_dump(exclude_none=True),
@@ -74,4 +74,4 @@ async def upsert_appointment(
 )
 async def cancel_appointment(calendar_event_id: EventId, actor: ActorDep) -> AppointmentPublic:
     """The appointment's `status` becomes `cancelled`; cancelling again changes nothing."""
-    return await call(bookings.cancel_calendar_appointment, actor, calendar_event_id)
+    return await call(appointment_sync.cancel_calendar_appointment, actor, calendar_event_id)

@@ -16,7 +16,7 @@ from medrec_app.db import session_scope
 from medrec_app.domain.bookings import FIRST_LOCAL_ID
 from medrec_app.domain.permissions import PermissionDenied, Role
 from medrec_app.models import Appointment, AuditEvent, Clinic, Patient
-from medrec_app.services import appointments, bookings, unit_of_work
+from medrec_app.services import appointment_sync, appointments, bookings, unit_of_work
 from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -203,7 +203,7 @@ def test_another_clinics_patient_practitioner_or_visit_is_not_there(clinic_facto
 
 
 def sync(actor, event_id: int, **body):
-    return unit_of_work.run(bookings.upsert_calendar_appointment, actor, event_id, body)
+    return unit_of_work.run(appointment_sync.upsert_calendar_appointment, actor, event_id, body)
 
 
 def calendar_body(clinic, starts: datetime, **more) -> dict:
