@@ -309,3 +309,11 @@ def test_two_syncs_of_one_new_appointment_at_once_make_one(clinic_factory) -> No
                 select(Appointment).where(Appointment.calendar_event_id == event_id)
             ).all()
         assert len(stored) == 1
+
+
+def test_the_day_list_at_the_ends_of_the_calendar_is_empty_not_an_error(clinic_factory) -> None:
+    clinic = clinic_factory(appointments=1)
+    in_amsterdam(clinic)
+    desk = clinic.actors[Role.FRONT_DESK]
+    for day in (date.min, date.max):
+        assert unit_of_work.run(appointments.list_day, desk, day).items == []

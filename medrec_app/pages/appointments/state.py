@@ -127,9 +127,12 @@ class AppointmentsState(AuthState):
     @service_event
     def step_day(self, days: int) -> None:
         self._say("")
-        self.day = (
-            date.fromisoformat(self.day) + timedelta(days=max(-1, min(1, days)))
-        ).isoformat()
+        try:
+            step = timedelta(days=max(-1, min(1, int(days))))
+            self.day = (date.fromisoformat(self.day) + step).isoformat()
+        except (TypeError, ValueError, OverflowError):
+            self._say("Day: there is no day before or after this one.", error=True)
+            return
         self._reload()
 
     @service_event
