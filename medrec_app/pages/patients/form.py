@@ -91,9 +91,13 @@ class PatientFormState(AuthState):
     """The name and birth date the duplicate warning was about."""
     _patient_id: int = 0
 
-    def _refused(self, message: str) -> None:
+    def _refused(self, message: str) -> rx.event.EventSpec | None:
+        """In the dialog when it is open; else (opening it was refused) as a toast."""
         self._clear()
+        if not self.open:
+            return rx.toast.error(message)
         self.message = message
+        return None
 
     def _clear(self) -> None:
         self.errors = dict.fromkeys(FIELD_LABELS, "")
