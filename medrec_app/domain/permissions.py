@@ -32,6 +32,14 @@ class Action(StrEnum):
     BOOK_APPOINTMENT = "book_appointment"
 
 
+ROLE_LABELS = {
+    Role.ADMIN.value: "Administrator",
+    Role.PRACTITIONER.value: "Practitioner",
+    Role.FRONT_DESK.value: "Front desk",
+    Role.READ_ONLY.value: "Read only",
+}
+"""One person's role, as pages show it."""
+
 _ROLE_NAMES = {
     Role.ADMIN: "Administrators",
     Role.PRACTITIONER: "Practitioners",

@@ -24,17 +24,11 @@ from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
 from medrec_app.domain.audit_query import ACTION_LABELS, FIELDS, action_label
 from medrec_app.domain.ids import parse_id
-from medrec_app.domain.permissions import PermissionDenied
+from medrec_app.domain.permissions import ROLE_LABELS, PermissionDenied
 from medrec_app.services import audit_trail, patients
 from medrec_app.services.audit_trail import AuditPage, AuditRow
 from medrec_app.state import AuthState, service_event
 
-ROLE_LABELS = {
-    "admin": "Administrator",
-    "practitioner": "Practitioner",
-    "front_desk": "Front desk",
-    "read_only": "Read only",
-}
 MAX_DETAILS_CHARS = 160
 EXPORT_PATH = "/exports/audit.csv"
 """The CSV route (``api/audit_export.py``), which takes the same filters."""

@@ -19,17 +19,10 @@ from medrec_app.components.format import local_datetime
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
-from medrec_app.domain.permissions import Action, Role, can
+from medrec_app.domain.permissions import ROLE_LABELS, Action, Role, can
 from medrec_app.services import accounts, password_links, people
 from medrec_app.services.password_links import NewPasswordLink
 from medrec_app.state import AuthState, row_id, service_event
-
-ROLE_LABELS = {
-    Role.ADMIN.value: "Administrator",
-    Role.PRACTITIONER.value: "Practitioner",
-    Role.FRONT_DESK.value: "Front desk",
-    Role.READ_ONLY.value: "Read only",
-}
 
 
 @dataclasses.dataclass
