@@ -12,6 +12,7 @@ import reflex as rx
 
 from medrec_app.components.labels import field_label
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.messages import page_message
 from medrec_app.components.native_form import native_form
 from medrec_app.domain.passwords import MAX_LENGTH, MESSAGES, MIN_LENGTH
 from medrec_app.pages.login import wait_seconds
@@ -61,16 +62,7 @@ def account_page() -> rx.Component:
         rx.card(
             native_form(
                 rx.vstack(
-                    rx.cond(
-                        AccountState.problem != "",
-                        rx.callout(
-                            AccountState.problem,
-                            color_scheme="red",
-                            role="alert",
-                            data_testid="account-problem",
-                            width="100%",
-                        ),
-                    ),
+                    page_message(AccountState.problem, "account-problem"),
                     rx.text(
                         f"At least {MIN_LENGTH} characters; a few unrelated words make a strong "
                         "password. You are signed out everywhere once it is changed.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.components.labels import field_label
+from medrec_app.components.messages import page_message
 from medrec_app.components.native_form import native_form
 from medrec_app.services.errors import SignInDelayed, SignInFailed
 
@@ -57,16 +58,7 @@ def login_form() -> rx.Component:
             native_form(
                 rx.vstack(
                     rx.heading("Sign in to medrec", size="6"),
-                    rx.cond(
-                        LoginState.notice != "",
-                        rx.callout(
-                            LoginState.notice,
-                            color_scheme=rx.cond(LoginState.is_error, "red", "blue"),
-                            role="alert",
-                            data_testid="login-notice",
-                            width="100%",
-                        ),
-                    ),
+                    page_message(LoginState.notice, "login-notice", is_error=LoginState.is_error),
                     field_label("Email", html_for="email"),
                     rx.input(
                         id="email",

@@ -18,6 +18,7 @@ from medrec_app.components.confirm import confirm_button
 from medrec_app.components.format import local_datetime
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.messages import page_message
 from medrec_app.components.table import data_table
 from medrec_app.domain.permissions import ROLE_LABELS, Action, Role, can
 from medrec_app.services import accounts, password_links, people
@@ -252,14 +253,8 @@ def users_page() -> rx.Component:
             rx.vstack(
                 rx.heading("Add a user", size="4", as_="h2"),
                 _invite_form(),
-                rx.cond(
-                    UsersState.message != "",
-                    rx.callout(
-                        UsersState.message,
-                        color_scheme=rx.cond(UsersState.message_is_error, "red", "blue"),
-                        role="alert",
-                        data_testid="users-message",
-                    ),
+                page_message(
+                    UsersState.message, "users-message", is_error=UsersState.message_is_error
                 ),
                 rx.cond(UsersState.link_url != "", _link_shown_once()),
                 data_table(

@@ -37,7 +37,10 @@ _axe = Axe()
 
 
 def axe_violations(page: Page, name: str) -> list[dict]:
-    """Run axe on ``page`` as it is now; print every violation, return the failing ones."""
+    """Run axe on ``page`` once nothing moves; print every violation, return the failing
+    ones. A dialog still fading in has text of lower contrast than it will have, which
+    axe would report."""
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     found = _axe.run(page).response["violations"]
     counts = Counter(v["impact"] for v in found)
     print(f"\n[axe] {name}: {dict(counts) or 'no violations'}")

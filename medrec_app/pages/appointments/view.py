@@ -7,6 +7,7 @@ import reflex as rx
 from medrec_app.components.confirm import confirm_button
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.messages import page_message
 from medrec_app.components.table import data_table
 from medrec_app.pages.appointments.state import ALL, AppointmentsState, AppointmentView
 
@@ -270,15 +271,7 @@ def _row(row: AppointmentView) -> rx.Component:
 
 
 def _message() -> rx.Component:
-    return rx.cond(
-        S.message != "",
-        rx.callout(
-            S.message,
-            color_scheme=rx.cond(S.message_is_error, "red", "blue"),
-            role="alert",
-            data_testid="appointments-message",
-        ),
-    )
+    return page_message(S.message, "appointments-message", is_error=S.message_is_error)
 
 
 def appointments_page() -> rx.Component:

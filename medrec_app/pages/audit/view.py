@@ -8,6 +8,7 @@ import reflex as rx
 
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.messages import page_message
 from medrec_app.components.table import data_table
 from medrec_app.domain.audit_query import ACTION_LABELS
 from medrec_app.pages.audit.state import AuditState, Choice, PersonView, RowView
@@ -223,16 +224,7 @@ def _trail() -> rx.Component:
     return rx.vstack(
         _filters(),
         _patient_choices(),
-        rx.cond(
-            AuditState.message != "",
-            rx.callout(
-                AuditState.message,
-                color_scheme="red",
-                role="alert",
-                data_testid="audit-message",
-                width="100%",
-            ),
-        ),
+        page_message(AuditState.message, "audit-message"),
         rx.hstack(
             # A document load, not the app's own routing: the browser downloads the file.
             rx.link(

@@ -18,6 +18,7 @@ import reflex as rx
 
 from medrec_app.components.format import calendar_date
 from medrec_app.components.labels import field_label
+from medrec_app.components.messages import page_message
 from medrec_app.domain import patient_details
 from medrec_app.domain.patient_details import Sex
 from medrec_app.pages.patients.state import PatientFilesState, patient_id_in_path
@@ -254,16 +255,7 @@ def _buttons() -> rx.Component:
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.cond(
-                PatientFormState.message != "",
-                rx.callout(
-                    PatientFormState.message,
-                    color_scheme="red",
-                    role="alert",
-                    data_testid="patient-form-message",
-                    width="100%",
-                ),
-            ),
+            page_message(PatientFormState.message, "patient-form-message"),
             rx.hstack(
                 _text("first_name", patient_details.MAX_NAME_CHARS, auto_complete="off"),
                 _text("last_name", patient_details.MAX_NAME_CHARS, auto_complete="off"),

@@ -7,6 +7,7 @@ import reflex as rx
 
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.messages import page_message
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
 from medrec_app.pages.patients.form import PatientFormState, patient_form_dialog
@@ -89,16 +90,7 @@ def patients_page() -> rx.Component:
         ),
         rx.cond(PatientSearchState.can_register, patient_form_dialog()),
         _search_form(),
-        rx.cond(
-            PatientSearchState.message != "",
-            rx.callout(
-                PatientSearchState.message,
-                color_scheme="red",
-                role="alert",
-                data_testid="patients-message",
-                margin_bottom="12px",
-            ),
-        ),
+        page_message(PatientSearchState.message, "patients-message", margin_bottom="12px"),
         rx.cond(
             PatientSearchState.searched,
             rx.cond(
