@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from medrec_app.api.deps import call, current_actor
 from medrec_app.api.errors import NO_STORE, ErrorResponse
 from medrec_app.api.lookups import ERRORS
-from medrec_app.domain.bookings import MAX_ID
+from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import appointment_sync
 from medrec_app.services.appointment_sync import AppointmentSynced, AppointmentUpsert

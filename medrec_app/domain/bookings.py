@@ -39,7 +39,6 @@ class BookedIn(StrEnum):
 
 
 FIRST_LOCAL_ID = 1_000_000_000
-MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)

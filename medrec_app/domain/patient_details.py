@@ -53,8 +53,19 @@ class DetailsRefused(ValueError):
         self.problems = problems
 
 
-FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "phone", "email", "address",
-          "external_id")  # fmt: skip
+FIELD_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex",
+    "phone": "Phone",
+    "email": "Email",
+    "address": "Address",
+    "external_id": "External id",
+}
+"""Each field's label, as forms show it; every problem sentence about a field starts with
+its label (``"Email: ..."``), which :func:`problem_field` reads back."""
+FIELDS = tuple(FIELD_LABELS)
 
 
 def check_details(values: dict[str, Any], today: date) -> PatientDetails:
@@ -139,16 +150,7 @@ def _address(value: Any, problems: list[str]) -> str | None:
     return text or None
 
 
-_FIELD_OF_LABEL = {
-    "First name": "first_name",
-    "Last name": "last_name",
-    "Date of birth": "date_of_birth",
-    "Sex": "sex",
-    "Phone": "phone",
-    "Email": "email",
-    "Address": "address",
-    "External id": "external_id",
-}
+_FIELD_OF_LABEL = {label: field for field, label in FIELD_LABELS.items()}
 
 
 def problem_field(problem: str) -> tuple[str, str]:

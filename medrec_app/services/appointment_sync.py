@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 
 from medrec_app.domain.bookings import (
     FIRST_LOCAL_ID,
-    MAX_ID,
     MAX_MINUTES,
     MAX_VISIT_TYPE_CHARS,
     MIN_MINUTES,
@@ -24,13 +23,13 @@ from medrec_app.domain.bookings import (
     Status,
 )
 from medrec_app.domain.csv_import import CsvKind, CsvRow
+from medrec_app.domain.ids import MAX_ID, parse_id
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Appointment, MedicalRecord, Patient, User
 from medrec_app.services.appointments import AppointmentPublic, read_appointment
 from medrec_app.services.bookings import (
     BookingConflict,
     apply_changes,
-    as_id,
     audit_change,
     cancel_appointment,
     checked_patient,
@@ -177,7 +176,7 @@ def import_appointment_rows(
     results = []
     for row in rows:
         values = {k: v for k, v in row.values.items() if v.strip()}
-        event_id = as_id(values.pop("calendar_event_id", ""))
+        event_id = parse_id(values.pop("calendar_event_id", "").strip())
         if event_id is None:
             problem = "calendar_event_id: enter the booking system's id, a whole number."
             results.append(RowResult(row.line, problems=(problem,)))

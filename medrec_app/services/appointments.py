@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from medrec_app.domain.bookings import Status
 from medrec_app.domain.permissions import Action, Actor, Role, can, require
-from medrec_app.models import Appointment, Clinic, MedicalRecord, Patient, User
+from medrec_app.models import Appointment, MedicalRecord, Patient, User
 from medrec_app.services import audit
+from medrec_app.services.clinic_time import clinic_zone
 from medrec_app.services.errors import NotFound
 
 NOT_STARTED = "Not started"
@@ -27,6 +29,7 @@ DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
 MAX_DAY = 500
 MAX_VISITS = 500
+MAX_OVERLAPS = 20
 
 
 class AppointmentPublic(BaseModel):
@@ -180,9 +183,34 @@ def list_practitioners(session: Session, actor: Actor) -> list[Practitioner]:
     return [Practitioner(id=user.id, name=user.full_name) for user in users]
 
 
-def clinic_zone(session: Session, actor: Actor) -> ZoneInfo:
-    clinic = session.get(Clinic, actor.clinic_id)
-    return ZoneInfo(clinic.timezone if clinic else "UTC")
+def list_overlapping(
+    session: Session,
+    actor: Actor,
+    practitioner_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    except_id: int | None = None,
+) -> list[AppointmentPublic]:
+    """The practitioner's booked visits that overlap ``starts_at``..``ends_at`` (touching
+    ends do not), by start; at most 20."""
+    require(actor, Action.VIEW_APPOINTMENTS)
+    ends = col(Appointment.starts_at) + func.make_interval(
+        0, 0, 0, 0, 0, col(Appointment.duration_minutes)
+    )
+    query = (
+        _with_names(actor)
+        .where(
+            Appointment.practitioner_id == practitioner_id,
+            Appointment.status == Status.BOOKED.value,
+            col(Appointment.starts_at) < ends_at,
+            ends > starts_at,
+            Appointment.calendar_event_id != (except_id or 0),
+        )
+        .order_by(col(Appointment.starts_at), col(Appointment.calendar_event_id))
+        .limit(MAX_OVERLAPS)
+    )
+    return _publics(session, query)
 
 
 def read_appointment(session: Session, actor: Actor, appointment_id: int) -> AppointmentPublic:

@@ -38,13 +38,13 @@ from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import (
     Appointment,
     AuditEvent,
-    Clinic,
     MedicalRecord,
     Patient,
     PatientFile,
     User,
 )
 from medrec_app.services import audit
+from medrec_app.services.clinic_time import clinic_zone
 from medrec_app.services.errors import NotFound, ValidationFailed
 
 PAGE_SIZE = 50
@@ -169,7 +169,7 @@ def access_report(
     require(actor, Action.VIEW_AUDIT)
     patient = _clinic_patient(session, actor, patient_id)
     query = AuditQuery(patient_id=patient_id)
-    concerning = _matching(actor, query, _zone(session, actor))
+    concerning = _matching(actor, query, clinic_zone(session, actor))
     grouped = session.exec(
         select(
             AuditEvent.user_id,
@@ -224,7 +224,7 @@ def export_audit(
     saying so."""
     require(actor, Action.VIEW_AUDIT)
     query = _checked(session, actor, filters)
-    zone = _zone(session, actor)
+    zone = clinic_zone(session, actor)
     max_rows = max(1, min(max_rows, MAX_EXPORT_ROWS))
     found = session.exec(_rows(actor, query, zone).limit(max_rows + 1)).all()
     truncated = len(found) > max_rows
@@ -289,11 +289,6 @@ def _clinic_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
     if patient is None:
         raise NotFound("patient")
     return patient
-
-
-def _zone(session: Session, actor: Actor) -> ZoneInfo:
-    clinic = session.get(Clinic, actor.clinic_id)
-    return ZoneInfo(clinic.timezone if clinic else "UTC")
 
 
 def _day_start(day: date, zone: ZoneInfo) -> datetime:
@@ -413,7 +408,7 @@ def _page(
     session: Session, actor: Actor, query: AuditQuery, cursor: str | None, page_size: int
 ) -> AuditPage:
     size = max(1, min(page_size, MAX_PAGE_SIZE))
-    statement = _rows(actor, query, _zone(session, actor))
+    statement = _rows(actor, query, clinic_zone(session, actor))
     if cursor:
         try:
             at, last_id = decode_cursor(cursor)

@@ -13,11 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text
-from sqlmodel import Session, col, select
+from sqlalchemy import text
+from sqlmodel import Session, select
 
 from medrec_app.domain.bookings import (
-    MAX_ID,
     BookedIn,
     BookingRefused,
     BookingTimes,
@@ -25,15 +24,17 @@ from medrec_app.domain.bookings import (
     check_times,
     local_start,
 )
+from medrec_app.domain.ids import parse_id
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Appointment, Patient
 from medrec_app.services import audit
 from medrec_app.services.appointments import (
     AppointmentPublic,
-    clinic_zone,
+    list_overlapping,
     list_practitioners,
     read_appointment,
 )
+from medrec_app.services.clinic_time import clinic_zone
 from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
 
 _NEXT_LOCAL_ID = text("SELECT nextval('appointments_booked_here')")
@@ -173,7 +174,7 @@ def _locked(session: Session, actor: Actor, appointment_id: int) -> Appointment:
 
 
 def locked_appointment(session: Session, appointment_id: int) -> Appointment | None:
-    if not 1 <= appointment_id <= MAX_ID:
+    if parse_id(appointment_id) is None:
         return None
     return session.exec(
         select(Appointment)
@@ -209,7 +210,7 @@ def checked_times(
 
 
 def checked_patient(session: Session, actor: Actor, value: Any, problems: list[str]) -> int | None:
-    patient_id = as_id(value)
+    patient_id = parse_id(value)
     if patient_id is None:
         problems.append("Patient: choose the patient.")
         return None
@@ -224,7 +225,7 @@ def checked_patient(session: Session, actor: Actor, value: Any, problems: list[s
 def checked_practitioner(
     session: Session, actor: Actor, value: Any, problems: list[str]
 ) -> int | None:
-    practitioner_id = as_id(value)
+    practitioner_id = parse_id(value)
     if practitioner_id is None:
         problems.append("Practitioner: choose the practitioner.")
         return None
@@ -241,25 +242,6 @@ def overlapping(
     times: BookingTimes,
     except_id: int | None,
 ) -> list[AppointmentPublic]:
-    ends = col(Appointment.starts_at) + func.make_interval(
-        0, 0, 0, 0, 0, col(Appointment.duration_minutes)
+    return list_overlapping(
+        session, actor, practitioner_id, times.starts_at, times.ends_at, except_id=except_id
     )
-    ids = session.exec(
-        select(Appointment.calendar_event_id).where(
-            Appointment.clinic_id == actor.clinic_id,
-            Appointment.practitioner_id == practitioner_id,
-            Appointment.status == Status.BOOKED.value,
-            col(Appointment.starts_at) < times.ends_at,
-            ends > times.starts_at,
-            Appointment.calendar_event_id != (except_id or 0),
-        )
-    ).all()
-    return [read_appointment(session, actor, i) for i in sorted(ids)][:20]
-
-
-def as_id(value: Any) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if 1 <= number <= MAX_ID else None

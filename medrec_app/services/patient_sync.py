@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
@@ -34,8 +33,9 @@ from medrec_app.domain.patient_details import (
     problem_field,
 )
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.models import Clinic, Patient
+from medrec_app.models import Patient
 from medrec_app.services import audit
+from medrec_app.services.clinic_time import clinic_today
 from medrec_app.services.csv_imports import RowResult
 from medrec_app.services.errors import ValidationFailed
 from medrec_app.services.patients import PatientPublic
@@ -71,7 +71,7 @@ def upsert_patient_by_external_id(
     ``ValidationFailed`` names every bad field (``"Email: ..."``; see ``problem_field``).
     """
     require(actor, Action.REGISTER_PATIENT)
-    details = _details(external_id, values, _clinic_today(session, actor))
+    details = _details(external_id, values, clinic_today(session, actor))
     return _upsert(session, actor, [details], via=via, dry_run=False)[0]
 
 
@@ -86,7 +86,7 @@ def import_patient_rows(
     reports, and writes nothing.
     """
     require(actor, Action.REGISTER_PATIENT)
-    today = _clinic_today(session, actor)
+    today = clinic_today(session, actor)
     results: dict[int, RowResult] = {}
     good: list[tuple[int, PatientDetails]] = []
     for row in rows:
@@ -106,11 +106,6 @@ def _column_wording(refused: ValidationFailed) -> list[str]:
         field, rest = problem_field(message)
         worded.append(f"{field}: {rest}" if field else message)
     return worded
-
-
-def _clinic_today(session: Session, actor: Actor) -> date:
-    clinic = session.get(Clinic, actor.clinic_id)
-    return datetime.now(ZoneInfo(clinic.timezone if clinic else "UTC")).date()
 
 
 def _details(external_id: str, values: dict[str, Any], today: date) -> PatientDetails:

@@ -10,9 +10,8 @@ same id at once cannot both succeed). Audit rows name the changed fields, never 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -20,8 +19,9 @@ from sqlmodel import Session, col, func, or_, select
 
 from medrec_app.domain.patient_details import DetailsRefused, PatientDetails, check_details
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.models import Clinic, Patient
+from medrec_app.models import Patient
 from medrec_app.services import audit
+from medrec_app.services.clinic_time import clinic_today
 from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
 
 MAX_RESULTS = 50
@@ -98,10 +98,8 @@ def update_patient(
 def _checked(session: Session, actor: Actor, values: dict[str, Any]) -> PatientDetails:
     """The details, with "today" in the clinic's own time zone (a birth tonight is not in
     the future)."""
-    clinic = session.get(Clinic, actor.clinic_id)
-    today = datetime.now(ZoneInfo(clinic.timezone if clinic else "UTC")).date()
     try:
-        return check_details(values, today)
+        return check_details(values, clinic_today(session, actor))
     except DetailsRefused as refused:
         raise ValidationFailed(refused.problems) from None
 

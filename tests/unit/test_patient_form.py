@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from medrec_app.domain.patient_details import DetailsRefused, check_details
-from medrec_app.pages.patients.form import FIELD_LABELS, field_problems, form_values
+from medrec_app.domain.patient_details import FIELD_LABELS, DetailsRefused, check_details
+from medrec_app.pages.patients.form import field_problems, form_values
 from medrec_app.pages.patients.state import age_label, detail_rows
 from medrec_app.services.patients import PatientPublic
 

@@ -39,7 +39,6 @@ class AppointmentView:
     status: str
     href: str
     day: str
-    start_time: str
     duration: str
 
 
@@ -149,38 +148,35 @@ class AppointmentsState(AuthState):
 
     # --- the booking form -------------------------------------------------------------
 
-    def _open(self, mode: str) -> None:
+    def _open(self, mode: str, *, duration: str, visit_type: str) -> None:
+        """The form, fresh; its menus hold the visit's own length and type even when they
+        are not among the usual ones (a calendar may send any)."""
         self.form_open, self.form_mode = True, mode
         self.form_key += 1
         self.form_problems, self.overlaps, self._pending = [], [], {}
         self.patient_matches = []
+        self.f_duration, self.f_visit_type = duration, visit_type
+        self.durations = _with([str(m) for m in DURATION_CHOICES], duration)
+        self.visit_types = _with(list(VISIT_TYPES), visit_type)
         self._say("")
 
     @rx.event
     def open_booking(self) -> None:
-        self._open("book")
+        self._open("book", duration="30", visit_type=VISIT_TYPES[0])
         self.editing_id, self.editing_patient = 0, ""
         self.patient_id = self.patient_label = ""
         self.f_practitioner = self.practitioner if self.practitioner != ALL else ""
         self.f_date, self.f_time = self.day, "09:00"
-        self.f_duration, self.f_visit_type = "30", VISIT_TYPES[0]
-        self.visit_types = list(VISIT_TYPES)
 
     @rx.event
     def open_reschedule(self, appointment_id: int) -> None:
         row = next((r for r in self.rows if r.appointment_id == appointment_id), None)
         if row is None:
             return
-        self._open("reschedule")
+        self._open("reschedule", duration=row.duration, visit_type=row.visit_type)
         self.editing_id, self.editing_patient = row.appointment_id, row.patient
         self.f_practitioner = str(row.practitioner_id)
-        self.f_date, self.f_time, self.f_duration = row.day, row.start_time, row.duration
-        self.f_visit_type = row.visit_type
-        self.visit_types = list(
-            dict.fromkeys([*VISIT_TYPES, row.visit_type] if row.visit_type else VISIT_TYPES)
-        )
-        if self.f_duration not in self.durations:
-            self.durations = [*self.durations, self.f_duration]
+        self.f_date, self.f_time = row.day, row.time
 
     @rx.event
     def close_form(self) -> None:
@@ -254,6 +250,10 @@ class AppointmentsState(AuthState):
         self._say(f"The visit of {cancelled.patient_name} is cancelled; any record it has is kept.")
 
 
+def _with(choices: list[str], current: str) -> list[str]:
+    return choices if not current or current in choices else [*choices, current]
+
+
 def _view(row: AppointmentPublic, zone: str) -> AppointmentView:
     ends = row.starts_at + timedelta(minutes=row.duration_minutes)
     cancelled = row.status == "cancelled"
@@ -269,6 +269,5 @@ def _view(row: AppointmentPublic, zone: str) -> AppointmentView:
         status="Cancelled" if cancelled else row.record_status,
         href=f"/appointments/{row.appointment_id}",
         day=local_day(row.starts_at, zone).isoformat(),
-        start_time=local_time(row.starts_at, zone),
         duration=str(row.duration_minutes),
     )

@@ -20,24 +20,11 @@ from medrec_app.components.format import calendar_date
 from medrec_app.components.labels import field_label
 from medrec_app.components.messages import page_message
 from medrec_app.domain import patient_details
-from medrec_app.domain.patient_details import Sex
+from medrec_app.domain.patient_details import FIELD_LABELS, Sex, problem_field
 from medrec_app.pages.patients.state import PatientFilesState, patient_id_in_path
 from medrec_app.services import patients
 from medrec_app.services.errors import ValidationFailed
 from medrec_app.state import AuthState, service_event
-
-FIELD_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "date_of_birth": "Date of birth",
-    "sex": "Sex",
-    "phone": "Phone",
-    "email": "Email",
-    "address": "Address",
-    "external_id": "External id",
-}
-"""Each field's label; the service's messages about a field start with it."""
-assert tuple(FIELD_LABELS) == patient_details.FIELDS
 
 SEX_LABELS = {"": "Not given", **{s.value: s.value.capitalize() for s in Sex}}
 MAX_SENT_CHARS = 1000
@@ -50,9 +37,8 @@ def field_problems(messages: list[str]) -> tuple[dict[str, str], list[str]]:
     by_field = dict.fromkeys(FIELD_LABELS, "")
     other = []
     for message in messages:
-        label, _, rest = message.partition(": ")
-        field = next((f for f, text in FIELD_LABELS.items() if text == label), None)
-        if field is None or not rest:
+        field, rest = problem_field(message)
+        if not field or not rest:
             other.append(message)
         else:
             by_field[field] = f"{by_field[field]} {rest}".strip()
