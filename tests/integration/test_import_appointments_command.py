@@ -6,9 +6,6 @@ that changes nothing."""
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -16,9 +13,8 @@ from sqlmodel import col, select
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import Appointment, Patient
-from medrec_app.settings import PROJECT_ROOT
+from tests.integration.test_import_csv_command import run_import as run_csv_import
 
-COMMAND = [sys.executable, "-m", "medrec_app.cli", "import-csv", "appointments"]
 HEADER = (
     "calendar_event_id,patient_external_id,practitioner_email,starts_at,duration_minutes,"
     "visit_type,status"
@@ -26,16 +22,8 @@ HEADER = (
 _ids = itertools.count(900_001, 10)
 
 
-def run_import(path: Path, email: str, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*COMMAND, str(path), "--user", email, *options],
-        env={**os.environ, "MEDREC_DEMO_DATA": "false"},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def run_import(path: Path, email: str, *options: str):
+    return run_csv_import(path, email, *options, kind="appointments")
 
 
 def stored(first_id: int) -> dict[int, Appointment]:

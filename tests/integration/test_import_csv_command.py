@@ -18,13 +18,15 @@ from medrec_app.domain.permissions import Role
 from medrec_app.models import AuditEvent, Patient
 from medrec_app.settings import PROJECT_ROOT
 
-COMMAND = [sys.executable, "-m", "medrec_app.cli", "import-csv", "patients"]
+COMMAND = [sys.executable, "-m", "medrec_app.cli", "import-csv"]
 HEADER = "external_id,first_name,last_name,date_of_birth,sex,phone,email,address"
 
 
-def run_import(path: Path, email: str, *options: str) -> subprocess.CompletedProcess[str]:
+def run_import(
+    path: Path, email: str, *options: str, kind: str = "patients"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*COMMAND, str(path), "--user", email, *options],
+        [*COMMAND, kind, str(path), "--user", email, *options],
         env={**os.environ, "MEDREC_DEMO_DATA": "false"},
         cwd=PROJECT_ROOT,
         capture_output=True,
