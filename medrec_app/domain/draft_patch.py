@@ -6,7 +6,8 @@ editor's own changes. The merge rule:
 
 - ``form_data`` is a JSON Merge Patch (RFC 7396) of the stored form: a key with a value
   sets it, ``null`` deletes it, an object merges into the group of that name (one level
-  of groups, as the form allows). Values are text (or ``null``).
+  of groups, as the form allows). Values are text, true/false, a list of choices (a
+  multiple-choice field) or ``null``.
 - ``drawing_data.lines`` and ``drawing_data.shapes`` are merged by ``id``: an element
   whose id is stored replaces it in place, a new id is appended. Every element needs an
   ``id``. ``drawing_data.deletedLineIds`` and ``deletedShapeIds`` remove elements by id
@@ -33,7 +34,7 @@ from pydantic import TypeAdapter, ValidationError
 from medrec_app.domain.drawing import Line, Shape
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.domain.errors import DocumentError, error_messages, shown
-from medrec_app.domain.forms import MAX_FORM_VALUE_CHARS, field_key_problem
+from medrec_app.domain.forms import MAX_FORM_VALUE_CHARS, choices_problem, field_key_problem
 
 BACKGROUND_KEYS = ("backgroundType", "backgroundFileId", "pdfPageNumber", "pdfNumPages")
 DRAWING_PATCH_KEYS = frozenset(
@@ -252,8 +253,8 @@ def _form_ops(
             if current is not None and not isinstance(current, dict):
                 ops.append(_set(key, None))
             ops += _group_ops(key, value, problems)
-        elif _text_problem(value):
-            problems.append(f"form_data.{key}: {_text_problem(value)}")
+        elif _value_problem(value):
+            problems.append(f"form_data.{key}: {_value_problem(value)}")
         else:
             if isinstance(current, dict):
                 ops += _clear(key, current)
@@ -270,7 +271,7 @@ def _group_ops(group: str, values: Mapping[str, Any], problems: list[str]) -> li
             problem = (
                 "groups cannot contain groups; only one level of nesting is allowed"
                 if isinstance(value, dict)
-                else _text_problem(value)
+                else _value_problem(value)
             )
         if problem:
             problems.append(f"{path}: {problem}")
@@ -285,13 +286,19 @@ def _clear(key: str, current: Any) -> list[dict[str, Any]]:
     return [_set(key, None)]
 
 
-def _set(path: str, value: str | None) -> dict[str, Any]:
+def _set(path: str, value: Any) -> dict[str, Any]:
     return _op("setField", path=path, value=value)
 
 
-def _text_problem(value: Any) -> str | None:
+def _value_problem(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, list):
+        return choices_problem(value)
     if not isinstance(value, str):
-        return f"a draft update sets text or null, not {shown(value)}"
+        return (
+            f"a draft update sets text, true/false, a list of choices or null, not {shown(value)}"
+        )
     if len(value) > MAX_FORM_VALUE_CHARS:
         return f"is {len(value)} characters long; the limit is {MAX_FORM_VALUE_CHARS}"
     return None

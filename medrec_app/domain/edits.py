@@ -46,6 +46,7 @@ from medrec_app.domain.drawing import (
 from medrec_app.domain.errors import DocumentError, error_messages, fail, shown
 from medrec_app.domain.forms import (
     MAX_FORM_VALUE_CHARS,
+    choices_problem,
     field_key_problem,
 )
 from medrec_app.domain.ids import RowId
@@ -96,7 +97,21 @@ OpId = Annotated[str, PlainValidator(_op_id)]
 FieldPath = Annotated[str, PlainValidator(_field_path)]
 LineIds = Annotated[list[ElementId], _at_most(MAX_LINES, "line ids")]
 ShapeIds = Annotated[list[ElementId], _at_most(MAX_SHAPES, "shape ids")]
-FormText = Annotated[str, PlainValidator(lambda value: check_string(value, MAX_FORM_VALUE_CHARS))]
+
+
+def _field_value(value: Any) -> str | bool | list[str]:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list):
+        problem = choices_problem(value)
+        if problem:
+            raise fail(problem)
+        return value
+    return check_string(value, MAX_FORM_VALUE_CHARS)
+
+
+FieldValue = Annotated[str | bool | list[str], PlainValidator(_field_value)]
+"""Text as typed, true/false (a yes/no field), or the chosen options (multiple choice)."""
 
 
 class _Op(BaseModel):
@@ -147,7 +162,7 @@ class SetField(_Op):
 
     op: Literal["setField"]
     path: FieldPath
-    value: FormText | None
+    value: FieldValue | None
 
 
 class SetBackground(_Op):

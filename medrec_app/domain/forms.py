@@ -1,7 +1,9 @@
 """The ``form_data`` document and the template schema it is filled in against.
 
 ``form_data`` is what the clinician typed: field key -> value, with at most one level of
-groups (the spec's ``vital_signs``). :func:`parse_form_data` checks only what storage
+groups (the spec's ``vital_signs``). A value is text as typed (numbers and dates too,
+``"72"``, ``"2026-11-30"``), ``true``/``false`` for a yes/no field, or a list of the chosen
+options for a multiple-choice field. :func:`parse_form_data` checks only what storage
 needs (keys, types, sizes) and hands the document back unchanged, so drafts that are
 still incomplete can always be saved. Whether a form is complete and sensible for its
 template is a separate question answered by :func:`validate_form_against_schema`, which
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Collection, Mapping
+from datetime import date
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
@@ -48,16 +52,21 @@ MAX_TEMPLATE_FIELDS = 100
 MAX_LABEL_CHARS = 200
 """Characters in a field label, a select option or a unit."""
 MAX_OPTIONS = 200
-"""Options of one select field."""
+"""Options of one choice field, and so values of one multiple-choice answer."""
+MAX_HELP_CHARS = 500
+"""Characters of a field's help text."""
+MAX_DECIMALS = 6
+"""Decimal places a number field may ask for."""
 
 CURRENT_TEMPLATE_VERSION = 1
 """Version of the template schema document this code writes."""
 
 _FIELD_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KEY_RULE = "must be 1 to 64 lowercase letters, digits or '_', starting with a letter"
 
-FormValue: TypeAlias = str | int | float | bool | None
+FormValue: TypeAlias = str | int | float | bool | list[str] | None
 FormData: TypeAlias = dict[str, FormValue | dict[str, FormValue]]
 
 
@@ -75,7 +84,22 @@ def _value_problem(value: Any) -> str | None:
         return number_problem(value, MAX_FORM_NUMBER)
     if isinstance(value, str):
         return string_problem(value, MAX_FORM_VALUE_CHARS)
-    return f"must be text, a number, true/false or null, not {shown(value)}"
+    if isinstance(value, list):
+        return choices_problem(value)
+    return f"must be text, a number, true/false, a list of choices or null, not {shown(value)}"
+
+
+def choices_problem(value: list[Any]) -> str | None:
+    """Why ``value`` cannot be stored as a multiple-choice answer, or None."""
+    if len(value) > MAX_OPTIONS:
+        return f"has {len(value)} choices; the limit is {MAX_OPTIONS}"
+    for item in value:
+        problem = string_problem(item, MAX_LABEL_CHARS)
+        if problem:
+            return f"each choice {problem}"
+    if len(set(value)) != len(value):
+        return "lists a choice more than once"
+    return None
 
 
 def _path(prefix: str, key: Any) -> str:
@@ -150,6 +174,10 @@ def _label(value: Any) -> str:
     return value
 
 
+def _help(value: Any) -> str:
+    return check_string(value, MAX_HELP_CHARS)
+
+
 def _form_number(value: Any) -> int | float:
     problem = number_problem(value, MAX_FORM_NUMBER)
     if problem:
@@ -159,9 +187,23 @@ def _form_number(value: Any) -> int | float:
 
 FieldKey = Annotated[str, PlainValidator(_field_key)]
 Label = Annotated[str, PlainValidator(_label)]
+HelpText = Annotated[str, PlainValidator(_help)]
+Decimals = Annotated[int, PlainValidator(whole_number(0, MAX_DECIMALS))]
 FormNumber = Annotated[int | float, PlainValidator(_form_number)]
 MaxLength = Annotated[int, PlainValidator(whole_number(1, MAX_FORM_VALUE_CHARS))]
-FieldType = Literal["text", "textarea", "number", "select", "group"]
+FieldType = Literal["text", "textarea", "number", "select", "multiselect", "date", "yesno", "group"]
+"""Short text, long text, number, single choice, multiple choice, date, yes/no, group."""
+FIELD_TYPE_LABELS: dict[str, str] = {
+    "text": "Short text",
+    "textarea": "Long text",
+    "number": "Number",
+    "select": "Single choice",
+    "multiselect": "Multiple choice",
+    "date": "Date",
+    "yesno": "Yes / no",
+    "group": "Group of fields",
+}
+CHOICE_TYPES = ("select", "multiselect")
 
 
 class _SchemaDocument(BaseModel):
@@ -185,8 +227,10 @@ class FieldSpec(_SchemaDocument):
     label: Label
     type: FieldType
     required: bool = False
+    help: HelpText | None = None
     max_length: MaxLength | None = Field(None, alias="maxLength")
     unit: Label | None = None
+    decimals: Decimals | None = None
     min_value: FormNumber | None = Field(None, alias="min")
     max_value: FormNumber | None = Field(None, alias="max")
     options: list[Label] | None = Field(None, max_length=MAX_OPTIONS)
@@ -199,9 +243,10 @@ class FieldSpec(_SchemaDocument):
         for name, alias, types in (
             ("max_length", "maxLength", ("text", "textarea")),
             ("unit", "unit", ("number",)),
+            ("decimals", "decimals", ("number",)),
             ("min_value", "min", ("number",)),
             ("max_value", "max", ("number",)),
-            ("options", "options", ("select",)),
+            ("options", "options", CHOICE_TYPES),
             ("fields", "fields", ("group",)),
         ):
             if name in given and self.type not in types:
@@ -209,11 +254,11 @@ class FieldSpec(_SchemaDocument):
         low, high = self.min_value, self.max_value
         if low is not None and high is not None and low > high:
             problems.append(f"min {low} is greater than max {high}")
-        if self.type == "select":
+        if self.type in CHOICE_TYPES:
             if not self.options:
-                problems.append("a select field needs at least one option")
+                problems.append("a choice field needs at least one option")
             elif len(set(self.options)) != len(self.options):
-                problems.append("select options must not repeat")
+                problems.append("the options of a choice field must not repeat")
         if self.type == "group":
             problems.extend(self._group_problems())
         if problems:
@@ -367,12 +412,16 @@ def _format_number(value: float) -> str:
 
 def _field_problem(spec: FieldSpec, value: Any) -> str | None:
     label = spec.label
-    if isinstance(value, Mapping | list):
-        return f"{label} must be a single value, not a group or list"
-    if _is_blank(value):
+    if isinstance(value, Mapping):
+        return f"{label} must be a single value, not a group"
+    if _is_blank(value) or value == []:
         return f"{label} is required" if spec.required else None
     if spec.type == "number":
         return _number_field_problem(spec, value)
+    if spec.type == "yesno":
+        return None if isinstance(value, bool) else f"{label} must be yes or no"
+    if spec.type == "multiselect":
+        return _choices_field_problem(spec, value)
     if not isinstance(value, str):
         return f"{label} must be text"
     problem = string_problem(value, spec.max_length or MAX_FORM_VALUE_CHARS)
@@ -380,7 +429,29 @@ def _field_problem(spec: FieldSpec, value: Any) -> str | None:
         return f"{label} {problem}"
     if spec.type == "select" and value not in (spec.options or []):
         return f"{label} must be one of: {', '.join(spec.options or [])}"
+    if spec.type == "date" and not _is_date(value):
+        return f"{label} must be a date (year-month-day, e.g. 2026-11-30)"
     return None
+
+
+def _choices_field_problem(spec: FieldSpec, value: Any) -> str | None:
+    options = spec.options or []
+    if not isinstance(value, list) or choices_problem(value):
+        return f"{spec.label} must be a list of its options"
+    unknown = [item for item in value if item not in options]
+    if unknown:
+        return f"{spec.label}: {unknown[0]!r} is not one of: {', '.join(options)}"
+    return None
+
+
+def _is_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _number_field_problem(spec: FieldSpec, value: Any) -> str | None:
@@ -394,8 +465,38 @@ def _number_field_problem(spec: FieldSpec, value: Any) -> str | None:
     if number_problem(number, MAX_FORM_NUMBER):
         return f"{label} must be a number between -{MAX_FORM_NUMBER:g} and {MAX_FORM_NUMBER:g}"
     unit = f" {spec.unit}" if spec.unit else ""
+    if spec.decimals is not None and _decimals_of(value) > spec.decimals:
+        places = "no decimals" if spec.decimals == 0 else f"at most {spec.decimals} decimals"
+        return f"{label} takes {places}"
     if spec.min_value is not None and number < spec.min_value:
         return f"{label} must be at least {_format_number(spec.min_value)}{unit}"
     if spec.max_value is not None and number > spec.max_value:
         return f"{label} must be at most {_format_number(spec.max_value)}{unit}"
     return None
+
+
+def _decimals_of(value: str | int | float) -> int:
+    """Decimal places as typed (``"36.50"`` has 2); a JSON number by its shortest repr."""
+    text = value.strip() if isinstance(value, str) else repr(value)
+    if "e" in text.lower():
+        return 0 if float(text).is_integer() else MAX_DECIMALS + 1
+    _, _, fraction = text.partition(".")
+    return len(fraction)
+
+
+def key_from_label(label: str, taken: Collection[str] = ()) -> str:
+    """A field key made from its label (``"Blood pressure"`` -> ``blood_pressure``).
+
+    Accents are dropped and other characters become ``_``; a label with no letters
+    gives ``field``. A key in ``taken`` gets ``_2``, ``_3``, ... so it stays unique.
+    """
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    if not base or not base[0].isalpha():
+        base = f"field_{base}".rstrip("_")
+    base = base[:60].rstrip("_")
+    key, number = base, 1
+    while key in taken:
+        number += 1
+        key = f"{base}_{number}"
+    return key

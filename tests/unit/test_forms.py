@@ -105,10 +105,18 @@ def test_non_finite_numbers_are_refused() -> None:
     assert refusal({"pulse": float("nan")}) == ["pulse: must be a finite number, not nan"]
 
 
-def test_lists_and_other_types_are_refused() -> None:
-    assert refusal({"notes": ["a"]}) == [
-        "notes: must be text, a number, true/false or null, not ['a']"
+def test_lists_of_choices_are_stored_and_other_types_are_refused() -> None:
+    assert parse_form_data({"symptoms": ["Pain", "Swelling"]}) == {
+        "symptoms": ["Pain", "Swelling"]
+    }
+    assert refusal({"notes": {"a": {"b": 1}}, "x": ["a", "a"], "y": [1]}) == [
+        "notes.a: groups cannot contain groups; only one level of nesting is allowed",
+        "x: lists a choice more than once",
+        "y: each choice must be a string, not 1",
     ]
+    assert refusal({"notes": object()})[0].startswith(
+        "notes: must be text, a number, true/false, a list of choices or null, not"
+    )
 
 
 def test_nesting_deeper_than_one_group_is_refused() -> None:
@@ -240,7 +248,7 @@ def test_group_given_as_a_single_value_and_value_given_as_group() -> None:
     form = {**spec_form(), "vital_signs": "120/80", "notes": {"a": "b"}}
     assert check(form) == {
         "vital_signs": "Vital signs must be a group of fields",
-        "notes": "Notes must be a single value, not a group or list",
+        "notes": "Notes must be a single value, not a group",
     }
 
 
@@ -265,21 +273,23 @@ def field(**spec: Any) -> dict[str, Any]:
     return {"key": "f", "label": "F", "type": "text", **spec}
 
 
-def test_select_needs_unique_non_empty_options() -> None:
-    assert schema_refusal({"fields": [field(type="select")]}) == [
-        "fields[0]: a select field needs at least one option"
+@pytest.mark.parametrize("kind", ["select", "multiselect"])
+def test_choice_fields_need_unique_non_empty_options(kind: str) -> None:
+    assert schema_refusal({"fields": [field(type=kind)]}) == [
+        "fields[0]: a choice field needs at least one option"
     ]
-    assert schema_refusal({"fields": [field(type="select", options=[])]}) == [
-        "fields[0]: a select field needs at least one option"
+    assert schema_refusal({"fields": [field(type=kind, options=[])]}) == [
+        "fields[0]: a choice field needs at least one option"
     ]
-    assert schema_refusal({"fields": [field(type="select", options=["a", "a"])]}) == [
-        "fields[0]: select options must not repeat"
+    assert schema_refusal({"fields": [field(type=kind, options=["a", "a"])]}) == [
+        "fields[0]: the options of a choice field must not repeat"
     ]
 
 
 def test_options_unit_and_limits_only_fit_their_types() -> None:
     assert schema_refusal({"fields": [field(options=["a"], unit="kg")]}) == [
-        "fields[0]: unit applies only to number fields; options applies only to select fields"
+        "fields[0]: unit applies only to number fields; "
+        "options applies only to select or multiselect fields"
     ]
     assert schema_refusal({"fields": [field(type="number", maxLength=5)]}) == [
         "fields[0]: maxLength applies only to text or textarea fields"
@@ -327,8 +337,9 @@ def test_schema_field_errors_name_the_path() -> None:
         f"fields[0].fields[0].key: {KEY_RULE}, not 'Bad Key'",
         "fields[0].fields[0].kind: is not a known key here (unknown keys are refused)",
     ]
-    assert schema_refusal({"fields": [field(type="date")]}) == [
-        "fields[0].type: must be 'text', 'textarea', 'number', 'select' or 'group', not 'date'"
+    assert schema_refusal({"fields": [field(type="datetime")]}) == [
+        "fields[0].type: must be 'text', 'textarea', 'number', 'select', 'multiselect', 'date',"
+        " 'yesno' or 'group', not 'datetime'"
     ]
     assert schema_refusal({"fields": [field(label="")]}) == ["fields[0].label: must not be empty"]
 
@@ -343,4 +354,71 @@ def test_template_limits_and_versions() -> None:
     ]
     assert schema_refusal({"version": 2, "fields": []}) == [
         "version: version 2 is newer than this app understands (up to 1); update the app"
+    ]
+
+
+# --- the field types beyond text ----------------------------------------------------------
+
+
+EVERY_TYPE = {
+    "fields": [
+        field(key="complaint", type="text", required=True, help="In the patient's words"),
+        field(key="side", type="select", options=["Left", "Right"]),
+        field(key="symptoms", type="multiselect", options=["Pain", "Swelling", "Stiffness"]),
+        field(key="onset", type="date"),
+        field(key="smoker", type="yesno", required=True),
+        field(key="weight", type="number", unit="kg", decimals=1, min=0, max=500),
+        field(key="reps", type="number", decimals=0),
+    ]
+}
+
+
+def test_every_field_type_accepts_its_values() -> None:
+    form = {
+        "complaint": "Knee pain",
+        "side": "Left",
+        "symptoms": ["Pain", "Stiffness"],
+        "onset": "2026-11-02",
+        "smoker": False,
+        "weight": "72.5",
+        "reps": 12,
+    }
+    assert validate_form_against_schema(EVERY_TYPE, form) == {}
+
+
+def test_every_field_type_refuses_what_does_not_fit() -> None:
+    form = {
+        "complaint": "Knee pain",
+        "symptoms": ["Pain", "Itching"],
+        "onset": "2026-02-30",
+        "smoker": "no",
+        "weight": "72.55",
+        "reps": "3.0",
+    }
+    assert validate_form_against_schema(EVERY_TYPE, form) == {
+        "symptoms": "F: 'Itching' is not one of: Pain, Swelling, Stiffness",
+        "onset": "F must be a date (year-month-day, e.g. 2026-11-30)",
+        "smoker": "F must be yes or no",
+        "weight": "F takes at most 1 decimals",
+        "reps": "F takes no decimals",
+    }
+
+
+def test_required_yes_no_and_multiple_choice_count_an_answer() -> None:
+    schema = {"fields": [field(key="smoker", type="yesno", required=True)]}
+    assert validate_form_against_schema(schema, {"smoker": False}) == {}
+    assert validate_form_against_schema(schema, {}) == {"smoker": "F is required"}
+    many = {"fields": [field(key="s", type="multiselect", options=["a"], required=True)]}
+    assert validate_form_against_schema(many, {"s": []}) == {"s": "F is required"}
+
+
+def test_help_and_decimals_fit_their_types() -> None:
+    assert schema_refusal({"fields": [field(decimals=2)]}) == [
+        "fields[0]: decimals applies only to number fields"
+    ]
+    assert schema_refusal({"fields": [field(type="number", decimals=7)]}) == [
+        "fields[0].decimals: must be between 0 and 6, got 7"
+    ]
+    assert schema_refusal({"fields": [field(help="x" * 501)]}) == [
+        "fields[0].help: is 501 characters long; the limit is 500"
     ]
