@@ -14,11 +14,13 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 from sqlmodel import Field, SQLModel
@@ -171,21 +173,68 @@ class Appointment(SQLModel, table=True):
 
 
 class MedicalRecordTemplate(SQLModel, table=True):
+    """A clinic's template: its name and place in the clinic; the fields are in versions.
+
+    The form itself lives in :class:`TemplateVersion` rows: published versions never
+    change, so a record keeps rendering with the version it was made with.
+    """
+
     __tablename__ = "medical_record_templates"
     __table_args__ = (
-        UniqueConstraint("clinic_id", "name", "version", name="uq_templates_clinic_name_version"),
-        CheckConstraint("version > 0", name="version_positive"),
+        UniqueConstraint("clinic_id", "name", name="uq_templates_clinic_name"),
+        Index(
+            "uq_templates_one_default_per_clinic",
+            "clinic_id",
+            unique=True,
+            postgresql_where=text("is_default"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     clinic_id: int = Field(foreign_key="clinics.id", ondelete="RESTRICT")
     name: str = Field(max_length=200)
-    version: int = 1
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
     is_default: bool = False
+    # An archived template is offered for no new record; its records keep it.
+    archived_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    created_at: datetime | None = _created_at()
+    updated_at: datetime | None = _updated_at()
+
+
+class TemplateVersion(SQLModel, table=True):
+    """One version of a template's form and background; immutable once published.
+
+    ``published_at`` null is the template's one draft, edited freely. A trigger
+    (migration 0014) refuses any change to a published row. ``form_schema`` is the
+    versioned document of ``domain/forms.py``: later kinds of content (named regions on
+    the background, fields bound to canvas tools) are new keys of that document, so a
+    version holds them with the fields they belong to.
+    """
+
+    __tablename__ = "template_versions"
+    __table_args__ = (
+        UniqueConstraint("template_id", "version", name="uq_template_versions_number"),
+        # The target of medical_records' (template_id, template_version_id) key.
+        UniqueConstraint("template_id", "id", name="uq_template_versions_template_id_id"),
+        Index(
+            "uq_template_versions_one_draft",
+            "template_id",
+            unique=True,
+            postgresql_where=text("published_at IS NULL"),
+        ),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(foreign_key="medical_record_templates.id", ondelete="RESTRICT")
+    version: int
     form_schema: dict[str, Any] = _jsonb()
-    # Blob-store key of the template's own background (e.g. a body chart), if any.
+    # Blob-store key of the version's canvas background (an image, or a one-page PDF).
     background_file_key: str | None = Field(default=None, max_length=500)
     background_file_type: str | None = Field(default=None, max_length=50)
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    published_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    published_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime | None = _created_at()
     updated_at: datetime | None = _updated_at()
 
@@ -197,11 +246,23 @@ class MedicalRecord(SQLModel, table=True):
     __table_args__ = (
         Index("idx_medical_records_appointment", "appointment_id", unique=True),
         Index("idx_medical_records_created_at", "created_at"),
+        # The version must be one of the record's template's versions.
+        ForeignKeyConstraint(
+            ["template_id", "template_version_id"],
+            ["template_versions.template_id", "template_versions.id"],
+            name="fk_medical_records_template_version",
+        ),
+        CheckConstraint(
+            "(template_id IS NULL) = (template_version_id IS NULL)",
+            name="template_and_version_together",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     appointment_id: int = Field(foreign_key="appointments.calendar_event_id")
     template_id: int | None = Field(default=None, foreign_key="medical_record_templates.id")
+    # The exact version the record was made with; it renders and validates with it.
+    template_version_id: int | None = None
     drawing_data: dict[str, Any] = _jsonb()
     form_data: dict[str, Any] = _jsonb()
     created_by_user_id: int = Field(foreign_key="users.id")

@@ -20,8 +20,8 @@ from medrec_app.services import accounts, uploads
 from medrec_app.services.body_chart import render_body_chart
 from medrec_app.services.demo_files import three_page_pdf, xray_jpeg
 from medrec_app.services.records.create import MedicalRecordCreate, create_record
+from medrec_app.services.templates import Artwork, add_published_template
 from medrec_app.settings import get_settings
-from medrec_app.storage import get_store, template_file_key
 
 DEMO_PASSWORD = "medrec-demo-password"  # noqa: S105 - printed to the operator on purpose
 
@@ -215,17 +215,12 @@ def _load_clinic(session: Session, spec: dict) -> tuple[Actor, int]:
 
 
 def _load_template(session: Session, clinic_id: int) -> MedicalRecordTemplate:
-    template = MedicalRecordTemplate(
-        clinic_id=clinic_id,
-        name="General consultation",
+    template, _ = add_published_template(
+        session,
+        clinic_id,
+        "General consultation",
+        DEFAULT_TEMPLATE_SCHEMA,
         is_default=True,
-        form_schema=DEFAULT_TEMPLATE_SCHEMA.to_document(),
+        background=Artwork("body-chart.png", render_body_chart(), "image/png"),
     )
-    session.add(template)
-    session.flush()
-    key = template_file_key(template.id, "body-chart.png")
-    get_store().put(key, io.BytesIO(render_body_chart()), "image/png")
-    template.background_file_key = key
-    template.background_file_type = "image/png"
-    session.add(template)
     return template

@@ -23,9 +23,10 @@ from sqlmodel import Session
 
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
 from medrec_app.domain.permissions import Actor, Role
-from medrec_app.models import Appointment, MedicalRecordTemplate, Patient
+from medrec_app.models import Appointment, Patient
 from medrec_app.services import accounts, phone_links
 from medrec_app.services.demo import DEMO_PASSWORD
+from medrec_app.services.templates import add_published_template
 from tests import samples
 from tests.e2e.test_editor import open_editor, stored, wait_saved
 from tests.e2e.test_patients import pick_files
@@ -106,13 +107,14 @@ def clinic(app_server) -> Clinic:
             last_name=f"Core{tag}",
             date_of_birth=date(1980, 2, 3),
         )
-        template = MedicalRecordTemplate(
-            clinic_id=admin.clinic_id,
-            name="General consultation",
+        add_published_template(
+            session,
+            admin.clinic_id,
+            "General consultation",
+            DEFAULT_TEMPLATE_SCHEMA,
             is_default=True,
-            form_schema=DEFAULT_TEMPLATE_SCHEMA.to_document(),
         )
-        session.add_all([patient, template])
+        session.add(patient)
         session.flush()
         visit = Appointment(
             calendar_event_id=800_000_000 + uuid.uuid4().int % 99_999_999,

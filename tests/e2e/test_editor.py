@@ -363,13 +363,20 @@ def test_once_a_stylus_is_seen_touches_are_ignored_until_switched_off(page: Page
 
 def test_a_practitioner_picks_the_template_when_the_clinic_has_several(page: Page, app_server):
     with app_server.db.begin() as conn:
+        template_id = conn.execute(
+            text(
+                "INSERT INTO medical_record_templates (clinic_id, name, is_default)"
+                " SELECT clinic_id, 'Physio assessment', false"
+                " FROM users WHERE email = 'dr.moreau@hillcrest.example' RETURNING id"
+            )
+        ).scalar_one()
         conn.execute(
             text(
-                "INSERT INTO medical_record_templates (clinic_id, name, version, is_default,"
-                " form_schema) SELECT clinic_id, 'Physio assessment', 1, false, :schema"
-                " FROM users WHERE email = 'dr.moreau@hillcrest.example'"
+                "INSERT INTO template_versions (template_id, version, form_schema, published_at)"
+                " VALUES (:template, 1, :schema, now())"
             ),
             {
+                "template": template_id,
                 "schema": json.dumps(
                     {
                         "version": 1,
@@ -377,7 +384,7 @@ def test_a_practitioner_picks_the_template_when_the_clinic_has_several(page: Pag
                             {"key": "range_of_motion", "label": "Range of motion", "type": "text"}
                         ],
                     }
-                )
+                ),
             },
         )
     sign_in(page, "dr.moreau@hillcrest.example")

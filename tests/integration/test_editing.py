@@ -9,10 +9,12 @@ import pytest
 from sqlmodel import select
 
 from medrec_app.db import session_scope
+from medrec_app.domain.forms import parse_template_schema
 from medrec_app.domain.permissions import PermissionDenied, Role
-from medrec_app.models import AuditEvent, MedicalRecordOp, MedicalRecordTemplate
+from medrec_app.models import AuditEvent, MedicalRecordOp
 from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.services.records import editing
+from medrec_app.services.templates import add_published_template
 
 
 def line_op(x: int = 10, line_id: str | None = None) -> dict:
@@ -182,17 +184,12 @@ def test_another_clinics_record_is_not_found_for_every_call(clinic_factory):
 
 def _add_template(clinic, name: str, is_default: bool) -> int:
     with session_scope() as session:
-        template = MedicalRecordTemplate(
-            clinic_id=clinic.clinic_id,
-            name=name,
-            is_default=is_default,
-            form_schema={
-                "version": 1,
-                "fields": [{"key": "range_of_motion", "label": "Range of motion", "type": "text"}],
-            },
+        schema = parse_template_schema(
+            {"fields": [{"key": "range_of_motion", "label": "Range of motion", "type": "text"}]}
         )
-        session.add(template)
-        session.flush()
+        template, _ = add_published_template(
+            session, clinic.clinic_id, name, schema, is_default=is_default
+        )
         return template.id
 
 

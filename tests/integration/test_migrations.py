@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from medrec_app import db, migrations
@@ -93,6 +95,113 @@ def test_file_metadata_column_upgrades_existing_files_to_empty(pg_admin_url):
         migrations.downgrade(url, "0006")
         columns = {c["name"] for c in inspect(engine).get_columns("patient_files")}
         assert "file_metadata" not in columns
+    finally:
+        engine.dispose()
+        db.drop_database(pg_admin_url, db.database_name(url))
+
+
+def test_template_rows_become_versions_and_records_keep_theirs(pg_admin_url):
+    """0014: rows named alike become one template's versions; a record keeps its version."""
+    url = fresh_database(pg_admin_url, "medrec_migration_0014")
+    engine = db.make_engine(url)
+    try:
+        migrations.migrate(url, "0013")
+        with engine.begin() as conn:
+            clinic = conn.execute(
+                text("INSERT INTO clinics (name) VALUES ('c') RETURNING id")
+            ).scalar()
+            user = conn.execute(
+                text(
+                    "INSERT INTO users (clinic_id, email, password_hash, full_name, role, "
+                    "is_active) VALUES (:c, 'u@example.org', 'x', 'U', 'admin', true) RETURNING id"
+                ),
+                {"c": clinic},
+            ).scalar()
+            patient = conn.execute(
+                text(
+                    "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth) "
+                    "VALUES (:c, 'A', 'B', '2000-01-01') RETURNING id"
+                ),
+                {"c": clinic},
+            ).scalar()
+            ids = [
+                conn.execute(
+                    text(
+                        "INSERT INTO medical_record_templates (clinic_id, name, version, "
+                        "is_default, form_schema) VALUES (:c, :n, :v, :d, :s) RETURNING id"
+                    ),
+                    {"c": clinic, "n": name, "v": v, "d": v == 2, "s": f'{{"v": {v}}}'},
+                ).scalar()
+                for name, v in (("General", 1), ("General", 2), ("Physio", 1))
+            ]
+            conn.execute(
+                text(
+                    "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
+                    "practitioner_id, starts_at, duration_minutes) VALUES (1, :c, :p, :u, now(), 30)"
+                ),
+                {"c": clinic, "p": patient, "u": user},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO medical_records (appointment_id, template_id, created_by_user_id)"
+                    " VALUES (1, :t, :u)"
+                ),
+                {"t": ids[1], "u": user},
+            )
+        migrations.migrate(url)
+        with engine.connect() as conn:
+            templates = conn.execute(
+                text("SELECT id, name, is_default FROM medical_record_templates ORDER BY id")
+            ).all()
+            versions = conn.execute(
+                text(
+                    "SELECT id, template_id, version, form_schema, published_at IS NOT NULL "
+                    "FROM template_versions ORDER BY id"
+                )
+            ).all()
+            record = conn.execute(
+                text("SELECT template_id, template_version_id FROM medical_records")
+            ).one()
+        assert [tuple(t) for t in templates] == [
+            (ids[0], "General", True),
+            (ids[2], "Physio", False),
+        ]
+        assert [tuple(v) for v in versions] == [
+            (ids[0], ids[0], 1, {"v": 1}, True),
+            (ids[1], ids[0], 2, {"v": 2}, True),
+            (ids[2], ids[2], 1, {"v": 1}, True),
+        ]
+        assert tuple(record) == (ids[0], ids[1])
+        with (
+            pytest.raises(DBAPIError, match="is published: it cannot change"),
+            engine.begin() as conn,
+        ):
+            conn.execute(
+                text("UPDATE template_versions SET form_schema = '{}' WHERE id = :i"), {"i": ids[1]}
+            )
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO template_versions (template_id, version, form_schema) "
+                    "VALUES (:t, 3, '{}')"
+                ),
+                {"t": ids[0]},
+            )
+        migrations.downgrade(url, "0013")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT id, name, version, form_schema FROM medical_record_templates "
+                    "ORDER BY name, version"
+                )
+            ).all()
+            record_template = conn.execute(text("SELECT template_id FROM medical_records")).scalar()
+        assert [(r.name, r.version, r.form_schema) for r in rows] == [
+            ("General", 1, {"v": 1}),
+            ("General", 2, {"v": 2}),
+            ("Physio", 1, {"v": 1}),
+        ]
+        assert record_template == rows[1].id
     finally:
         engine.dispose()
         db.drop_database(pg_admin_url, db.database_name(url))

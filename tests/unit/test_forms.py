@@ -106,9 +106,7 @@ def test_non_finite_numbers_are_refused() -> None:
 
 
 def test_lists_of_choices_are_stored_and_other_types_are_refused() -> None:
-    assert parse_form_data({"symptoms": ["Pain", "Swelling"]}) == {
-        "symptoms": ["Pain", "Swelling"]
-    }
+    assert parse_form_data({"symptoms": ["Pain", "Swelling"]}) == {"symptoms": ["Pain", "Swelling"]}
     assert refusal({"notes": {"a": {"b": 1}}, "x": ["a", "a"], "y": [1]}) == [
         "notes.a: groups cannot contain groups; only one level of nesting is allowed",
         "x: lists a choice more than once",

@@ -31,7 +31,7 @@ from medrec_app.services.records.files import (
     set_background_link,
 )
 from medrec_app.services.records.scope import get_appointment, record_of_appointment
-from medrec_app.services.templates import scoped_template
+from medrec_app.services.templates import version_for_new_record
 
 DRAWING_DESCRIPTION = (
     "The spec's drawing document: `lines`, `shapes`, `stageSize`, `backgroundType`, "
@@ -70,6 +70,11 @@ def create_record(
     """
     appointment_id = new.appointment_id
     appointment = _appointment_for_new_record(session, actor, new, lock=True)
+    version = (
+        version_for_new_record(session, actor, new.template_id)
+        if new.template_id is not None
+        else None
+    )
     named = named_background(session, appointment.patient_id, new.drawing_data)
     try:
         drawing = with_background(new.drawing_data, named)
@@ -84,6 +89,7 @@ def create_record(
     record = MedicalRecord(
         appointment_id=appointment_id,
         template_id=new.template_id,
+        template_version_id=version.id if version else None,
         drawing_data=drawing,
         form_data=form,
         created_by_user_id=actor.user_id,
@@ -128,7 +134,7 @@ def _appointment_for_new_record(
     require(actor, Action.EDIT_RECORD)
     appointment = get_appointment(session, actor, new.appointment_id, lock=lock)
     if new.template_id is not None:
-        scoped_template(session, actor, new.template_id)
+        version_for_new_record(session, actor, new.template_id)
     return appointment
 
 

@@ -36,7 +36,14 @@ from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA
 from medrec_app.domain.merge import apply_each, apply_operations
 from medrec_app.domain.permissions import Action, Actor, can, require
-from medrec_app.models import MedicalRecord, MedicalRecordOp, MedicalRecordTemplate, Patient, User
+from medrec_app.models import (
+    MedicalRecord,
+    MedicalRecordOp,
+    MedicalRecordTemplate,
+    Patient,
+    TemplateVersion,
+    User,
+)
 from medrec_app.services import audit, templates
 from medrec_app.services.errors import NotFound, RecordExists, RevisionMismatch, ValidationFailed
 from medrec_app.services.records.create import MedicalRecordCreate, create_record
@@ -70,6 +77,8 @@ class EditorRecord(BaseModel):
     patient_name: str
     practitioner_name: str
     template_name: str
+    template_version: int
+    """The version of the template the record was made with (0: no template)."""
     form_schema: dict[str, Any]
     form_data: dict[str, Any]
     background_url: str
@@ -126,7 +135,7 @@ def open_for_editing(
         if template_id is not None or len(choices) <= 1:
             chosen = template_id if template_id is not None else next((c.id for c in choices), None)
             record = _first_opening(session, actor, appointment_id, chosen)
-    template = _template(session, actor, record.template_id if record else None)
+    template, version = _template(session, record)
     patient = session.get(Patient, appointment.patient_id)
     practitioner = session.get(User, appointment.practitioner_id)
     assert patient is not None and practitioner is not None  # foreign keys
@@ -148,9 +157,10 @@ def open_for_editing(
         patient_name=f"{patient.first_name} {patient.last_name}",
         practitioner_name=practitioner.full_name,
         template_name=template.name if template else "",
-        form_schema=template.form_schema if template else DEFAULT_TEMPLATE_SCHEMA.to_document(),
+        template_version=version.version if version else 0,
+        form_schema=version.form_schema if version else DEFAULT_TEMPLATE_SCHEMA.to_document(),
         form_data=record.form_data if record else {},
-        background_url=templates.background_url(template),
+        background_url=templates.background_url(version),
         can_edit=can_edit,
         updated_at=record.updated_at if record else None,
     )
@@ -171,14 +181,14 @@ def _first_opening(
 
 
 def _template(
-    session: Session, actor: Actor, template_id: int | None
-) -> MedicalRecordTemplate | None:
-    if template_id is None:
-        return None
-    try:
-        return templates.scoped_template(session, actor, template_id)
-    except NotFound:
-        return None
+    session: Session, record: MedicalRecord | None
+) -> tuple[MedicalRecordTemplate | None, TemplateVersion | None]:
+    """The record's template and the exact version it was made with."""
+    if record is None or record.template_version_id is None:
+        return None, None
+    version = session.get(TemplateVersion, record.template_version_id)
+    assert version is not None  # foreign key
+    return session.get(MedicalRecordTemplate, version.template_id), version
 
 
 def load_drawing(session: Session, actor: Actor, record_id: int) -> tuple[int, dict[str, Any]]:
