@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 THUMBNAIL_SIZE = (256, 256)
 # PDFium is not thread-safe and the upload route runs in a thread pool: one render at a
 # time in this process.
-_PDFIUM_LOCK = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 
 
 def render_thumbnail(source: BinaryIO, file_type: str) -> bytes | None:
@@ -67,7 +67,7 @@ def _image(source: BinaryIO) -> Image.Image:
 def _pdf_first_page(source: BinaryIO) -> Image.Image:
     """Render page 1 at the scale that fits the thumbnail box (never above 1:1)."""
     source.seek(0)
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(source)
         try:
             page = document[0]

@@ -97,7 +97,7 @@ def upload_patient_file(
     patient = get_patient(session, actor, patient_id)
     with ExitStack() as stack:
         try:
-            checked, source, metadata = _checked(stack, source, file_name)
+            checked, source, metadata = checked_upload(stack, source, file_name)
         except FileRefused as refused:
             raise UploadRefused(refused.kind, refused.message) from None
         stored = repacked(source, checked.page_count or 0) if checked.kind is PDF else None
@@ -135,7 +135,7 @@ def upload_patient_file(
     )
 
 
-def _checked(
+def checked_upload(
     stack: ExitStack, source: BinaryIO, file_name: str
 ) -> tuple[CheckedFile, BinaryIO, dict[str, Any]]:
     """The checked file, the bytes to store and their metadata; raises ``FileRefused``.

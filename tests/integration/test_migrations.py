@@ -137,7 +137,8 @@ def test_template_rows_become_versions_and_records_keep_theirs(pg_admin_url):
             conn.execute(
                 text(
                     "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
-                    "practitioner_id, starts_at, duration_minutes) VALUES (1, :c, :p, :u, now(), 30)"
+                    "practitioner_id, starts_at, duration_minutes) "
+                    "VALUES (1, :c, :p, :u, now(), 30)"
                 ),
                 {"c": clinic, "p": patient, "u": user},
             )

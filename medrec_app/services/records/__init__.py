@@ -7,4 +7,5 @@
   one write step.
 - ``documents``: a record in the REST API's response shape.
 - ``files``: a record's background and attachments.
+- ``template_choice``: another template for a record that is still empty.
 """
