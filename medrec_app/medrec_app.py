@@ -22,6 +22,9 @@ from medrec_app.pages.patients import (
     patients_page,
 )
 from medrec_app.pages.record import EditorState, record_page
+from medrec_app.pages.templates.builder_state import BuilderState
+from medrec_app.pages.templates.builder_view import builder_page
+from medrec_app.pages.templates.catalogue import CatalogueState, catalogue_page
 from medrec_app.pages.tokens import TokensState, tokens_page
 from medrec_app.pages.users import UsersState, users_page
 from medrec_app.settings import get_settings
@@ -70,6 +73,18 @@ app.add_page(
 )
 app.add_page(
     tokens_page, route="/admin/tokens", title="API tokens · medrec", on_load=TokensState.load
+)
+app.add_page(
+    catalogue_page,
+    route="/admin/templates",
+    title="Templates · medrec",
+    on_load=CatalogueState.load,
+)
+app.add_page(
+    builder_page,
+    route="/admin/templates/[template_id]",
+    title="Template builder · medrec",
+    on_load=BuilderState.load,
 )
 app.add_page(audit_page, route="/audit", title="Audit trail · medrec", on_load=AuditState.load)
 app.add_page(not_found_page, route="404", title="Page not found · medrec")

@@ -15,3 +15,4 @@ from medrec_app.domain.ids import MAX_ID
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
 PatientId = Annotated[int, Path(gt=0, le=MAX_ID)]
 FileId = Annotated[int, Path(gt=0, le=MAX_ID)]
+TemplateId = Annotated[int, Path(gt=0, le=MAX_ID)]

@@ -45,6 +45,9 @@ def header() -> rx.Component:
                         rx.hstack(
                             rx.link("Users", href="/admin/users", data_testid="nav-users"),
                             rx.link("API tokens", href="/admin/tokens", data_testid="nav-tokens"),
+                            rx.link(
+                                "Templates", href="/admin/templates", data_testid="nav-templates"
+                            ),
                             spacing="4",
                         ),
                     ),
