@@ -9,7 +9,6 @@ after the last change, and at least every five seconds while changes keep coming
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import time
 import uuid
@@ -17,10 +16,21 @@ from typing import Any
 
 import reflex as rx
 
+from medrec_app.components.form_fields import (
+    FieldView,
+    field_views,
+    flatten,
+    form_of,
+    shown_text,
+    shown_value,
+    shown_values,
+    stored_value,
+    toggled,
+)
 from medrec_app.components.format import local_datetime, local_time
 from medrec_app.domain.edits import first_batch, parse_each
 from medrec_app.domain.errors import DocumentError
-from medrec_app.domain.forms import parse_template_schema, validate_form_against_schema
+from medrec_app.domain.forms import validate_form_against_schema
 from medrec_app.domain.ids import parse_id
 from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.pages.record.files_state import RecordFilesMixin
@@ -38,54 +48,6 @@ RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
 ACKS_KEPT = 100
 
 
-@dataclasses.dataclass
-class FieldView:
-    path: str
-    label: str
-    kind: str  # text | textarea | number | select | heading
-    unit: str
-    options: list[str]
-
-
-def _field_views(schema: dict[str, Any]) -> list[FieldView]:
-    views: list[FieldView] = []
-    for field in parse_template_schema(schema).fields:
-        if field.type == "group":
-            views.append(FieldView(field.key, field.label, "heading", "", []))
-            views += [
-                FieldView(f"{field.key}.{f.key}", f.label, f.type, f.unit or "", f.options or [])
-                for f in field.fields or []
-            ]
-        else:
-            views.append(
-                FieldView(field.key, field.label, field.type, field.unit or "", field.options or [])
-            )
-    return views
-
-
-def _flatten(form: dict[str, Any]) -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in form.items():
-        if isinstance(value, dict):
-            flat.update({f"{key}.{k}": "" if v is None else str(v) for k, v in value.items()})
-        else:
-            flat[key] = "" if value is None else str(value)
-    return flat
-
-
-def _unflatten(values: dict[str, str]) -> dict[str, Any]:
-    form: dict[str, Any] = {}
-    for path, value in values.items():
-        if value == "":
-            continue
-        group, _, key = path.partition(".")
-        if key:
-            form.setdefault(group, {})[key] = value
-        else:
-            form[group] = value
-    return form
-
-
 class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
@@ -96,7 +58,10 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     practitioner_name: str = ""
     template_name: str = ""
     fields: list[FieldView] = []
+    # What the controls hold (``components/form_fields``): text by path, and the
+    # checked options of each multiple-choice field.
     values: dict[str, str] = {}
+    choices: dict[str, list[str]] = {}
     # What the template says of the form now, field by field; ``shown_errors`` is what
     # the page shows of it.
     field_errors: dict[str, str] = {}
@@ -119,6 +84,9 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
 
     # JSON text, not a dict: Reflex wraps dict state in proxies that pydantic refuses.
     _schema_json: str = "{}"
+    # Each field's kind and options by path, for turning a control's event into its value.
+    _kinds: dict[str, str] = {}
+    _options: dict[str, list[str]] = {}
     # Operations received but not yet saved, as JSON text: state containers come back
     # wrapped in Reflex proxies, and the save path wants plain JSON values.
     _pending: list[str] = []
@@ -146,7 +114,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         return {
             path: message
             for path, message in self.field_errors.items()
-            if path in touched or self.values.get(path, "").strip()
+            if path in touched or self.values.get(path, "").strip() or self.choices.get(path)
         }
 
     @rx.var
@@ -224,10 +192,18 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         self.practitioner_name = opened.practitioner_name
         self.template_name = opened.template_name
         self._schema_json = json.dumps(opened.form_schema)
-        self.fields = _field_views(opened.form_schema)
-        self.values = {f.path: "" for f in self.fields if f.kind != "heading"} | _flatten(
-            opened.form_data
-        )
+        views = field_views(opened.form_schema)
+        self.fields = views
+        self._kinds = {f.path: f.kind for f in views if f.kind != "group"}
+        self._options = {f.path: f.options for f in views if f.kind == "multiselect"}
+        values, choices = shown_values(views, flatten(opened.form_data))
+        # A stored value of no field of this version still shows (as text, with its error).
+        shown = set(values) | set(choices)
+        for path, value in flatten(opened.form_data).items():
+            if path not in shown:
+                values[path] = shown_text(value)
+                self._kinds[path] = "text"
+        self.values, self.choices = values, choices
         self.field_errors = validate_form_against_schema(opened.form_schema, opened.form_data)
         self.background_url = opened.background_url
         self.background_request = ""
@@ -289,7 +265,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     @rx.event
     def touch_field(self, path: str) -> None:
         """The user left a field: its messages show from now on (display only)."""
-        if self.can_edit and isinstance(path, str) and path in self.values:
+        if self.can_edit and isinstance(path, str) and path in self._kinds:
             self._touch(path)
 
     def _touch(self, path: str) -> None:
@@ -298,14 +274,36 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
 
     @service_event
     def set_field(self, path: str, value: str) -> rx.event.EventSpec | None:
+        """A text, number, date, select or yes/no control changed (yes/no: "true",
+        "false" or "" for not answered)."""
         if self._edit_check() not in ("ok", "outage"):
             return None
-        if path not in self.values or not isinstance(value, str):
+        if path not in self.values or self._kinds.get(path) == "multiselect":
+            return None
+        if not isinstance(value, str):
             return None
         self.values[path] = value
+        return self._queue_field(path, stored_value(self._kinds.get(path, "text"), value))
+
+    @service_event
+    def toggle_choice(self, path: str, option: str, checked: bool) -> rx.event.EventSpec | None:
+        """A checkbox of a multiple choice: the value is the checked options in order."""
+        if self._edit_check() not in ("ok", "outage"):
+            return None
+        options = self._options.get(path) if isinstance(path, str) else None
+        if options is None or not isinstance(checked, bool):
+            return None
+        if option not in options and (checked or option not in self.choices.get(path, [])):
+            return None
+        self.choices[path] = toggled(options, list(self.choices.get(path, [])), option, checked)
+        return self._queue_field(path, stored_value("multiselect", list(self.choices[path])))
+
+    def _queue_field(self, path: str, value: Any) -> rx.event.EventSpec | None:
+        """Queue the field's new value as a setField op, replacing an unsaved one."""
         self._touch(path)
-        form = _unflatten(self.values)
-        self.field_errors = validate_form_against_schema(json.loads(self._schema_json), form)
+        self.field_errors = validate_form_against_schema(
+            json.loads(self._schema_json), self._form()
+        )
         self._pending = [
             json.dumps(op)
             for op in self._pending_ops()
@@ -316,11 +314,16 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
             "opId": uuid.uuid4().hex,
             "at": int(time.time() * 1000),
             "path": path,
-            "value": value or None,
+            "value": value,
         }
         self._pending.append(json.dumps(op))
         self._set_drafts(self._drafts() | {path: op})
         return self._changed()
+
+    def _form(self) -> dict[str, Any]:
+        """The form_data the controls show now."""
+        views = [FieldView(path, "", kind) for path, kind in self._kinds.items()]
+        return form_of(views, dict(self.values), {p: list(c) for p, c in self.choices.items()})
 
     def _drafts(self) -> dict[str, dict[str, Any]]:
         """This record's unacknowledged form changes, by field path."""
@@ -349,10 +352,24 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         queued = {op["opId"] for op in self._pending_ops()}
         fresh = [op for op in drafts.values() if op.get("opId") not in queued]
         for op in fresh:
-            if op.get("path") in self.values:
-                self.values[op["path"]] = op.get("value") or ""
+            self._show_draft(op.get("path"), op.get("value"))
             self._pending.append(json.dumps(op))
+        if fresh:
+            self.field_errors = validate_form_against_schema(
+                json.loads(self._schema_json), self._form()
+            )
         return self._changed() if fresh and self.can_edit else None
+
+    def _show_draft(self, path: Any, value: Any) -> None:
+        """Show a kept, unsaved value in its control (true/false and lists too)."""
+        kind = self._kinds.get(path) if isinstance(path, str) else None
+        if kind is None:
+            return
+        shown = shown_value(kind, value)
+        if isinstance(shown, list):
+            self.choices[path] = shown
+        else:
+            self.values[path] = shown
 
     def _changed(self) -> rx.event.EventSpec | None:
         now = time.monotonic()

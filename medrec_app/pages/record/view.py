@@ -7,71 +7,12 @@ import reflex as rx
 from medrec_app.components.canvas import canvas
 from medrec_app.components.labels import field_label
 from medrec_app.components.layout import signed_in_page
+from medrec_app.components.template_form import template_form
 from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.pages.phone_link import add_from_phone
-from medrec_app.pages.record.state import EditorState, FieldView
-
-
-def _field(field: FieldView) -> rx.Component:
-    control_id = "record-field-" + field.path
-    error_id = "record-error-" + field.path
-    has_error = EditorState.shown_errors.contains(field.path)
-    common = {
-        "id": control_id,
-        "default_value": EditorState.values[field.path],
-        "on_change": lambda value: EditorState.set_field(field.path, value),
-        "on_blur": EditorState.touch_field(field.path),
-        "disabled": ~EditorState.can_edit,
-        "aria_invalid": rx.cond(has_error, "true", "false"),
-        "aria_describedby": rx.cond(has_error, error_id, ""),
-        "data_testid": "field-" + field.path,
-        "width": "100%",
-    }
-    control = rx.match(
-        field.kind,
-        ("textarea", rx.text_area(rows="3", **common)),
-        (
-            "select",
-            rx.el.select(
-                rx.el.option("", value=""),
-                rx.foreach(field.options, lambda o: rx.el.option(o, value=o)),
-                **common,
-            ),
-        ),
-        ("number", rx.input(input_mode="decimal", **common)),
-        rx.input(**common),
-    )
-    return rx.cond(
-        field.kind == "heading",
-        rx.heading(field.label, as_="h2", size="3", margin_top="8px"),
-        rx.box(
-            field_label(
-                field.label,
-                rx.cond(
-                    field.unit != "",
-                    rx.text(
-                        field.unit, as_="span", size="1", color_scheme="gray", margin_left="8px"
-                    ),
-                ),
-                html_for=control_id,
-                display="block",
-            ),
-            control,
-            rx.cond(
-                has_error,
-                rx.text(
-                    EditorState.shown_errors[field.path],
-                    id=error_id,
-                    color_scheme="red",
-                    size="1",
-                    data_testid="error-" + field.path,
-                ),
-            ),
-            width="100%",
-        ),
-    )
+from medrec_app.pages.record.state import EditorState
 
 
 def _refusal() -> rx.Component:
@@ -132,10 +73,17 @@ def _editor() -> rx.Component:
         ),
         rx.cond(EditorState.refusal != "", _refusal()),
         rx.flex(
-            rx.vstack(
-                rx.foreach(EditorState.fields, _field),
+            template_form(
+                EditorState.fields,
+                EditorState.values,
+                EditorState.choices,
+                EditorState.shown_errors,
+                on_change=EditorState.set_field,
+                on_toggle=EditorState.toggle_choice,
+                on_blur=EditorState.touch_field,
+                disabled=~EditorState.can_edit,
+                id_prefix="record",
                 width=rx.breakpoints(initial="100%", md="34%"),
-                spacing="3",
                 data_testid="record-form",
             ),
             rx.vstack(
