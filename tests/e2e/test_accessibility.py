@@ -262,6 +262,25 @@ def test_users_admin(page: Page):
     expect(page.get_by_test_id("confirm-disable")).to_have_count(0)
 
 
+def test_template_builder_with_every_field_type_and_its_preview(page: Page, clinic: Clinic):
+    sign_in(page, clinic.admin)
+    page.get_by_test_id("nav-templates").click()
+    expect(page.get_by_test_id("template-row")).to_have_count(1)
+    assert_accessible(page, "templates list")
+    page.get_by_test_id("template-link").click()
+    expect(page.get_by_test_id("template-builder")).to_be_visible()
+    for kind in ("multiselect", "date", "yesno", "select"):
+        rows = page.get_by_test_id("builder-row").count()
+        page.get_by_test_id(f"add-{kind}").click()
+        expect(page.get_by_test_id("builder-row")).to_have_count(rows + 1)
+        page.get_by_test_id("builder-row").last.get_by_test_id("row-label").fill(f"New {kind}")
+        expect(page.get_by_test_id("builder-row").last.get_by_test_id("row-key")).to_have_value(
+            f"new_{kind}"
+        )
+    expect(page.get_by_test_id("preview-field-new_date")).to_be_visible()
+    assert_accessible(page, "template builder with preview")
+
+
 def test_api_tokens_admin_with_a_new_secret(page: Page, clinic: Clinic):
     sign_in(page, clinic.admin)
     expect(page.get_by_test_id("nav-tokens")).to_be_visible()

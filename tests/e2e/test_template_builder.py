@@ -5,6 +5,7 @@ still shows both values, and a new record follows version 2."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -86,7 +87,7 @@ def form_of(app_server, visit: int) -> tuple[dict, int]:
 
 def share_of_colour(image: Image.Image, colour: tuple[int, int, int]) -> float:
     small = image.resize((80, 60))
-    pixels = list(small.getdata())
+    pixels = list(small.get_flattened_data())
     return sum(near(p, colour) for p in pixels) / len(pixels)
 
 
@@ -148,6 +149,9 @@ def test_a_template_is_built_versioned_and_old_records_keep_their_fields(
     pdf = tmp_path / "knee-chart.pdf"
     pdf.write_bytes(pdf_bytes(3))
     admin.get_by_test_id("background-page").fill("2")
+    expect(admin.get_by_test_id("background-upload")).to_have_attribute(
+        "data-upload-url", re.compile(r"page=2$")
+    )
     admin.get_by_test_id("upload-input").set_input_files(str(pdf))
     expect(admin.get_by_test_id("upload-row")).to_have_attribute("data-state", "done")
     expect(admin.get_by_test_id("background-preview")).to_be_visible()

@@ -12,8 +12,8 @@ from typing import Any
 
 import reflex as rx
 
-from medrec_app.components.format import local_datetime
 from medrec_app.components.form_fields import FieldView, field_views, form_of, toggled
+from medrec_app.components.format import local_datetime
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.forms import (
     CHOICE_TYPES,
@@ -234,7 +234,7 @@ class BuilderState(AuthState):
         return True
 
     @rx.event
-    def add_field(self, kind: str) -> None:
+    def add_row(self, kind: str) -> None:
         if kind in FIELD_TYPE_LABELS:
             self.rows = builder.add_row(list(self.rows), kind)
             self._changed()

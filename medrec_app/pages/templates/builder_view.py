@@ -195,7 +195,7 @@ def _row(row: Row) -> rx.Component:
                         rx.el.input(
                             type="checkbox",
                             id=required_id,
-                            checked=row.required,
+                            default_checked=row.required,
                             on_change=lambda v: BuilderState.set_row(row.uid, "required", v),
                             data_testid="row-required",
                         ),
@@ -240,7 +240,7 @@ def _add_buttons() -> rx.Component:
                 o["label"],
                 variant="soft",
                 size="1",
-                on_click=BuilderState.add_field(o["value"]),
+                on_click=BuilderState.add_row(o["value"]),
                 data_testid="add-" + o["value"],
             ),
         ),
@@ -366,10 +366,15 @@ def _background() -> rx.Component:
             ),
             align="center",
         ),
-        upload_widget(
-            BuilderState.background_upload_url,
-            BuilderState.background_uploaded,
-            max_concurrent=1,
+        rx.box(
+            upload_widget(
+                BuilderState.background_upload_url,
+                BuilderState.background_uploaded,
+                max_concurrent=1,
+            ),
+            data_upload_url=BuilderState.background_upload_url,
+            data_testid="background-upload",
+            width="100%",
         ),
         width="100%",
         spacing="2",
