@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import AwareDatetime
 
 from medrec_app.api.deps import call, current_actor
 from medrec_app.api.errors import ApiError, ErrorResponse
+from medrec_app.api.params import TemplateId
+from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import appointments, patients, templates
 from medrec_app.services.appointments import AppointmentList
 from medrec_app.services.patients import PatientPublic
-from medrec_app.services.templates import TemplatePublic
+from medrec_app.services.templates import TemplatePublic, TemplateVersionPublic
 
 MAX_APPOINTMENTS = 500
 
@@ -24,6 +26,10 @@ ERRORS: dict[int | str, dict] = {
     403: {"model": ErrorResponse, "description": "The user's role may not do this."},
     422: {"model": ErrorResponse, "description": "A parameter is not valid."},
     429: {"model": ErrorResponse, "description": "Too many requests with this API token."},
+}
+NOT_FOUND: dict[int | str, dict] = {
+    **ERRORS,
+    404: {"model": ErrorResponse, "description": "No such template version in the clinic."},
 }
 
 router = APIRouter(tags=["lookups"])
@@ -90,5 +96,22 @@ async def search_patients(
     summary="The clinic's record templates",
 )
 async def list_templates(actor: ActorDep) -> list[TemplatePublic]:
-    """The newest version of each template, the default first (`template_id` values)."""
+    """Templates a new record may follow (published, not archived), the default first;
+    `id` is the `template_id` of `POST /api/medical-records`."""
     return await call(templates.list_templates, actor)
+
+
+@router.get(
+    "/templates/{template_id}/versions/{version}",
+    response_model=TemplateVersionPublic,
+    responses=NOT_FOUND,
+    summary="One published version of a template: the fields its records follow",
+)
+async def read_template_version(
+    template_id: TemplateId,
+    version: Annotated[int, Path(ge=1, le=MAX_ID)],
+    actor: ActorDep,
+) -> TemplateVersionPublic:
+    """A record's `form_data` matches the version named by its `template_id` and
+    `template_version`; the version never changes once published."""
+    return await call(templates.read_version, actor, template_id, version)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
@@ -47,6 +48,41 @@ def list_templates(session: Session, actor: Actor) -> list[TemplatePublic]:
     ).all()
     choices = [TemplatePublic(id=t.id, name=t.name, is_default=t.is_default) for t in rows]
     return sorted(choices, key=lambda c: (not c.is_default, c.name.casefold()))
+
+
+class TemplateVersionPublic(BaseModel):
+    """One published version of a template: the fields a record made with it follows."""
+
+    template_id: int
+    name: str
+    version: int
+    published_at: datetime
+    form_schema: dict[str, Any]
+
+
+def read_version(
+    session: Session, actor: Actor, template_id: int, version: int
+) -> TemplateVersionPublic:
+    """A published version of one of the clinic's templates (archived ones too: their
+    records still follow them). Drafts are the builder's, not a reader's."""
+    require(actor, Action.VIEW_RECORD)
+    template = scoped_template(session, actor, template_id)
+    row = session.exec(
+        select(TemplateVersion).where(
+            TemplateVersion.template_id == template_id,
+            TemplateVersion.version == version,
+            col(TemplateVersion.published_at).is_not(None),
+        )
+    ).first()
+    if row is None or row.published_at is None:
+        raise NotFound("template version")
+    return TemplateVersionPublic(
+        template_id=template_id,
+        name=template.name,
+        version=row.version,
+        published_at=row.published_at,
+        form_schema=row.form_schema,
+    )
 
 
 def scoped_template(session: Session, actor: Actor, template_id: int) -> MedicalRecordTemplate:

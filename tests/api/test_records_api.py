@@ -13,12 +13,15 @@ import pytest
 from medrec_app.db import session_scope
 from medrec_app.domain.permissions import Role
 from medrec_app.models import MedicalRecordFile, Patient
+from medrec_app.services import template_builder
 from tests import samples
 from tests.api.support import PDF_BYTES, PNG_BYTES, audit_rows, store_patient_file
 
 SPEC_KEYS = {
     "id",
     "appointment_id",
+    "template_id",
+    "template_version",
     "drawing_data",
     "form_data",
     "background_file",
@@ -318,6 +321,36 @@ def test_patients_and_templates_lookups(clinic):
     templates = client.get("/templates").json()
     assert isinstance(templates, list)
     assert_error(client.get("/patients", params={"q": "a\x00b"}), 422, "q")
+
+
+def test_a_record_names_its_template_version_and_the_version_can_be_read(clinic, other_clinic):
+    admin = clinic.data.actors[Role.ADMIN]
+    schema = {"fields": [{"key": "pain", "label": "Pain", "type": "number", "max": 10}]}
+    name = f"API {uuid.uuid4()}"
+    with session_scope() as session:
+        template_id = template_builder.create_template(session, admin, name)
+    with session_scope() as session:
+        template_builder.save_draft(
+            session, admin, template_id, name=name, description="", form_schema=schema
+        )
+    with session_scope() as session:
+        template_builder.publish(session, admin, template_id)
+    with session_scope() as session:
+        changed = {"fields": [*schema["fields"], {"key": "side", "label": "Side", "type": "text"}]}
+        template_builder.save_draft(
+            session, admin, template_id, name=name, description="", form_schema=changed
+        )
+
+    client = clinic[Role.PRACTITIONER]
+    made = create(client, clinic.take_appointment(), template_id=template_id).json()
+    assert (made["template_id"], made["template_version"]) == (template_id, 1)
+    version = client.get(f"/templates/{template_id}/versions/1")
+    assert version.status_code == 200, version.text
+    assert version.json()["form_schema"] == {"version": 1, **schema}
+    assert_error(client.get(f"/templates/{template_id}/versions/2"), 404)  # a draft
+    assert_error(other_clinic[Role.PRACTITIONER].get(f"/templates/{template_id}/versions/1"), 404)
+    assert_error(client.get(f"/templates/{template_id}/versions/0"), 422)
+    assert [t["id"] for t in client.get("/templates").json()].count(template_id) == 1
 
 
 def multipart(client: httpx.Client, fields: dict, files: list) -> httpx.Response:

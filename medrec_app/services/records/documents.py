@@ -16,7 +16,13 @@ from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.models import Appointment, MedicalRecord, MedicalRecordFile, PatientFile
+from medrec_app.models import (
+    Appointment,
+    MedicalRecord,
+    MedicalRecordFile,
+    PatientFile,
+    TemplateVersion,
+)
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound
 from medrec_app.services.files import issue_link
@@ -46,6 +52,13 @@ class MedicalRecordPublic(BaseModel):
 
     id: int
     appointment_id: int
+    template_id: int | None = Field(description="The template the record follows, if any.")
+    template_version: int | None = Field(
+        description=(
+            "The version of that template the record was made with; `form_data` matches "
+            "it (`GET /api/templates/{template_id}/versions/{template_version}`)."
+        )
+    )
     drawing_data: StoredJson = Field(description=DRAWING_DESCRIPTION)
     form_data: StoredJson = Field(description=FORM_DESCRIPTION)
     background_file: RecordFileLink | None
@@ -69,6 +82,8 @@ def read_record(session: Session, actor: Actor, record_id: int) -> RecordRead:
             select(
                 MedicalRecord.id,
                 MedicalRecord.appointment_id,
+                MedicalRecord.template_id,
+                TemplateVersion.version.label("template_version"),
                 MedicalRecord.revision,
                 MedicalRecord.created_at,
                 MedicalRecord.updated_at,
@@ -79,6 +94,8 @@ def read_record(session: Session, actor: Actor, record_id: int) -> RecordRead:
             ),
             actor,
             record_id,
+        ).outerjoin(
+            TemplateVersion, col(TemplateVersion.id) == col(MedicalRecord.template_version_id)
         )
     ).first()
     if row is None:
@@ -113,6 +130,8 @@ def read_record(session: Session, actor: Actor, record_id: int) -> RecordRead:
     record = MedicalRecordPublic(
         id=row.id,
         appointment_id=row.appointment_id,
+        template_id=row.template_id,
+        template_version=row.template_version,
         drawing_data=orjson.Fragment(row.drawing_json),
         form_data=orjson.Fragment(row.form_json),
         background_file=link(background) if background else None,
@@ -138,6 +157,8 @@ def record_json(record: MedicalRecordPublic, *, link_base: str = "") -> bytes:
         {
             "id": record.id,
             "appointment_id": record.appointment_id,
+            "template_id": record.template_id,
+            "template_version": record.template_version,
             "drawing_data": record.drawing_data,
             "form_data": record.form_data,
             "background_file": absolute(background) if background else None,
