@@ -134,7 +134,10 @@ def _label_content(field: Any) -> list[rx.Component]:
         ),
         rx.cond(
             field.unit != "",
-            rx.text(field.unit, as_="span", size="1", color_scheme="gray", margin_left="8px"),
+            rx.fragment(
+                " ",
+                rx.text(field.unit, as_="span", size="1", color_scheme="gray", margin_left="4px"),
+            ),
         ),
     ]
 
@@ -215,7 +218,7 @@ def _option_group(form: _Form, field: Any) -> rx.Component:
         _help(form, field),
         rx.cond(field.kind == "yesno", _yes_no(form, field), _checkboxes(form, field)),
         _error(form, field),
-        role=rx.cond(field.kind == "yesno", "radiogroup", "group"),
+        custom_attrs={"role": rx.cond(field.kind == "yesno", "radiogroup", "group")},
         aria_invalid=_invalid(form, field),
         aria_describedby=_described_by(form, field),
         data_testid=form.testid_prefix + "field-" + field.path,

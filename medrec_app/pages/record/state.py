@@ -17,6 +17,8 @@ from typing import Any
 import reflex as rx
 
 from medrec_app.components.form_fields import (
+    NO,
+    YES,
     FieldView,
     field_views,
     flatten,
@@ -280,7 +282,9 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
             return None
         if path not in self.values or self._kinds.get(path) == "multiselect":
             return None
-        if not isinstance(value, str):
+        if not isinstance(value, str) or (
+            self._kinds.get(path) == "yesno" and value not in (YES, NO, "")
+        ):
             return None
         self.values[path] = value
         return self._queue_field(path, stored_value(self._kinds.get(path, "text"), value))
