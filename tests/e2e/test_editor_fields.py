@@ -68,6 +68,7 @@ EVERY_TYPE = parse_template_schema(
 @dataclass
 class FieldsVisit:
     practitioner: str
+    reader: str
     appointment_id: int
 
 
@@ -84,13 +85,19 @@ def every_type_visit(app_server) -> FieldsVisit:
             full_name="Ada Admin",
             password=DEMO_PASSWORD,
         )
-        doctor = accounts.create_user(
-            session,
-            Actor(admin.id, admin.clinic_id, Role.ADMIN),
-            email=f"doctor@{domain}",
-            full_name="Dr. Fay Fields",
-            role=Role.PRACTITIONER,
-            password=DEMO_PASSWORD,
+        doctor, reader = (
+            accounts.create_user(
+                session,
+                Actor(admin.id, admin.clinic_id, Role.ADMIN),
+                email=f"{login}@{domain}",
+                full_name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+            )
+            for login, name, role in (
+                ("doctor", "Dr. Fay Fields", Role.PRACTITIONER),
+                ("reader", "Rey Reader", Role.READ_ONLY),
+            )
         )
         add_published_template(
             session, admin.clinic_id, "Every field type", EVERY_TYPE, is_default=True
@@ -112,7 +119,9 @@ def every_type_visit(app_server) -> FieldsVisit:
         )
         session.add(visit)
         session.commit()
-        return FieldsVisit(practitioner=doctor.email, appointment_id=visit.calendar_event_id)
+        return FieldsVisit(
+            practitioner=doctor.email, reader=reader.email, appointment_id=visit.calendar_event_id
+        )
 
 
 @pytest.fixture
@@ -232,3 +241,15 @@ def test_every_field_type_filled_from_the_keyboard_is_stored_typed_and_shown_aga
     _, form_data, _ = stored(app_server, visit.appointment_id)
     assert "symptoms" not in form_data and form_data["vitals"] == {"temperature": "37.5"}
     assert form_data["consent"] is True
+
+    # A reader sees the answers and can change none of them.
+    reader = new_page()
+    sign_in(reader, visit.reader)
+    expect(reader).not_to_have_url(re.compile("/login"))
+    open_editor(reader, visit.appointment_id)
+    expect(option(reader, "consent", "Yes")).to_be_checked()
+    expect(option(reader, "consent", "Yes")).to_be_disabled()
+    expect(option(reader, "vitals.smoker", "Not answered")).to_be_checked()
+    expect(option(reader, "symptoms", "Cough")).to_be_disabled()
+    expect(field(reader, "follow_up")).to_be_disabled()
+    expect(reader.locator("[data-testid^=error-]")).to_have_count(0)
