@@ -57,7 +57,9 @@ def template_form(
 
     - ``values``: path -> text a control holds (``"true"``/``"false"``/``""`` for yes/no);
       ``choices``: path -> checked options of a multiple choice; ``errors``: path ->
-      message shown beside the field (the page decides which to show).
+      message shown beside the field (the page decides which to show). Start them
+      with ``form_fields.shown_values(fields, flatten(form_data))`` (``{}`` for an
+      empty form), so that every field has its entry.
     - ``on_change(path, value: str)``: text, number, date, select and yes/no controls
       (a yes/no sends ``"true"``, ``"false"`` or ``""``); ``on_toggle(path, option,
       checked: bool)``: a checkbox of a multiple choice; ``on_blur(path)``: a control left.

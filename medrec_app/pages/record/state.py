@@ -199,7 +199,8 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         self._kinds = {f.path: f.kind for f in views if f.kind != "group"}
         self._options = {f.path: f.options for f in views if f.kind == "multiselect"}
         values, choices = shown_values(views, flatten(opened.form_data))
-        # A stored value of no field of this version still shows (as text, with its error).
+        # A stored value of no field of this version has no control; kept here, the
+        # form's check still reports it.
         shown = set(values) | set(choices)
         for path, value in flatten(opened.form_data).items():
             if path not in shown:
