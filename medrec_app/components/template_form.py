@@ -57,7 +57,9 @@ def template_form(
 
     - ``values``: path -> text a control holds (``"true"``/``"false"``/``""`` for yes/no);
       ``choices``: path -> checked options of a multiple choice; ``errors``: path ->
-      message shown beside the field (the page decides which to show).
+      message shown beside the field (the page decides which to show). Start them
+      with ``form_fields.shown_values(fields, flatten(form_data))`` (``{}`` for an
+      empty form), so that every field has its entry.
     - ``on_change(path, value: str)``: text, number, date, select and yes/no controls
       (a yes/no sends ``"true"``, ``"false"`` or ``""``); ``on_toggle(path, option,
       checked: bool)``: a checkbox of a multiple choice; ``on_blur(path)``: a control left.
@@ -134,7 +136,10 @@ def _label_content(field: Any) -> list[rx.Component]:
         ),
         rx.cond(
             field.unit != "",
-            rx.text(field.unit, as_="span", size="1", color_scheme="gray", margin_left="8px"),
+            rx.fragment(
+                " ",
+                rx.text(field.unit, as_="span", size="1", color_scheme="gray", margin_left="4px"),
+            ),
         ),
     ]
 
@@ -215,7 +220,7 @@ def _option_group(form: _Form, field: Any) -> rx.Component:
         _help(form, field),
         rx.cond(field.kind == "yesno", _yes_no(form, field), _checkboxes(form, field)),
         _error(form, field),
-        role=rx.cond(field.kind == "yesno", "radiogroup", "group"),
+        custom_attrs={"role": rx.cond(field.kind == "yesno", "radiogroup", "group")},
         aria_invalid=_invalid(form, field),
         aria_describedby=_described_by(form, field),
         data_testid=form.testid_prefix + "field-" + field.path,

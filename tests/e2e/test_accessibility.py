@@ -29,6 +29,7 @@ from medrec_app.services.demo import DEMO_PASSWORD
 from medrec_app.services.templates import add_published_template
 from tests import samples
 from tests.e2e.test_editor import open_editor, stored, wait_saved
+from tests.e2e.test_editor_fields import every_type_visit
 from tests.e2e.test_patients import pick_files
 from tests.e2e.test_sign_in import sign_in
 
@@ -175,6 +176,20 @@ def test_record_editor_for_its_practitioner_and_read_only(new_page):
     open_editor(auditor, DEMO_VISIT)
     expect(auditor.get_by_test_id("field-chief_complaint")).to_be_disabled()
     assert_accessible(auditor, "record editor (read only)")
+
+
+def test_record_editor_with_every_field_type_and_its_messages(page: Page, app_server):
+    visit = every_type_visit(app_server)
+    sign_in(page, visit.practitioner)
+    expect(page).not_to_have_url(re.compile("/login"))
+    open_editor(page, visit.appointment_id)
+    assert_accessible(page, "record editor, every field type")
+    page.get_by_test_id("field-vitals.temperature").fill("36.55")
+    page.get_by_test_id("field-consent").get_by_label("Yes", exact=True).focus()
+    page.keyboard.press("Tab")  # a required yes/no left empty
+    expect(page.get_by_test_id("error-consent")).to_be_visible()
+    expect(page.get_by_test_id("error-vitals.temperature")).to_be_visible()
+    assert_accessible(page, "record editor, every field type, with messages")
 
 
 def test_patients_search_and_a_patients_page(page: Page):

@@ -65,6 +65,35 @@ def test_posted_operations_are_saved_once_and_acknowledged(clinic_factory):
     assert [line["id"] for line in drawing["lines"]] == [ops[0]["line"]["id"]]
 
 
+def test_a_closing_tab_posts_yes_no_and_multiple_choice_drafts_with_their_types(clinic_factory):
+    """The unload flush posts the form's kept drafts as they are queued: a yes/no's
+    true/false and a multiple choice's list arrive and are stored as such; null clears."""
+    clinic = clinic_factory()
+    record_id = _record(clinic)
+    client = _client(clinic, Role.PRACTITIONER)
+
+    def set_field(path: str, value: object) -> dict:
+        return {"op": "setField", "opId": uuid.uuid4().hex, "path": path, "value": value}
+
+    url = f"/api/medical-records/{record_id}/operations"
+    ops = [set_field("smoker", False), set_field("symptoms", ["Cough", "Fever"])]
+    ops.append(set_field("vital_signs.taken", True))
+    assert client.post(url, json={"ops": ops}).status_code == 200
+    with session_scope() as session:
+        row = session.get(MedicalRecord, record_id)
+        assert row is not None
+        assert row.form_data == {
+            "smoker": False,
+            "symptoms": ["Cough", "Fever"],
+            "vital_signs": {"taken": True},
+        }
+    cleared = [set_field("symptoms", None), set_field("smoker", None)]
+    assert client.post(url, json={"ops": cleared}).status_code == 200
+    with session_scope() as session:
+        row = session.get(MedicalRecord, record_id)
+        assert row is not None and row.form_data == {"vital_signs": {"taken": True}}
+
+
 def test_a_refused_operation_is_answered_and_the_others_are_saved(clinic_factory):
     clinic = clinic_factory()
     record_id = _record(clinic)

@@ -17,6 +17,8 @@ from typing import Any
 import reflex as rx
 
 from medrec_app.components.form_fields import (
+    NO,
+    YES,
     FieldView,
     field_views,
     flatten,
@@ -197,7 +199,8 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         self._kinds = {f.path: f.kind for f in views if f.kind != "group"}
         self._options = {f.path: f.options for f in views if f.kind == "multiselect"}
         values, choices = shown_values(views, flatten(opened.form_data))
-        # A stored value of no field of this version still shows (as text, with its error).
+        # A stored value of no field of this version has no control; kept here, the
+        # form's check still reports it.
         shown = set(values) | set(choices)
         for path, value in flatten(opened.form_data).items():
             if path not in shown:
@@ -280,7 +283,9 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
             return None
         if path not in self.values or self._kinds.get(path) == "multiselect":
             return None
-        if not isinstance(value, str):
+        if not isinstance(value, str) or (
+            self._kinds.get(path) == "yesno" and value not in (YES, NO, "")
+        ):
             return None
         self.values[path] = value
         return self._queue_field(path, stored_value(self._kinds.get(path, "text"), value))
