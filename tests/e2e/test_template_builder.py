@@ -13,7 +13,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
+from sqlmodel import Session
 
+from medrec_app.domain.permissions import Actor, Role
+from medrec_app.services import template_builder
 from tests.e2e.conftest import SCRATCH_PRACTITIONER
 from tests.e2e.test_editor import stage_image, wait_saved
 from tests.e2e.test_sign_in import sign_in
@@ -228,3 +231,37 @@ def test_people_who_are_not_admins_cannot_build_templates(page: Page):
     page.goto("/admin/templates")
     expect(page.get_by_text("Only administrators build templates.")).to_be_visible()
     expect(page.get_by_test_id("templates-table")).to_have_count(0)
+
+
+def test_an_empty_record_switches_template_and_one_with_content_does_not(
+    page: Page, app_server, scratch_visit, template_name
+):
+    with Session(app_server.db) as session:
+        admin_id, clinic_id = session.exec(
+            text("SELECT id, clinic_id FROM users WHERE email = :e"), params={"e": ADMIN}
+        ).one()
+        admin = Actor(admin_id, clinic_id, Role.ADMIN)
+        template_id = template_builder.create_template(session, admin, template_name)
+        schema = {"fields": [{"key": "swelling", "label": "Swelling", "type": "yesno"}]}
+        template_builder.save_draft(
+            session, admin, template_id, name=template_name, description="", form_schema=schema
+        )
+        template_builder.publish(session, admin, template_id)
+        session.commit()
+
+    sign_in(page, SCRATCH_PRACTITIONER)
+    visit = scratch_visit()
+    start_record(page, visit, "General consultation")
+    expect(page.get_by_test_id("record-template")).to_contain_text(
+        "General consultation, version 1"
+    )
+    page.get_by_test_id("template-switch").select_option(label=template_name)
+    page.get_by_test_id("switch-template").click()
+    expect(page.get_by_test_id("record-template")).to_contain_text(f"{template_name}, version 1")
+    page.get_by_label("Yes").check()
+    wait_saved(page)
+    assert form_of(app_server, visit) == ({"swelling": True}, 1)
+    page.reload()
+    expect(page.get_by_test_id("record-editor")).to_be_visible()
+    expect(page.get_by_label("Yes")).to_be_checked()
+    expect(page.get_by_test_id("template-switch")).to_have_count(0)

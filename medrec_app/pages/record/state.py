@@ -39,7 +39,7 @@ from medrec_app.pages.record.files_state import RecordFilesMixin
 from medrec_app.pages.record.save_step import save_batch
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound, NotSignedIn, ServiceUnavailable
-from medrec_app.services.records import editing
+from medrec_app.services.records import editing, template_choice
 from medrec_app.services.records.editing import RefusedChange
 from medrec_app.state import AuthState, row_id, service_event
 
@@ -72,6 +72,10 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     background_url: str = ""
     acked_op_ids: list[str] = []
     template_choices: list[dict[str, str]] = []
+    # Other templates this record may switch to, offered while it is empty.
+    switch_choices: list[dict[str, str]] = []
+    switch_to: str = ""
+    template_version: int = 0
     chosen_template: str = ""
     # Form changes not yet acknowledged, kept in the browser (JSON: record id -> path ->
     # setField op) so that they outlive lost page state, a reload or a crash; load
@@ -177,6 +181,19 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         self._open(parse_id(self.chosen_template) or -1)
 
     @rx.event
+    def choose_switch(self, template_id: str) -> None:
+        self.switch_to = template_id if isinstance(template_id, str) else ""
+
+    @service_event
+    def switch_template(self) -> None:
+        """Give the still-empty record another template (the service refuses once it has
+        content, and says why)."""
+        self._call(
+            template_choice.change_template, self.record_id, row_id(self.switch_to, "template")
+        )
+        self._open()
+
+    @rx.event
     def dismiss_refusal(self) -> None:
         self.refusal = ""
 
@@ -193,6 +210,9 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         self.visit_time = local_datetime(opened.starts_at, zone)
         self.practitioner_name = opened.practitioner_name
         self.template_name = opened.template_name
+        self.template_version = opened.template_version
+        self.switch_choices = [{"id": str(t.id), "name": t.name} for t in opened.other_templates]
+        self.switch_to = self.switch_choices[0]["id"] if self.switch_choices else ""
         self._schema_json = json.dumps(opened.form_schema)
         views = field_views(opened.form_schema)
         self.fields = views

@@ -48,11 +48,20 @@ def _editor() -> rx.Component:
                     EditorState.visit_time,
                     " · ",
                     EditorState.practitioner_name,
-                    " · ",
-                    EditorState.template_name,
+                    rx.cond(
+                        EditorState.template_name != "",
+                        rx.fragment(
+                            " · ",
+                            EditorState.template_name,
+                            ", version ",
+                            EditorState.template_version.to_string(),
+                        ),
+                    ),
                     color_scheme="gray",
                     size="2",
+                    data_testid="record-template",
                 ),
+                rx.cond(EditorState.switch_choices.length() > 0, _template_switch()),
                 spacing="1",
             ),
             rx.spacer(),
@@ -256,6 +265,31 @@ def _attachments() -> rx.Component:
         width="100%",
         spacing="2",
         data_testid="attachments",
+    )
+
+
+def _template_switch() -> rx.Component:
+    """Another template, while the record is still empty."""
+    return rx.hstack(
+        field_label("Use another template", html_for="template-switch"),
+        rx.el.select(
+            rx.foreach(
+                EditorState.switch_choices, lambda c: rx.el.option(c["name"], value=c["id"])
+            ),
+            value=EditorState.switch_to,
+            on_change=EditorState.choose_switch,
+            id="template-switch",
+            data_testid="template-switch",
+        ),
+        rx.button(
+            "Switch",
+            size="1",
+            variant="soft",
+            on_click=EditorState.switch_template,
+            data_testid="switch-template",
+        ),
+        align="center",
+        spacing="2",
     )
 
 

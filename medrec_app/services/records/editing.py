@@ -58,6 +58,7 @@ from medrec_app.services.records.scope import (
     record_of_appointment,
     scoped_record,
 )
+from medrec_app.services.records.template_choice import has_content
 from medrec_app.services.templates import TemplatePublic
 
 
@@ -77,6 +78,8 @@ class EditorRecord(BaseModel):
     patient_name: str
     practitioner_name: str
     template_name: str
+    other_templates: list[TemplatePublic] = []
+    """Templates an editor may switch this record to: set only while it is empty."""
     template_version: int
     """The version of the template the record was made with (0: no template)."""
     form_schema: dict[str, Any]
@@ -136,6 +139,9 @@ def open_for_editing(
             chosen = template_id if template_id is not None else next((c.id for c in choices), None)
             record = _first_opening(session, actor, appointment_id, chosen)
     template, version = _template(session, record)
+    others: list[TemplatePublic] = []
+    if record is not None and can_edit and not has_content(record.drawing_data, record.form_data):
+        others = [t for t in templates.list_templates(session, actor) if t.id != record.template_id]
     patient = session.get(Patient, appointment.patient_id)
     practitioner = session.get(User, appointment.practitioner_id)
     assert patient is not None and practitioner is not None  # foreign keys
@@ -157,6 +163,7 @@ def open_for_editing(
         patient_name=f"{patient.first_name} {patient.last_name}",
         practitioner_name=practitioner.full_name,
         template_name=template.name if template else "",
+        other_templates=others,
         template_version=version.version if version else 0,
         form_schema=version.form_schema if version else DEFAULT_TEMPLATE_SCHEMA.to_document(),
         form_data=record.form_data if record else {},
