@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
 import hashlib
+import io
 import json
 import re
 import uuid
@@ -33,6 +35,7 @@ from medrec_app.domain.checks import string_problem
 from medrec_app.domain.drawing import MAX_PDF_PAGES, DrawingData
 from medrec_app.domain.errors import DocumentError, error_messages, shown
 from medrec_app.domain.file_types import PDF, FileType, file_type
+from medrec_app.domain.ids import parse_id
 
 EXPORT_KEYS = (
     "lines",
@@ -388,3 +391,50 @@ def _payload_digest(value: str) -> str:
     for offset in range(0, len(value), DECODE_CHUNK_CHARS):
         digest.update(value[offset : offset + DECODE_CHUNK_CHARS].encode("utf-8", "surrogatepass"))
     return f"sha256:{digest.hexdigest()}"
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One line of a mapping file: which export goes into which visit, as whom."""
+
+    line: int
+    export_file: str
+    appointment_id: int
+    user_email: str
+
+
+MAPPING_COLUMNS = ("export_file", "appointment_id", "user_email")
+
+
+def parse_mapping(text: str) -> list[MappingRow]:
+    """The rows of a mapping CSV (``export_file,appointment_id,user_email``; the header
+    row is optional); ``DocumentError`` with one ``line N: ...`` message per bad row."""
+    rows: list[MappingRow] = []
+    problems: list[str] = []
+    for number, cells in enumerate(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), 1):
+        cells = [cell.strip() for cell in cells]
+        if not any(cells):
+            continue
+        if number == 1 and [c.lower() for c in cells] == list(MAPPING_COLUMNS):
+            continue
+        if len(cells) != len(MAPPING_COLUMNS):
+            problems.append(
+                f"line {number}: has {len(cells)} columns; a mapping line is "
+                f"{', '.join(MAPPING_COLUMNS)}"
+            )
+            continue
+        name, appointment, email = cells
+        appointment_id = parse_id(appointment)
+        if not name:
+            problems.append(f"line {number}: export_file is empty")
+        elif appointment_id is None:
+            problems.append(f"line {number}: appointment_id {shown(appointment)} is not an id")
+        elif "@" not in email:
+            problems.append(f"line {number}: user_email {shown(email)} is not an email address")
+        else:
+            rows.append(MappingRow(number, name, appointment_id, email))
+    if problems:
+        raise DocumentError(problems)
+    if not rows:
+        raise DocumentError([f"the mapping has no lines ({', '.join(MAPPING_COLUMNS)})"])
+    return rows
