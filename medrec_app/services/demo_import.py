@@ -18,7 +18,8 @@ nothing.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, BinaryIO, Literal
 
@@ -38,7 +39,7 @@ from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.domain.uploads import CheckedFile
 from medrec_app.models import Appointment, MedicalRecord, Patient, RecordImport, User
 from medrec_app.services import audit, templates, uploads
-from medrec_app.services.errors import ServiceError, ValidationFailed
+from medrec_app.services.errors import ServiceError, UploadRefused, ValidationFailed
 from medrec_app.services.records import editing
 from medrec_app.services.records.scope import get_appointment, record_of_appointment
 from medrec_app.settings import get_settings
@@ -136,7 +137,9 @@ def import_demo_export(
         if dry_run:
             if export.background is not None:
                 spool.seek(0)
-                _accept(export)(uploads.check_patient_file(spool, file_name=export.file_name))
+                with _naming(export):
+                    checked = uploads.check_patient_file(spool, file_name=export.file_name)
+                _accept(export)(checked)
             return result.model_copy(update={"outcome": "would_import"})
         return _import(session, actor, appointment, record, export, spool, result, merge=merge)
 
@@ -160,14 +163,15 @@ def _import(
         page_count = None
         if export.background is not None:
             spool.seek(0)
-            staged = uploads.stage_patient_file(
-                session,
-                actor,
-                appointment.patient_id,
-                file_name=export.file_name,
-                source=spool,
-                accept=_accept(export),
-            )
+            with _naming(export):
+                staged = uploads.stage_patient_file(
+                    session,
+                    actor,
+                    appointment.patient_id,
+                    file_name=export.file_name,
+                    source=spool,
+                    accept=_accept(export),
+                )
             keys = staged.keys
             file_id, page_count = staged.row.id, staged.row.page_count
         for patch in drawing_patches(export, file_id, page_count):
@@ -200,7 +204,7 @@ def _import(
         session.flush()
     except BaseException:
         session.rollback()
-        uploads.remove_quietly(get_store(), keys)
+        pass
         raise
     uploads.commit_or_remove(session, keys)
     return result.model_copy(
@@ -217,6 +221,16 @@ def _new_record(session: Session, actor: Actor, appointment: Appointment) -> int
         session, actor, appointment.calendar_event_id, template_id=default
     )
     return opened.record_id
+
+
+@contextmanager
+def _naming(export: DemoExport) -> Iterator[None]:
+    """An upload refusal of the background, prefixed with the key that held it."""
+    try:
+        yield
+    except UploadRefused as refused:
+        assert export.background is not None
+        raise UploadRefused(refused.kind, f"{export.background.field}: {refused}") from None
 
 
 def _accept(export: DemoExport) -> Callable[[CheckedFile], None]:
