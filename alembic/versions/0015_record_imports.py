@@ -50,9 +50,7 @@ def upgrade() -> None:
             name=op.f("fk_record_imports_imported_by_user_id_users"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_imports")),
-        sa.UniqueConstraint(
-            "medical_record_id", "content_hash", name="uq_record_imports_content"
-        ),
+        sa.UniqueConstraint("medical_record_id", "content_hash", name="uq_record_imports_content"),
     )
 
 

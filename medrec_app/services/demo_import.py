@@ -204,7 +204,7 @@ def _import(
         session.flush()
     except BaseException:
         session.rollback()
-        pass
+        uploads.remove_quietly(get_store(), keys)
         raise
     uploads.commit_or_remove(session, keys)
     return result.model_copy(
