@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from medrec_app.api import appointments, files, lookups, medical_records, patient_sync
+from medrec_app.api import (
+    appointments,
+    demo_imports,
+    files,
+    lookups,
+    medical_records,
+    patient_sync,
+)
 from medrec_app.api.docs import install_docs
 from medrec_app.api.errors import install_handlers
 from medrec_app.api.limits import BodyLimit
@@ -41,5 +48,6 @@ def build_rest() -> FastAPI:
     app.include_router(lookups.router)
     app.include_router(appointments.router)
     app.include_router(patient_sync.router)
+    app.include_router(demo_imports.router)
     install_docs(app)
     return app

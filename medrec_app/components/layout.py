@@ -45,6 +45,7 @@ def header() -> rx.Component:
                         rx.hstack(
                             rx.link("Users", href="/admin/users", data_testid="nav-users"),
                             rx.link("API tokens", href="/admin/tokens", data_testid="nav-tokens"),
+                            rx.link("Import", href="/import", data_testid="nav-import"),
                             spacing="4",
                         ),
                     ),
