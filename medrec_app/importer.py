@@ -15,9 +15,13 @@ imported, 1 when some were refused, 2 when nothing could be tried (a bad mapping
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
+import multiprocessing
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.permissions import Actor, PermissionDenied
 
 USAGE_ERROR = 2
+log = logging.getLogger("medrec.importer")
 
 
 @dataclass(frozen=True)
@@ -86,44 +91,72 @@ def run_jobs(
     merge: bool,
     report: Callable[[str], None],
     progress: Callable[[int, int], None],
+    workers: int = 1,
 ) -> Summary:
-    """Import each job, reporting one line per export; never stops at a refusal."""
+    """Import each job, reporting one line per export in order; never stops at a refusal.
+
+    With ``workers`` > 1 the exports are imported by that many processes at once (each
+    export still its own transaction); the lines still come in the jobs' order.
+    """
+    one = functools.partial(import_one, dry_run=dry_run, merge=merge)
+    summary = Summary()
+    with ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            )
+            outcomes: Iterator[tuple[str, str]] = pool.map(one, jobs, chunksize=2)
+        else:
+            outcomes = map(one, jobs)
+        for done, (job, (outcome, text)) in enumerate(zip(jobs, outcomes, strict=True), 1):
+            if outcome == "refused":
+                summary.refused.append((job.name, text))
+                report(f"{job.name}: refused: {text}")
+            else:
+                if outcome == "duplicate":
+                    summary.duplicates += 1
+                else:
+                    summary.imported += 1
+                report(f"{job.name} -> appointment {job.appointment_id}: {text}")
+            progress(done, len(jobs))
+    return summary
+
+
+_actors: dict[str, Actor | str] = {}
+"""The acting user of each email (or why there is none), per process."""
+
+
+def import_one(job: Job, *, dry_run: bool, merge: bool) -> tuple[str, str]:
+    """``(outcome, sentence)`` of one export; ``outcome`` is ``"refused"`` with the reason
+    when it was refused (nothing stored). Never raises for one export's problem."""
     from medrec_app.services import csv_imports, demo_import, unit_of_work
     from medrec_app.services.errors import ServiceError
 
-    actors: dict[str, Actor | str] = {}
-    summary = Summary()
-    for done, job in enumerate(jobs, 1):
-        try:
-            actor = actors.get(job.user_email.lower())
-            if actor is None:
-                try:
-                    actor = unit_of_work.run(csv_imports.importing_actor, job.user_email)
-                except ServiceError as error:
-                    actor = str(error)
-                actors[job.user_email.lower()] = actor
-            if isinstance(actor, str):
-                raise _Refused(actor)
-            export = demo_import.read_export(_read(job.path))
-            result = unit_of_work.run(
-                demo_import.import_demo_export,
-                actor,
-                job.appointment_id,
-                export,
-                merge=merge,
-                dry_run=dry_run,
-            )
-        except (_Refused, ServiceError, PermissionDenied) as error:
-            summary.refused.append((job.name, str(error)))
-            report(f"{job.name}: refused: {error}")
-        else:
-            if result.outcome == "duplicate":
-                summary.duplicates += 1
-            else:
-                summary.imported += 1
-            report(f"{job.name} -> appointment {job.appointment_id}: {result.sentence()}")
-        progress(done, len(jobs))
-    return summary
+    try:
+        key = job.user_email.lower()
+        if key not in _actors:
+            try:
+                _actors[key] = unit_of_work.run(csv_imports.importing_actor, job.user_email)
+            except ServiceError as error:
+                _actors[key] = str(error)
+        actor = _actors[key]
+        if isinstance(actor, str):
+            raise _Refused(actor)
+        export = demo_import.read_export(_read(job.path))
+        result = unit_of_work.run(
+            demo_import.import_demo_export,
+            actor,
+            job.appointment_id,
+            export,
+            merge=merge,
+            dry_run=dry_run,
+        )
+    except (_Refused, ServiceError, PermissionDenied) as error:
+        return "refused", str(error)
+    except Exception as error:  # one export's surprise must not stop the others
+        log.exception("importing %s failed", job.name)
+        return "refused", f"could not be imported ({type(error).__name__}); nothing was stored"
+    return result.outcome, result.sentence()
 
 
 class _Refused(Exception):
@@ -179,6 +212,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="check everything; store nothing")
     p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="import N exports at a time, in N processes (default 1)",
+    )
+    p.add_argument(
         "--merge",
         action="store_true",
         help="add the drawing to a record that already has content (otherwise refused)",
@@ -210,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             merge=args.merge,
             report=lambda line: print(line, flush=True),
             progress=_progress(),
+            workers=max(1, min(args.workers, 16)),
         )
     print("\n".join(summary.lines(len(jobs), args.dry_run)), flush=True)
     return 1 if summary.refused else 0

@@ -111,7 +111,7 @@ class DemoImportState(AuthState):
         self.dry_run = value is True
         self._set_url()
 
-    @service_event
+    @rx.event
     def uploaded(self, answer: dict) -> None:
         """One export's outcome, as the route answered it (shown to this admin only)."""
         outcome = str(answer.get("outcome", ""))
@@ -123,10 +123,10 @@ class DemoImportState(AuthState):
             reason=str(answer.get("reason", ""))[:2000],
             refused=outcome not in OUTCOMES or outcome == "refused",
         )
+        # The list of visits is left as it is (refreshed when the page loads): changing
+        # it now could change the target of the exports still queued in the widget.
         self.results = [*self.results, row][-MAX_ROWS:]
         self.message = ""
-        if outcome == "imported":
-            self._refresh()
 
     @rx.event
     def clear_results(self) -> None:

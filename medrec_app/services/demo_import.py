@@ -41,7 +41,11 @@ from medrec_app.models import Appointment, MedicalRecord, Patient, RecordImport,
 from medrec_app.services import audit, templates, uploads
 from medrec_app.services.errors import ServiceError, UploadRefused, ValidationFailed
 from medrec_app.services.records import editing
-from medrec_app.services.records.scope import get_appointment, record_of_appointment
+from medrec_app.services.records.scope import (
+    get_appointment,
+    locked_record,
+    record_of_appointment,
+)
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
 
@@ -127,10 +131,8 @@ def import_demo_export(
     appointment = get_appointment(session, actor, appointment_id)
     record = record_of_appointment(session, appointment_id)
     result = _result(export, appointment_id, record)
-    if record is not None and _imported_before(session, record, export.content_hash):
+    if record is not None and _refuse_or_skip(session, record, export, merge=merge):
         return result.model_copy(update={"outcome": "duplicate"})
-    if record is not None and not merge and has_content(record):
-        raise RecordHasContent()
     with tempfile.TemporaryFile() as spool:
         if export.background is not None:
             decode_data_url(export.background, spool)
@@ -159,6 +161,14 @@ def _import(
     try:
         record_id = record.id if record is not None else _new_record(session, actor, appointment)
         assert record_id is not None
+        # Checked again under the record's lock: another import of the same visit may
+        # have committed since (two workers, two admins).
+        locked, _ = locked_record(session, actor, record_id)
+        if _refuse_or_skip(session, locked, export, merge=merge):
+            session.rollback()
+            return result.model_copy(
+                update={"outcome": "duplicate", "record_id": record_id, "new_record": False}
+            )
         file_id = None
         page_count = None
         if export.background is not None:
@@ -273,6 +283,18 @@ def drawing_patches(
             patches[-1].setdefault(key, []).append(element)
             count += 1
     return patches
+
+
+def _refuse_or_skip(
+    session: Session, record: MedicalRecord, export: DemoExport, *, merge: bool
+) -> bool:
+    """True when the record has this export already; ``RecordHasContent`` when it has
+    other content and ``merge`` is off."""
+    if _imported_before(session, record, export.content_hash):
+        return True
+    if not merge and has_content(record):
+        raise RecordHasContent()
+    return False
 
 
 def has_content(record: MedicalRecord) -> bool:
