@@ -12,6 +12,7 @@ does (``importer.run_jobs``, each export its own transaction):
 - baseline: the first 100 exports, into a clinic of their own;
 - the whole folder (target: at least 20 records/s);
 - the whole folder again (every export skipped as already imported);
+- the whole folder into a third clinic with ``--workers 2`` (two processes);
 
 and prints for each the rate and the growth of peak RSS (``VmHWM`` after resetting it
 with ``/proc/self/clear_refs``), which must not grow with the number of files::
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -88,11 +90,16 @@ def bad_export(way: int, rng: random.Random) -> dict:
     return saved_state(seed=way, pdf=samples.pdf(2), page=3, pages=None)
 
 
-def timed(label: str, jobs: list[Job]) -> Summary:
+def timed(label: str, jobs: list[Job], workers: int = 1) -> Summary:
     before = peak_reset()
     start = time.perf_counter()
     summary = run_jobs(
-        jobs, dry_run=False, merge=False, report=lambda line: None, progress=lambda d, t: None
+        jobs,
+        dry_run=False,
+        merge=False,
+        report=lambda line: None,
+        progress=lambda d, t: None,
+        workers=workers,
     )
     seconds = time.perf_counter() - start
     growth = (_status("VmHWM") - before) / 1024
@@ -139,6 +146,10 @@ def main() -> None:
         )
         timed("the whole folder", jobs(clinic, written))
         timed("the whole folder again (duplicates)", jobs(clinic, written))
+        parallel = make_clinic("Demo import bench, 2 workers", appointments=count)
+        timed("the whole folder, --workers 2", jobs(parallel, written), workers=2)
+        child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"{'':<40} peak RSS of a worker process: {child_peak:.0f} MB")
     print(f"\ntotal wall time: {time.perf_counter() - wall:.0f} s")
 
 

@@ -182,3 +182,35 @@ def test_a_bad_mapping_is_refused_before_anything_is_tried(tmp_path) -> None:
     done = importer("--mapping", str(mapping))
     assert done.returncode == 2
     assert "line 1: appointment_id 'twelve' is not an id" in done.stderr
+
+
+def test_two_workers_import_a_folder_and_report_in_order(clinic_factory, tmp_path) -> None:
+    clinic = clinic_factory()
+    admin = clinic.emails[Role.ADMIN]
+    lines = []
+    for n, appointment in enumerate(clinic.appointment_ids):
+        name = f"chart-{n}.json"
+        (tmp_path / name).write_text(export_text(saved_state(seed=60 + n, lines=n + 1)))
+        lines.append(f"{name},{appointment},{admin}")
+    lines.append(f"chart-0.json,{clinic.appointment_ids[0]},{admin}")  # a duplicate
+    (tmp_path / "mapping.csv").write_text("\n".join(lines) + "\n")
+
+    done = importer(str(tmp_path), "--mapping", str(tmp_path / "mapping.csv"), "--workers", "2")
+
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert [line.split(" -> ")[0] for line in out[:4]] == [
+        "chart-0.json",
+        "chart-1.json",
+        "chart-2.json",
+        "chart-0.json",
+    ]
+    said = [line.split(": ", 1)[1] for line in out[:4]]
+    assert said[1].startswith("imported 2 line(s)") and said[2].startswith("imported 3 line(s)")
+    # Both chart-0 lines may run at once in the two workers: exactly one imports it.
+    assert sorted(s.split(" line(s)")[0].split(" into")[0] for s in (said[0], said[3])) == [
+        "already imported",
+        "imported 1",
+    ]
+    assert out[-1] == "3 imported, 1 skipped as already imported, 0 refused (of 4 exports)"
+    assert stored(clinic)[:2] == (3, 3)
