@@ -110,7 +110,7 @@ def prepare(url: str) -> list[tuple[str, str, str]]:
     return demo.ensure_demo_data()
 
 
-def _schema_ready(url: str) -> bool:
+def schema_ready(url: str) -> bool:
     """Use ``url`` from now on; migrate it (development) or check it is (production)."""
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
@@ -125,7 +125,7 @@ def _schema_ready(url: str) -> bool:
 
 def create_clinic(url: str, args: argparse.Namespace) -> int:
     """The clinic, its admin and the admin's one-time link; 2 (and why) on bad input."""
-    if not _schema_ready(url):
+    if not schema_ready(url):
         return 2
     from medrec_app.services import clinic_setup, unit_of_work
     from medrec_app.services.errors import ServiceError
@@ -158,7 +158,7 @@ def create_clinic(url: str, args: argparse.Namespace) -> int:
 
 def import_csv(url: str, args: argparse.Namespace) -> int:
     """``import-csv KIND FILE``: see ``medrec_app/csv_command.py``."""
-    if not _schema_ready(url):
+    if not schema_ready(url):
         return 2
     from medrec_app import csv_command
 

@@ -13,6 +13,7 @@ from medrec_app.api import (
 from medrec_app.pages.account import AccountState, account_page
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.audit import AuditState, audit_page
+from medrec_app.pages.demo_import import DemoImportState, demo_import_page
 from medrec_app.pages.login import LoginState, login_page
 from medrec_app.pages.not_found import not_found_page
 from medrec_app.pages.patients import (
@@ -87,4 +88,10 @@ app.add_page(
     on_load=BuilderState.load,
 )
 app.add_page(audit_page, route="/audit", title="Audit trail · medrec", on_load=AuditState.load)
+app.add_page(
+    demo_import_page,
+    route="/import",
+    title="Import from the demo · medrec",
+    on_load=DemoImportState.load,
+)
 app.add_page(not_found_page, route="404", title="Page not found · medrec")

@@ -355,6 +355,24 @@ class MedicalRecordFile(SQLModel, table=True):
     created_at: datetime | None = _created_at()
 
 
+class RecordImport(SQLModel, table=True):
+    """A demo save imported into a record: its content hash, so importing the same save
+    into the same record again creates nothing (``services/demo_import.py``)."""
+
+    __tablename__ = "record_imports"
+    __table_args__ = (
+        UniqueConstraint("medical_record_id", "content_hash", name="uq_record_imports_content"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    medical_record_id: int = Field(foreign_key="medical_records.id", ondelete="CASCADE")
+    content_hash: str = Field(max_length=64)
+    saved_at: str = Field(max_length=64)
+    """The demo's ``savedAt``, as it wrote it."""
+    imported_by_user_id: int = Field(foreign_key="users.id")
+    created_at: datetime | None = _created_at()
+
+
 # --- sign-in, sessions and audit -----------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from medrec_app.api import (
     appointments,
+    demo_imports,
     files,
     lookups,
     medical_records,
@@ -49,5 +50,6 @@ def build_rest() -> FastAPI:
     app.include_router(appointments.router)
     app.include_router(patient_sync.router)
     app.include_router(template_backgrounds.router)
+    app.include_router(demo_imports.router)
     install_docs(app)
     return app

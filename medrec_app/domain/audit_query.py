@@ -187,6 +187,7 @@ ACTION_LABELS: dict[str, str] = {
     "record.attach": "Attached a file to a record",
     "record.detach": "Removed a file from a record",
     "record.background": "Set a record's background",
+    "record.import": "Imported a drawing from the browser-only demo",
     "file.": "Files: any",
     "file.view": "Opened or downloaded a file",
     "file.upload": "Uploaded a file",

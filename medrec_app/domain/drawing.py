@@ -114,6 +114,8 @@ def _points(limit: int) -> Callable[[Any], list[Number]]:
             raise fail(f"must have an even number of values (x, y pairs), got {count}")
         if count < 2:
             raise fail("must have at least one x, y pair")
+        if _plain_numbers_within(value, MAX_COORDINATE):
+            return list(value)
         for index, item in enumerate(value):
             problem = number_problem(item, MAX_COORDINATE)
             if problem:
@@ -121,6 +123,18 @@ def _points(limit: int) -> Callable[[Any], list[Number]]:
         return list(value)
 
     return check
+
+
+def _plain_numbers_within(values: list[Any], limit: float) -> bool:
+    """Whether every value is a finite int or float within ``±limit``: the common case,
+    decided in C-level passes (a stroke's points are checked on every save), so only a
+    refused array is walked value by value for its message."""
+    kinds = set(map(type, values))
+    if not kinds <= {int, float}:
+        return False
+    if float in kinds and not all(map(math.isfinite, values)):
+        return False
+    return -limit <= min(values) and max(values) <= limit
 
 
 def _colour(value: Any) -> str:

@@ -30,6 +30,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     REGISTER_PATIENT = "register_patient"
     BOOK_APPOINTMENT = "book_appointment"
+    IMPORT_RECORDS = "import_records"
 
 
 ROLE_LABELS = {
@@ -60,6 +61,7 @@ _ACTION_PHRASES = {
     Action.VIEW_AUDIT: "view the audit log",
     Action.REGISTER_PATIENT: "register and edit patients",
     Action.BOOK_APPOINTMENT: "book, reschedule and cancel appointments",
+    Action.IMPORT_RECORDS: "import records saved by the browser-only demo",
 }
 
 _GRANTS: dict[Role, frozenset[Action]] = {

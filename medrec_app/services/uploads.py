@@ -16,8 +16,9 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel, Field
@@ -93,6 +94,56 @@ def upload_patient_file(
     Raises ``UploadRefused`` (with the reason for the person), ``NotFound`` for a patient
     outside the actor's clinic, ``PermissionDenied``, or ``StorageUnavailable``.
     """
+    staged = stage_patient_file(session, actor, patient_id, file_name=file_name, source=source)
+    row = staged.row
+    url = issue_link(session, actor, row).url if with_link else ""
+    commit_or_remove(session, staged.keys)
+    assert row.id is not None
+    return UploadedFile(
+        file_id=row.id,
+        file_name=row.file_name,
+        file_type=row.file_type,
+        file_size=row.file_size,
+        page_count=row.page_count,
+        s3_url=url,
+    )
+
+
+def check_patient_file(source: BinaryIO, *, file_name: str) -> CheckedFile:
+    """The upload checks alone, storing nothing (an import's dry run); ``UploadRefused``."""
+    with ExitStack() as stack:
+        try:
+            return checked_upload(stack, source, file_name)[0]
+        except FileRefused as refused:
+            raise UploadRefused(refused.kind, refused.message) from None
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A checked file whose row is flushed and whose blobs are stored, not yet committed."""
+
+    row: PatientFile
+    keys: list[str]
+    """The blobs put: remove them (:func:`remove_quietly`) if the transaction is not
+    committed, or commit with :func:`commit_or_remove`."""
+
+
+def stage_patient_file(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    file_name: str,
+    source: BinaryIO,
+    accept: Callable[[CheckedFile], None] | None = None,
+) -> StagedFile:
+    """:func:`upload_patient_file` up to the commit, for a caller that writes more in the
+    same transaction (the demo importer): check, insert the row, store the blobs, audit.
+
+    ``accept`` sees the checked file before anything is stored and may refuse it by
+    raising. The caller owns the rest: commit with :func:`commit_or_remove`, or roll back
+    and :func:`remove_quietly` the ``keys``.
+    """
     require(actor, Action.UPLOAD_FILE)
     patient = get_patient(session, actor, patient_id)
     with ExitStack() as stack:
@@ -100,6 +151,8 @@ def upload_patient_file(
             checked, source, metadata = checked_upload(stack, source, file_name)
         except FileRefused as refused:
             raise UploadRefused(refused.kind, refused.message) from None
+        if accept is not None:
+            accept(checked)
         stored = repacked(source, checked.page_count or 0) if checked.kind is PDF else None
         if stored is not None:
             source = stack.enter_context(stored)
@@ -119,20 +172,9 @@ def upload_patient_file(
             has_thumbnail=thumbnail is not None,
             display=display,
         )
-        store = get_store()
-        keys = _store_blobs(session, store, row, source, thumbnail, display)
+        keys = _store_blobs(session, get_store(), row, source, thumbnail, display)
     audit.record(session, actor, "file.upload", patient_id=row.patient_id, file_id=row.id)
-    url = issue_link(session, actor, row).url if with_link else ""
-    _commit_or_remove(session, store, keys)
-    assert row.id is not None
-    return UploadedFile(
-        file_id=row.id,
-        file_name=row.file_name,
-        file_type=row.file_type,
-        file_size=row.file_size,
-        page_count=row.page_count,
-        s3_url=url,
-    )
+    return StagedFile(row, keys)
 
 
 def checked_upload(
@@ -222,12 +264,13 @@ def _store_blobs(
     return keys
 
 
-def _commit_or_remove(session: Session, store: BlobStore, keys: list[str]) -> None:
+def commit_or_remove(session: Session, keys: list[str]) -> None:
+    """Commit; if the commit fails, remove the blobs ``keys`` (stored for it) and re-raise."""
     try:
         session.commit()
     except BaseException:
         session.rollback()
-        remove_quietly(store, keys)
+        remove_quietly(get_store(), keys)
         raise
 
 

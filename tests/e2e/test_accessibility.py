@@ -28,6 +28,7 @@ from medrec_app.services import accounts, phone_links
 from medrec_app.services.demo import DEMO_PASSWORD
 from medrec_app.services.templates import add_published_template
 from tests import samples
+from tests.demo_exports import export_text, saved_state
 from tests.e2e.test_editor import open_editor, stored, wait_saved
 from tests.e2e.test_editor_fields import every_type_visit
 from tests.e2e.test_patients import pick_files
@@ -308,6 +309,26 @@ def test_api_tokens_admin_with_a_new_secret(page: Page, clinic: Clinic):
     page.get_by_test_id("create-token").click()
     expect(page.get_by_test_id("new-token-secret")).to_contain_text("mrt_")
     assert_accessible(page, "API tokens admin, new secret shown")
+
+
+def test_demo_import_admin_with_results(page: Page, clinic: Clinic):
+    sign_in(page, clinic.admin)
+    expect(page.get_by_test_id("nav-import")).to_be_visible()
+    page.get_by_test_id("nav-import").click()
+    expect(page.get_by_test_id("upload-choose")).to_be_visible()
+    assert_accessible(page, "demo import")
+    page.get_by_test_id("import-target").click()
+    page.get_by_role("option", name=re.compile(f"#{clinic.appointment_id}")).click()
+    good = export_text(saved_state(seed=51, lines=2, shapes=1))
+    pick_files(
+        page,
+        [
+            ("chart.json", "application/json", good.encode()),
+            ("broken.json", "application/json", b"{not json"),
+        ],
+    )
+    expect(page.get_by_test_id("import-row")).to_have_count(2)
+    assert_accessible(page, "demo import, results")
 
 
 def test_audit_trail_and_a_patients_access_report(new_page, clinic: Clinic):

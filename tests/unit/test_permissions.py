@@ -57,6 +57,7 @@ def test_role_and_action_values_are_the_stored_strings() -> None:
         "view_audit",
         "register_patient",
         "book_appointment",
+        "import_records",
     ]
 
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.conflicts import newest_wins
@@ -331,15 +332,19 @@ def _write(
     record.revision += 1
     record.updated_by_user_id = actor.user_id
     session.add(record)
-    session.add_all(
-        MedicalRecordOp(
-            medical_record_id=record.id,
-            revision=record.revision,
-            op_id=op.op_id,
-            user_id=actor.user_id,
-            op=op.model_dump(mode="json", by_alias=True, exclude_unset=True),
-        )
-        for op in logged
+    session.flush()  # the record row first, then its operations in one multi-row INSERT
+    session.execute(
+        insert(MedicalRecordOp),
+        [
+            {
+                "medical_record_id": record.id,
+                "revision": record.revision,
+                "op_id": op.op_id,
+                "user_id": actor.user_id,
+                "op": op.model_dump(mode="json", by_alias=True, exclude_unset=True),
+            }
+            for op in logged
+        ],
     )
     audit.record(
         session,
