@@ -90,7 +90,7 @@ app.add_page(
 app.add_page(audit_page, route="/audit", title="Audit trail · medrec", on_load=AuditState.load)
 app.add_page(
     demo_import_page,
-    route="/import",
+    route="/admin/import",
     title="Import from the demo · medrec",
     on_load=DemoImportState.load,
 )

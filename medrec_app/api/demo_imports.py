@@ -43,7 +43,7 @@ class DemoImportOutcome(BaseModel):
 @router.post(
     "/demo-imports",
     response_model=DemoImportOutcome,
-    responses={status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 503)},
+    responses={status: {"model": ErrorResponse} for status in (400, 401, 403, 413, 415, 503)},
     summary="Import one save of the browser-only demo into an appointment's record",
 )
 async def import_demo(

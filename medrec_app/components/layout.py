@@ -48,7 +48,7 @@ def header() -> rx.Component:
                             rx.link(
                                 "Templates", href="/admin/templates", data_testid="nav-templates"
                             ),
-                            rx.link("Import", href="/import", data_testid="nav-import"),
+                            rx.link("Import", href="/admin/import", data_testid="nav-import"),
                             spacing="4",
                         ),
                     ),

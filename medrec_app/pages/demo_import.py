@@ -1,4 +1,4 @@
-"""Admin page ``/import``: saves of the browser-only demo become real records.
+"""Admin page ``/admin/import``: saves of the browser-only demo become real records.
 
 The admin picks the visit (or lets each file's name say it: ``1000231.json``) and drops
 one or many exports on the upload widget, which sends each to ``POST /api/demo-imports``

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from medrec_app.domain.permissions import Actor, Role
 from medrec_app.services import template_builder
 from tests.e2e.conftest import SCRATCH_PRACTITIONER
-from tests.e2e.test_editor import stage_image, wait_saved
+from tests.e2e.test_editor import drag, stage_image, stage_point, wait_saved
 from tests.e2e.test_sign_in import sign_in
 from tests.file_samples import PAGE_COLOURS, pdf_bytes
 from tests.image_samples import near
@@ -97,7 +97,8 @@ def share_of_colour(image: Image.Image, colour: tuple[int, int, int]) -> float:
 def test_a_template_is_built_versioned_and_old_records_keep_their_fields(
     new_page: Callable[..., Page], app_server, scratch_visit, template_name, tmp_path
 ):
-    admin = new_page()
+    # Tall enough that a drag from the last field onto the first needs no scrolling.
+    admin = new_page(viewport={"width": 1400, "height": 3200})
     sign_in(admin, ADMIN)
     expect(admin.get_by_test_id("nav-templates")).to_be_visible()
     admin.get_by_test_id("nav-templates").click()
@@ -135,9 +136,25 @@ def test_a_template_is_built_versioned_and_old_records_keep_their_fields(
     expect(row(admin, 5).get_by_test_id("row-label")).to_have_value("Smoker")
     row(admin, 5).get_by_test_id("row-down").press("Enter")
     expect(row(admin, 6).get_by_test_id("row-label")).to_have_value("Smoker")
+    # And by dragging its handle: onto the first field, then back onto Onset's place.
+    row(admin, 6).locator("[data-drag-handle]").drag_to(row(admin, 0))
+    expect(row(admin, 0).get_by_test_id("row-label")).to_have_value("Smoker")
+    expect(row(admin, 1).get_by_test_id("row-label")).to_have_value("Chief complaint")
+    row(admin, 0).locator("[data-drag-handle]").drag_to(row(admin, 6))
+    expect(row(admin, 6).get_by_test_id("row-label")).to_have_value("Smoker")
+    expect(row(admin, 0).get_by_test_id("row-label")).to_have_value("Chief complaint")
+    # A field inside a group cannot be dropped among the top-level fields.
+    row(admin, 8).locator("[data-drag-handle]").drag_to(row(admin, 0))
+    expect(row(admin, 8).get_by_test_id("row-label")).to_have_value("Pulse")
+    # Labels are text, never markup, in the builder and in the preview.
+    add_field(admin, "text", "<b>Bold</b> <img src=x onerror=alert(1)>")
+    preview = admin.get_by_test_id("template-preview")
+    expect(preview.get_by_text("<b>Bold</b> <img src=x onerror=alert(1)>")).to_be_visible()
+    expect(preview.locator("b, img")).to_have_count(0)
+    row(admin, 9).get_by_test_id("row-remove").click()
+    expect(admin.get_by_test_id("builder-row")).to_have_count(9)
 
     # The live preview is the editor's own form, as the rows are now.
-    preview = admin.get_by_test_id("template-preview")
     expect(preview.get_by_test_id("preview-field-vital_signs.pulse")).to_be_visible()
     expect(preview.get_by_label("Swelling")).to_be_visible()
     preview.get_by_test_id("preview-field-pain_score").fill("12")
@@ -184,6 +201,16 @@ def test_a_template_is_built_versioned_and_old_records_keep_their_fields(
     # The canvas shows page 2 of the PDF under the drawing.
     expect(doctor.get_by_test_id("canvas-stage")).to_have_attribute("data-background", "ready")
     assert share_of_colour(stage_image(doctor), PAGE_COLOURS[1]) > 0.3
+    # The eraser never touches it: an eraser stroke across it leaves its colour there.
+    doctor.get_by_test_id("tool-eraser").click()
+    drag(doctor, (120, 420), (680, 420), steps=20)
+    wait_saved(doctor)
+    after = stage_image(doctor)
+    stage_box = doctor.get_by_test_id("canvas-stage").bounding_box()
+    for x in (150, 250, 550, 650):  # beside the big page number in the middle
+        sx, sy = stage_point(doctor, x, 420)
+        pixel = after.getpixel((int(sx - stage_box["x"]), int(sy - stage_box["y"])))
+        assert near(pixel, PAGE_COLOURS[1]), (x, pixel)
 
     # Version 2: History renamed, Smoker deleted. Keys records use stay as they are.
     admin.reload()
