@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -403,3 +403,14 @@ def parse_drawing(raw: object) -> DrawingData:
         return DrawingData.model_validate(raw)
     except ValidationError as exc:
         raise DocumentError(error_messages(exc)) from exc
+
+
+def has_content(drawing: Mapping[str, Any], form: Mapping[str, Any]) -> bool:
+    """Whether a record holds anything a person wrote or chose: a form value, a stroke,
+    a shape or a background. A stage size alone is not content."""
+    return bool(
+        form
+        or drawing.get("lines")
+        or drawing.get("shapes")
+        or drawing.get("backgroundFileId") is not None
+    )

@@ -33,6 +33,7 @@ from medrec_app.domain.demo_export import (
     page_problem,
     parse_export,
 )
+from medrec_app.domain.drawing import has_content
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.domain.errors import DocumentError
 from medrec_app.domain.permissions import Action, Actor, require
@@ -223,14 +224,12 @@ def _import(
 
 
 def _new_record(session: Session, actor: Actor, appointment: Appointment) -> int | None:
-    """Create the visit's record as the editor's first opening does, with the clinic's
-    default template."""
+    """Create the visit's record through the one create path, with the clinic's default
+    template (its only one, if it has no default); no ``record.open`` audit row, since
+    nobody opened it."""
     choices = templates.list_templates(session, actor)
     default = next((c.id for c in choices if c.is_default), choices[0].id if choices else None)
-    opened = editing.open_for_editing(
-        session, actor, appointment.calendar_event_id, template_id=default
-    )
-    return opened.record_id
+    return editing.first_record(session, actor, appointment.calendar_event_id, default).id
 
 
 @contextmanager
@@ -292,20 +291,9 @@ def _refuse_or_skip(
     other content and ``merge`` is off."""
     if _imported_before(session, record, export.content_hash):
         return True
-    if not merge and has_content(record):
+    if not merge and has_content(record.drawing_data or {}, record.form_data or {}):
         raise RecordHasContent()
     return False
-
-
-def has_content(record: MedicalRecord) -> bool:
-    """Whether the record holds anything a person wrote or chose."""
-    drawing = record.drawing_data or {}
-    return bool(
-        drawing.get("lines")
-        or drawing.get("shapes")
-        or drawing.get("backgroundFileId") is not None
-        or record.form_data
-    )
 
 
 def _imported_before(session: Session, record: MedicalRecord, content_hash: str) -> bool:
@@ -358,6 +346,6 @@ def importable_appointments(session: Session, actor: Actor) -> list[ImportableAp
             practitioner_name=practitioner.full_name,
         )
         for appointment, patient, practitioner, record in rows
-        if record is None or not has_content(record)
+        if record is None or not has_content(record.drawing_data or {}, record.form_data or {})
     ]
     return found[:IMPORTABLE_LIMIT]

@@ -558,3 +558,13 @@ def test_error_messages_passes_document_errors_and_other_exceptions_through() ->
 def test_user_text_with_braces_does_not_break_messages() -> None:
     (message,) = refusal({"shapes": [circle(color="{reason}")]})
     assert "'{reason}'" in message
+
+
+def test_content_is_what_a_person_wrote_or_chose_not_the_stage_size() -> None:
+    from medrec_app.domain.drawing import has_content
+
+    assert not has_content({"stageSize": {"width": 800, "height": 600}, "lines": []}, {})
+    assert has_content({"lines": [{"id": "a"}]}, {})
+    assert has_content({"shapes": [{"id": "b"}]}, {})
+    assert has_content({"backgroundFileId": 7}, {})
+    assert has_content({}, {"smoker": False})

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from medrec_app.domain.conflicts import newest_wins
 from medrec_app.domain.draft_patch import draft_operations
+from medrec_app.domain.drawing import has_content
 from medrec_app.domain.edits import (
     Operation,
     RefusedOp,
@@ -59,7 +60,6 @@ from medrec_app.services.records.scope import (
     record_of_appointment,
     scoped_record,
 )
-from medrec_app.services.records.template_choice import has_content
 from medrec_app.services.templates import TemplatePublic
 
 
@@ -138,7 +138,7 @@ def open_for_editing(
             raise NotFound("template")
         if template_id is not None or len(choices) <= 1:
             chosen = template_id if template_id is not None else next((c.id for c in choices), None)
-            record = _first_opening(session, actor, appointment_id, chosen)
+            record = first_record(session, actor, appointment_id, chosen)
     template, version = _template(session, record)
     others: list[TemplatePublic] = []
     if record is not None and can_edit and not has_content(record.drawing_data, record.form_data):
@@ -174,10 +174,11 @@ def open_for_editing(
     )
 
 
-def _first_opening(
+def first_record(
     session: Session, actor: Actor, appointment_id: int, template_id: int | None
 ) -> MedicalRecord:
-    """Create the record, or take the one a concurrent first opening made meanwhile."""
+    """Create the record, or take the one a concurrent first opening (or import) made
+    meanwhile."""
     try:
         new = MedicalRecordCreate(appointment_id=appointment_id, template_id=template_id)
         return create_record(session, actor, new)

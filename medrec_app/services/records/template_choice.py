@@ -7,17 +7,14 @@ to keep: no form value, no stroke or shape, no background.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 
+from medrec_app.domain.drawing import has_content
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.services import audit
 from medrec_app.services.errors import ServiceError
 from medrec_app.services.records.scope import locked_record
 from medrec_app.services.templates import version_for_new_record
-
-CONTENT_KEYS = ("lines", "shapes", "backgroundFileId")
 
 
 class TemplateChangeRefused(ServiceError):
@@ -27,10 +24,6 @@ class TemplateChangeRefused(ServiceError):
             "written stays with the fields it was written in. Clear the form and the "
             "drawing first, or keep this template."
         )
-
-
-def has_content(drawing: dict[str, Any], form: dict[str, Any]) -> bool:
-    return bool(form) or any(drawing.get(key) for key in CONTENT_KEYS)
 
 
 def change_template(session: Session, actor: Actor, record_id: int, template_id: int) -> None:
