@@ -25,6 +25,7 @@ from medrec_app.domain.drawing import (
     DrawingData,
     Line,
     TextShape,
+    has_content,
     parse_drawing,
     upgrade,
 )
@@ -561,8 +562,6 @@ def test_user_text_with_braces_does_not_break_messages() -> None:
 
 
 def test_content_is_what_a_person_wrote_or_chose_not_the_stage_size() -> None:
-    from medrec_app.domain.drawing import has_content
-
     assert not has_content({"stageSize": {"width": 800, "height": 600}, "lines": []}, {})
     assert has_content({"lines": [{"id": "a"}]}, {})
     assert has_content({"shapes": [{"id": "b"}]}, {})
