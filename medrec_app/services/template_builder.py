@@ -200,24 +200,30 @@ def save_draft(
     description: str,
     form_schema: object,
 ) -> int:
-    """Save the builder's edit as the template's draft (made if there is none).
+    """Save the builder's edit: the name and description at once (they are not
+    versioned), the fields as the template's draft (made if there is none).
 
-    Returns the draft's version number. ``ValidationFailed`` lists every problem of the
-    schema (duplicate or malformed keys, min above max, ...) and nothing is saved.
+    Returns the draft's version number, or 0 when there is no draft because the fields
+    are those of the newest published version (a rename alone makes no draft).
+    ``ValidationFailed`` lists every problem of the schema (duplicate or malformed keys,
+    min above max, ...) and nothing is saved.
     """
     require(actor, Action.MANAGE_TEMPLATES)
-    template = locked_template(session, actor, template_id)
-    _refuse_archived(template)
+    template = locked_template(session, actor, template_id, editable=True)
     try:
-        schema = parse_template_schema(form_schema)
+        document = parse_template_schema(form_schema).to_document()
     except DocumentError as exc:
         raise ValidationFailed(exc.messages) from exc
     if not isinstance(name, str) or name.strip() != template.name:
         template.name = _checked_name(session, actor, name, template_id)
     template.description = _checked_description(description)
     session.add(template)
+    current = newest_published(session, template_id)
+    if _draft(session, template_id) is None and current and current.form_schema == document:
+        _audit(session, actor, "template.edit", template_id)
+        return 0
     draft = draft_or_new(session, actor, template_id)
-    draft.form_schema = schema.to_document()
+    draft.form_schema = document
     session.add(draft)
     _audit(session, actor, "template.edit", template_id, version=draft.version)
     return draft.version

@@ -155,7 +155,7 @@ def test_a_draft_is_edited_freely_and_publishing_twice_the_same_is_refused(clini
             select(TemplateVersion).where(TemplateVersion.template_id == template_id)
         ).all()
     assert sorted(v.version for v in versions) == [1, 2]
-    call(template_builder.discard_draft, admin, template_id)
+    # The draft edited back to version 1's fields: nothing new to publish.
     call(
         template_builder.save_draft,
         admin,
@@ -383,3 +383,23 @@ def test_an_empty_record_may_change_template_and_one_with_content_may_not(clinic
     other = clinic_factory()
     with pytest.raises(NotFound):
         call(template_choice.change_template, practitioner, record_id, published_template(other))
+
+
+def test_a_rename_alone_saves_at_once_and_makes_no_draft(clinic_factory):
+    clinic = clinic_factory()
+    admin = clinic.actors[Role.ADMIN]
+    template_id = published_template(clinic)
+    assert (
+        call(
+            template_builder.save_draft,
+            admin,
+            template_id,
+            name="Knee, first visit",
+            description="For knees",
+            form_schema=EVERY_TYPE,
+        )
+        == 0
+    )
+    detail = call(template_builder.read_template, admin, template_id)
+    assert detail.summary.name == "Knee, first visit" and not detail.is_draft
+    assert [v.version for v in detail.versions] == [1]

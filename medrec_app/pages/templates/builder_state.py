@@ -322,7 +322,11 @@ class BuilderState(AuthState):
     def save_draft(self) -> None:
         if self._save():
             self._reload()
-            self._say(f"Draft of version {self.editing_version} saved.")
+            self._say(
+                f"Draft of version {self.editing_version} saved."
+                if self.is_draft
+                else "Name and description saved. The fields are as published."
+            )
 
     @service_event
     def publish(self) -> None:
