@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from medrec_app.api.deps import current_actor
 from medrec_app.api.errors import ErrorResponse
-from medrec_app.api.files import check_request_headers, file_part, parse_form
+from medrec_app.api.files import uploaded_part
 from medrec_app.domain.demo_export import MAX_EXPORT_BYTES
 from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Action, Actor, PermissionDenied, can
@@ -57,14 +57,9 @@ async def import_demo(
     appointment whose id the file's name starts with (``1000231.json``)."""
     if not can(actor.role, Action.IMPORT_RECORDS):
         raise PermissionDenied(Action.IMPORT_RECORDS)
-    check_request_headers(request, MAX_EXPORT_BYTES)
-    form = await parse_form(request, MAX_EXPORT_BYTES)
-    try:
-        part = file_part(form)
+    async with uploaded_part(request, MAX_EXPORT_BYTES) as part:
         name = (part.filename or "export.json")[:255]
         data = await part.read()
-    finally:
-        await form.close()
     target = appointment_id if appointment_id is not None else _id_in_name(name)
     return await run_in_threadpool(_import, actor, name, target, data, merge, dry_run)
 

@@ -8,6 +8,7 @@ into a temporary file on disk that the upload service checks and stores.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -73,12 +74,21 @@ _UPLOAD_BODY = {
     summary=f"Upload a file for a patient ({ACCEPTED_SUMMARY})",
 )
 async def upload_file(patient_id: PatientId, request: Request, actor: ActorDep) -> UploadedFile:
-    limit = get_settings().max_upload_bytes
+    async with uploaded_part(request, get_settings().max_upload_bytes) as part:
+        return await run_in_threadpool(store_upload, actor, patient_id, part)
+
+
+@asynccontextmanager
+async def uploaded_part(request: Request, limit: int) -> AsyncIterator[UploadFile]:
+    """The request's one file part, at most ``limit`` bytes, spooled to disk; closed after.
+
+    Every upload route takes its file this way: headers checked before reading, the body
+    counted while it streams, exactly one part named ``file``.
+    """
     check_request_headers(request, limit)
     form = await parse_form(request, limit)
     try:
-        part = file_part(form)
-        return await run_in_threadpool(store_upload, actor, patient_id, part)
+        yield file_part(form)
     finally:
         await form.close()
 

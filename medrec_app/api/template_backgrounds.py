@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from medrec_app.api.deps import current_actor
-from medrec_app.api.files import check_request_headers, file_part, parse_form
+from medrec_app.api.files import uploaded_part
 from medrec_app.api.params import TemplateId
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import template_backgrounds, unit_of_work
@@ -36,11 +36,7 @@ async def upload_background(
     actor: ActorDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> BackgroundStored:
-    limit = get_settings().max_upload_bytes
-    check_request_headers(request, limit)
-    form = await parse_form(request, limit)
-    try:
-        part = file_part(form)
+    async with uploaded_part(request, get_settings().max_upload_bytes) as part:
         version = await run_in_threadpool(
             unit_of_work.run,
             template_backgrounds.set_background,
@@ -50,6 +46,4 @@ async def upload_background(
             source=part.file,
             page_number=page,
         )
-    finally:
-        await form.close()
     return BackgroundStored(version=version)

@@ -15,7 +15,6 @@ import uuid
 from contextlib import ExitStack
 from typing import BinaryIO
 
-import pypdfium2
 from PIL import Image
 from sqlmodel import Session, select
 
@@ -27,7 +26,7 @@ from medrec_app.services import audit
 from medrec_app.services.display import display_image, render_display
 from medrec_app.services.errors import StorageUnavailable, UploadRefused, ValidationFailed
 from medrec_app.services.template_builder import draft_or_new, locked_template
-from medrec_app.services.thumbnails import PDFIUM_LOCK
+from medrec_app.services.thumbnails import render_pdf_page
 from medrec_app.services.uploads import checked_upload
 from medrec_app.storage import get_store
 from medrec_app.storage.base import template_file_key
@@ -104,26 +103,15 @@ def _background_png(source: BinaryIO, file_name: str, page_number: int) -> bytes
             raise ValidationFailed(
                 [f"{what}{'s' if pages > 1 else ''}; choose a page from 1 to {pages}."]
             )
-        image = _pdf_page(source, page_number) if checked.kind is PDF else _picture(source, checked)
+        if checked.kind is PDF:
+            box = (MAX_SIDE_PX, MAX_SIDE_PX)
+            image = render_pdf_page(source, page_number, box, max_scale=4.0).convert("RGB")
+        else:
+            image = _picture(source, checked)
     image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False, compress_level=6)
     return out.getvalue()
-
-
-def _pdf_page(source: BinaryIO, page_number: int) -> Image.Image:
-    source.seek(0)
-    with PDFIUM_LOCK:
-        document = pypdfium2.PdfDocument(source)
-        try:
-            page = document[page_number - 1]
-            width, height = page.get_size()
-            scale = min(MAX_SIDE_PX / max(width, height), 4.0)
-            image = page.render(scale=scale).to_pil()
-            page.close()
-        finally:
-            document.close()
-    return image.convert("RGB")
 
 
 def _picture(source: BinaryIO, checked: CheckedFile) -> Image.Image:

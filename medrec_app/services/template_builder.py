@@ -24,7 +24,12 @@ from medrec_app.domain.template_diff import diff_schemas, order_changed
 from medrec_app.models import MedicalRecord, MedicalRecordTemplate, TemplateVersion, User
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
-from medrec_app.services.templates import background_url, newest_published, next_version_number
+from medrec_app.services.templates import (
+    background_url,
+    newest_published,
+    next_version_number,
+    scoped_template,
+)
 
 MAX_NAME_CHARS = 200
 MAX_DESCRIPTION_CHARS = 2_000
@@ -100,7 +105,7 @@ def list_for_admin(session: Session, actor: Actor) -> list[TemplateSummary]:
 
 def read_template(session: Session, actor: Actor, template_id: int) -> TemplateDetail:
     require(actor, Action.MANAGE_TEMPLATES)
-    template = _scoped(session, actor, template_id)
+    template = scoped_template(session, actor, template_id)
     versions = _versions(session, template_id)
     editing = versions[0]
     counts = _record_counts(session, template_id)
@@ -130,7 +135,7 @@ def diff_versions(
 ) -> VersionDiff:
     """What changed from one version of the template to another (a draft included)."""
     require(actor, Action.MANAGE_TEMPLATES)
-    _scoped(session, actor, template_id)
+    scoped_template(session, actor, template_id)
     by_number = {v.version: v for v in _versions(session, template_id)}
     if old_version not in by_number or new_version not in by_number:
         raise NotFound("template version")
@@ -176,7 +181,7 @@ def create_template(session: Session, actor: Actor, name: str, description: str 
 def duplicate_template(session: Session, actor: Actor, template_id: int) -> int:
     """A new template whose draft is a copy of this one's newest version; returns its id."""
     require(actor, Action.MANAGE_TEMPLATES)
-    source = _scoped(session, actor, template_id)
+    source = scoped_template(session, actor, template_id)
     newest = _versions(session, template_id)[0]
     copy_id = create_template(
         session, actor, _free_name(session, actor, f"Copy of {source.name}"), source.description
@@ -315,13 +320,6 @@ def set_archived(session: Session, actor: Actor, template_id: int, archived: boo
 
 
 # --- the pieces -------------------------------------------------------------------------
-
-
-def _scoped(session: Session, actor: Actor, template_id: int) -> MedicalRecordTemplate:
-    template = session.get(MedicalRecordTemplate, template_id)
-    if template is None or template.clinic_id != actor.clinic_id:
-        raise NotFound("template")
-    return template
 
 
 def locked_template(

@@ -65,14 +65,22 @@ def _image(source: BinaryIO) -> Image.Image:
 
 
 def _pdf_first_page(source: BinaryIO) -> Image.Image:
-    """Render page 1 at the scale that fits the thumbnail box (never above 1:1)."""
+    """Page 1 at the scale that fits the thumbnail box (never above 1:1)."""
+    return render_pdf_page(source, 1, THUMBNAIL_SIZE, max_scale=1.0)
+
+
+def render_pdf_page(
+    source: BinaryIO, number: int, box: tuple[int, int], *, max_scale: float
+) -> Image.Image:
+    """Page ``number`` (from 1) rendered to fit ``box``, at most ``max_scale`` times its
+    size in points; one render at a time in this process (PDFium is not thread-safe)."""
     source.seek(0)
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(source)
         try:
-            page = document[0]
+            page = document[number - 1]
             width, height = page.get_size()
-            scale = min(THUMBNAIL_SIZE[0] / width, THUMBNAIL_SIZE[1] / height, 1.0)
+            scale = min(box[0] / width, box[1] / height, max_scale)
             image = page.render(scale=scale).to_pil()
             page.close()
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
@@ -57,6 +57,26 @@ def test_upgrade_empty_database_to_head_and_back_to_base(pg_admin_url):
         db.drop_database(pg_admin_url, db.database_name(url))
 
 
+def _clinic_user_patient(conn: Connection) -> tuple[int, int, int]:
+    """A clinic, an admin and a patient, written in SQL (the models are the newest schema)."""
+    clinic = conn.execute(text("INSERT INTO clinics (name) VALUES ('c') RETURNING id")).scalar()
+    user = conn.execute(
+        text(
+            "INSERT INTO users (clinic_id, email, password_hash, full_name, role, "
+            "is_active) VALUES (:c, 'u@example.org', 'x', 'U', 'admin', true) RETURNING id"
+        ),
+        {"c": clinic},
+    ).scalar()
+    patient = conn.execute(
+        text(
+            "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth) "
+            "VALUES (:c, 'A', 'B', '2000-01-01') RETURNING id"
+        ),
+        {"c": clinic},
+    ).scalar()
+    return clinic, user, patient
+
+
 def test_file_metadata_column_upgrades_existing_files_to_empty(pg_admin_url):
     """0007 adds ``patient_files.file_metadata``; files uploaded before it read as ``{}``."""
     url = fresh_database(pg_admin_url, "medrec_migration_0007")
@@ -64,23 +84,7 @@ def test_file_metadata_column_upgrades_existing_files_to_empty(pg_admin_url):
     try:
         migrations.migrate(url, "0006")
         with engine.begin() as conn:
-            clinic = conn.execute(
-                text("INSERT INTO clinics (name) VALUES ('c') RETURNING id")
-            ).scalar()
-            user = conn.execute(
-                text(
-                    "INSERT INTO users (clinic_id, email, password_hash, full_name, role, "
-                    "is_active) VALUES (:c, 'u@example.org', 'x', 'U', 'admin', true) RETURNING id"
-                ),
-                {"c": clinic},
-            ).scalar()
-            patient = conn.execute(
-                text(
-                    "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth) "
-                    "VALUES (:c, 'A', 'B', '2000-01-01') RETURNING id"
-                ),
-                {"c": clinic},
-            ).scalar()
+            _, user, patient = _clinic_user_patient(conn)
             conn.execute(
                 text(
                     "INSERT INTO patient_files (patient_id, file_name, file_type, file_size, "
@@ -107,23 +111,7 @@ def test_template_rows_become_versions_and_records_keep_theirs(pg_admin_url):
     try:
         migrations.migrate(url, "0013")
         with engine.begin() as conn:
-            clinic = conn.execute(
-                text("INSERT INTO clinics (name) VALUES ('c') RETURNING id")
-            ).scalar()
-            user = conn.execute(
-                text(
-                    "INSERT INTO users (clinic_id, email, password_hash, full_name, role, "
-                    "is_active) VALUES (:c, 'u@example.org', 'x', 'U', 'admin', true) RETURNING id"
-                ),
-                {"c": clinic},
-            ).scalar()
-            patient = conn.execute(
-                text(
-                    "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth) "
-                    "VALUES (:c, 'A', 'B', '2000-01-01') RETURNING id"
-                ),
-                {"c": clinic},
-            ).scalar()
+            clinic, user, patient = _clinic_user_patient(conn)
             ids = [
                 conn.execute(
                     text(

@@ -41,6 +41,7 @@ from medrec_app.services import audit
 from medrec_app.services.errors import NotFound, NotSignedIn, ServiceUnavailable
 from medrec_app.services.records import editing, template_choice
 from medrec_app.services.records.editing import RefusedChange
+from medrec_app.services.templates import TemplatePublic
 from medrec_app.state import AuthState, row_id, service_event
 
 SAVE_DELAY_S = 1.0
@@ -71,10 +72,9 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     touched: list[str] = []
     background_url: str = ""
     acked_op_ids: list[str] = []
+    # The templates to start the record with, or, once it exists and while it is
+    # empty, the others it may switch to.
     template_choices: list[dict[str, str]] = []
-    # Other templates this record may switch to, offered while it is empty.
-    switch_choices: list[dict[str, str]] = []
-    switch_to: str = ""
     template_version: int = 0
     chosen_template: str = ""
     # Form changes not yet acknowledged, kept in the browser (JSON: record id -> path ->
@@ -153,10 +153,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
             self.status = "not_found"
             return
         if opened.template_choices:
-            self.template_choices = [
-                {"id": str(c.id), "name": c.name} for c in opened.template_choices
-            ]
-            self.chosen_template = self.template_choices[0]["id"]
+            self._offer_templates(opened.template_choices)
             self.status = "choose_template"
             return
         self._show(opened)
@@ -180,16 +177,18 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         """Create the record with the chosen template (checked by the service)."""
         self._open(parse_id(self.chosen_template) or -1)
 
-    @rx.event
-    def choose_switch(self, template_id: str) -> None:
-        self.switch_to = template_id if isinstance(template_id, str) else ""
+    def _offer_templates(self, choices: list[TemplatePublic]) -> None:
+        self.template_choices = [{"id": str(c.id), "name": c.name} for c in choices]
+        self.chosen_template = self.template_choices[0]["id"] if choices else ""
 
     @service_event
     def switch_template(self) -> None:
         """Give the still-empty record another template (the service refuses once it has
         content, and says why)."""
         self._call(
-            template_choice.change_template, self.record_id, row_id(self.switch_to, "template")
+            template_choice.change_template,
+            self.record_id,
+            row_id(self.chosen_template, "template"),
         )
         self._open()
 
@@ -211,8 +210,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
         self.practitioner_name = opened.practitioner_name
         self.template_name = opened.template_name
         self.template_version = opened.template_version
-        self.switch_choices = [{"id": str(t.id), "name": t.name} for t in opened.other_templates]
-        self.switch_to = self.switch_choices[0]["id"] if self.switch_choices else ""
+        self._offer_templates(opened.other_templates)
         self._schema_json = json.dumps(opened.form_schema)
         views = field_views(opened.form_schema)
         self.fields = views

@@ -61,7 +61,7 @@ def _editor() -> rx.Component:
                     size="2",
                     data_testid="record-template",
                 ),
-                rx.cond(EditorState.switch_choices.length() > 0, _template_switch()),
+                rx.cond(EditorState.template_choices.length() > 0, _template_switch()),
                 spacing="1",
             ),
             rx.spacer(),
@@ -268,19 +268,21 @@ def _attachments() -> rx.Component:
     )
 
 
+def _template_select(control_id: str) -> rx.Component:
+    return rx.el.select(
+        rx.foreach(EditorState.template_choices, lambda c: rx.el.option(c["name"], value=c["id"])),
+        value=EditorState.chosen_template,
+        on_change=EditorState.choose_template,
+        id=control_id,
+        data_testid=control_id,
+    )
+
+
 def _template_switch() -> rx.Component:
     """Another template, while the record is still empty."""
     return rx.hstack(
         field_label("Use another template", html_for="template-switch"),
-        rx.el.select(
-            rx.foreach(
-                EditorState.switch_choices, lambda c: rx.el.option(c["name"], value=c["id"])
-            ),
-            value=EditorState.switch_to,
-            on_change=EditorState.choose_switch,
-            id="template-switch",
-            data_testid="template-switch",
-        ),
+        _template_select("template-switch"),
         rx.button(
             "Switch",
             size="1",
@@ -298,16 +300,7 @@ def _template_picker() -> rx.Component:
         rx.vstack(
             rx.heading("Start the record", size="4"),
             field_label("Choose the template for this visit.", html_for="template-select"),
-            rx.el.select(
-                rx.foreach(
-                    EditorState.template_choices,
-                    lambda c: rx.el.option(c["name"], value=c["id"]),
-                ),
-                value=EditorState.chosen_template,
-                on_change=EditorState.choose_template,
-                id="template-select",
-                data_testid="template-select",
-            ),
+            _template_select("template-select"),
             rx.button(
                 "Start record", on_click=EditorState.start_record, data_testid="start-record"
             ),
