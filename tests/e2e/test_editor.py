@@ -319,6 +319,11 @@ def test_a_selected_rectangle_is_resized_with_its_handle(page: Page, app_server)
     drag(page, (200, 200), (300, 280))
     page.get_by_test_id("tool-select").click()
     page.mouse.click(*stage_point(page, 250, 240))
+    # The handles exist once the transformer holds the shape; a drag before that moves it.
+    page.wait_for_function(
+        "() => window.Konva.stages.some(s => s.find('Transformer')"
+        ".some(t => t.nodes().length === 1))"
+    )
     drag(page, (300, 280), (350, 320))  # the bottom-right handle
     wait_saved(page)
     (rect,) = stored(app_server, 1028)[0]["shapes"]
