@@ -256,6 +256,11 @@ class MedicalRecord(SQLModel, table=True):
             "(template_id IS NULL) = (template_version_id IS NULL)",
             name="template_and_version_together",
         ),
+        CheckConstraint(
+            "(signed_at IS NULL) = (signed_by_user_id IS NULL) "
+            "AND (signed_at IS NULL) = (signature_sha256 IS NULL)",
+            name="signature_together",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -274,9 +279,12 @@ class MedicalRecord(SQLModel, table=True):
     edit_clock: dict[str, Any] = _jsonb()
     created_at: datetime | None = _created_at()
     updated_at: datetime | None = _updated_at()
-    # Set by sign-off (a later issue); a signed record's files may not be deleted.
+    # Set together by sign-off (services/records/signing.py). A signed record never
+    # changes (trigger medical_records_signed_frozen) and its files may not be deleted.
     signed_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
     signed_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    # SHA-256 of the canonical JSON of the signed drawing and form (domain/signature.py).
+    signature_sha256: str | None = Field(default=None, max_length=64)
 
 
 class MedicalRecordOp(SQLModel, table=True):

@@ -188,6 +188,8 @@ ACTION_LABELS: dict[str, str] = {
     "record.detach": "Removed a file from a record",
     "record.background": "Set a record's background",
     "record.import": "Imported a drawing from the browser-only demo",
+    "record.sign": "Signed a record",
+    "record.sign.denied": "Refused: signing a record",
     "file.": "Files: any",
     "file.view": "Opened or downloaded a file",
     "file.upload": "Uploaded a file",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -170,10 +170,17 @@ def sign_in(session: Session, email: str, password: str, ip: str) -> str:
 
 
 def _verified_user(
-    session: Session, email: str, password: str, ip: str, *, failed_action: str
+    session: Session,
+    email: str,
+    password: str,
+    ip: str,
+    *,
+    failed_action: str,
+    failed_audit: dict[str, Any] | None = None,
 ) -> User:
     """The active user whose email and password these are, counted by the sign-in
-    throttle; ``SignInDelayed`` / ``SignInFailed`` (audited as ``failed_action``) if not."""
+    throttle; ``SignInDelayed`` / ``SignInFailed`` (audited as ``failed_action``, with
+    ``failed_audit``'s ids and details) if not."""
     email = normalize_email(email)[:254]
     keys = throttle.Keys.of(email, ip)
     admission = throttle.admit(session, keys, now())
@@ -193,6 +200,7 @@ def _verified_user(
             clinic_id=user.clinic_id if user else None,
             user_id=user.id if user else None,
             ip=ip,
+            **(failed_audit or {}),
         )
         delay = math.ceil(admission.delay.total_seconds())
         _commit_then_refuse(session, SignInDelayed(delay) if delay else SignInFailed())
@@ -239,6 +247,33 @@ def change_own_password(
     session.add(user)
     revoke_sessions(session, user_id)
     audit.record(session, None, "user.password_change", clinic_id=clinic_id, user_id=user_id, ip=ip)
+
+
+def confirm_password(
+    session: Session,
+    actor: Actor,
+    password: str,
+    ip: str,
+    *,
+    failed_action: str,
+    failed_audit: dict[str, Any] | None = None,
+) -> None:
+    """Recent authentication: the signed-in user types their password again, counted by
+    the sign-in throttle like a sign-in, so a walk-up on an open session cannot try
+    passwords freely. Raises ``SignInDelayed`` or ``SignInFailed`` (audited as
+    ``failed_action`` with ``failed_audit``). Commits the attempt's count, ending the
+    caller's transaction."""
+    user = session.get(User, actor.user_id)
+    if user is None or user.clinic_id != actor.clinic_id:
+        raise NotFound("user")
+    _verified_user(
+        session,
+        user.email,
+        password,
+        ip,
+        failed_action=failed_action,
+        failed_audit=failed_audit,
+    )
 
 
 def _commit_then_refuse(session: Session, refusal: SignInFailed) -> NoReturn:

@@ -40,12 +40,17 @@ from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.domain.uploads import CheckedFile
 from medrec_app.models import Appointment, MedicalRecord, Patient, RecordImport, User
 from medrec_app.services import audit, templates, uploads
-from medrec_app.services.errors import ServiceError, UploadRefused, ValidationFailed
+from medrec_app.services.errors import (
+    RecordSigned,
+    ServiceError,
+    UploadRefused,
+    ValidationFailed,
+)
 from medrec_app.services.records import editing
 from medrec_app.services.records.scope import (
     get_appointment,
-    locked_record,
     record_of_appointment,
+    writable_record,
 )
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
@@ -134,6 +139,8 @@ def import_demo_export(
     result = _result(export, appointment_id, record)
     if record is not None and _refuse_or_skip(session, record, export, merge=merge):
         return result.model_copy(update={"outcome": "duplicate"})
+    if record is not None and record.signed_at is not None:
+        raise RecordSigned()
     with tempfile.TemporaryFile() as spool:
         if export.background is not None:
             decode_data_url(export.background, spool)
@@ -164,7 +171,7 @@ def _import(
         assert record_id is not None
         # Checked again under the record's lock: another import of the same visit may
         # have committed since (two workers, two admins).
-        locked, _ = locked_record(session, actor, record_id)
+        locked, _ = writable_record(session, actor, record_id)
         if _refuse_or_skip(session, locked, export, merge=merge):
             session.rollback()
             return result.model_copy(

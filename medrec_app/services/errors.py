@@ -120,3 +120,12 @@ class FileInUse(ServiceError):
             "This file is used by a signed record, so it cannot be deleted: a signed "
             "record keeps the files it was signed with."
         )
+
+
+class RecordSigned(ServiceError):
+    """The record is signed: nothing may change it, on any path; nothing was changed."""
+
+    MESSAGE = "This record is signed, so it can no longer be changed."
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)

@@ -16,6 +16,7 @@ from medrec_app.models import MedicalRecordFile, Patient
 from medrec_app.services import template_builder
 from tests import samples
 from tests.api.support import PDF_BYTES, PNG_BYTES, audit_rows, store_patient_file
+from tests.plugins.signed import mark_signed
 
 SPEC_KEYS = {
     "id",
@@ -462,3 +463,26 @@ def test_an_if_match_that_is_no_revision_of_ours_is_412(clinic):
             headers={"If-Match": value.encode("latin-1")},
         )
         assert_error(answer, 412)
+
+
+def test_a_signed_record_refuses_the_draft_patch_and_each_posted_operation(clinic):
+    client = clinic[Role.PRACTITIONER]
+    record = create(client, clinic.take_appointment(), drawing_data={"lines": [line("kept")]})
+    record_id = record.json()["id"]
+    with session_scope() as session:
+        mark_signed(session, record_id)
+    before = client.get(f"/medical-records/{record_id}").json()
+
+    error = assert_error(patch(client, record_id, "*", {"form_data": {"notes": "late"}}), 409)
+    assert "signed" in error["message"]
+    ops = [
+        {"op": "addLine", "opId": uuid.uuid4().hex, "line": line("late")},
+        {"op": "setField", "opId": uuid.uuid4().hex, "path": "notes", "value": "late"},
+    ]
+    flushed = client.post(f"/medical-records/{record_id}/operations", json={"ops": ops})
+    assert flushed.status_code == 200, flushed.text
+    assert flushed.json()["acked_op_ids"] == [op["opId"] for op in ops]
+    assert {r["message"] for r in flushed.json()["refused"]} == {
+        "This record is signed, so it can no longer be changed."
+    }
+    assert client.get(f"/medical-records/{record_id}").json() == before

@@ -23,6 +23,7 @@ from medrec_app.services import accounts
 from medrec_app.services.demo import DEMO_PASSWORD
 from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from tests.e2e.test_sign_in import sign_in
+from tests.plugins.signed import mark_signed
 
 DRAWING = {"lines": [], "shapes": [], "stageSize": {"width": 800, "height": 600}}
 
@@ -113,10 +114,10 @@ def clinic(app_server) -> Clinic:
                     appointment_id=visit, template_id=None, drawing_data=DRAWING, form_data={}
                 ),
             )
-        session.execute(
-            text("UPDATE medical_records SET signed_at = now() WHERE appointment_id = :a"),
-            {"a": visits[1]},
-        )
+        signed = session.execute(
+            text("SELECT id FROM medical_records WHERE appointment_id = :a"), {"a": visits[1]}
+        ).scalar_one()
+        mark_signed(session, signed)
         session.commit()
         return Clinic(
             tag=tag,

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from medrec_app.components.format import human_size
 from tests.e2e.test_sign_in import sign_in
+from tests.plugins.signed import mark_signed
 
 FRONT_DESK = "frontdesk@riverside.example"
 READ_ONLY = "auditor@riverside.example"
@@ -327,29 +328,23 @@ def test_delete_asks_first_and_then_removes_the_file(page: Page, app_server):
     assert orphan_blobs(app_server, pid) == set()
 
 
-def test_a_file_a_signed_record_uses_is_kept_with_the_reason(page: Page, app_server):
-    sign_in(page, FRONT_DESK)
-    with app_server.db.connect() as conn:
-        record_id, last_name = conn.execute(
+def test_a_file_a_signed_record_uses_is_kept_with_the_reason(page: Page, app_server, scratch_visit):
+    visit = scratch_visit()
+    with app_server.db.begin() as conn:
+        record_id = conn.execute(
             text(
-                "SELECT r.id, p.last_name FROM medical_records r "
-                "JOIN appointments a ON a.calendar_event_id = r.appointment_id "
-                "JOIN patients p ON p.id = a.patient_id "
-                "JOIN clinics c ON c.id = p.clinic_id "
-                "WHERE c.name = 'Riverside Family Practice' "
-                "AND r.appointment_id NOT IN (1001, 1030, 1031, 1032, 1033, 1034, 1035) "
-                "ORDER BY r.id LIMIT 1"
-            )
-        ).one()
-    open_patient(page, app_server, last_name)
+                "INSERT INTO medical_records (appointment_id, created_by_user_id) "
+                "SELECT calendar_event_id, practitioner_id FROM appointments "
+                "WHERE calendar_event_id = :a RETURNING id"
+            ),
+            {"a": visit},
+        ).scalar_one()
+    sign_in(page, FRONT_DESK)
+    open_patient(page, app_server, f"Visit{visit}")
     pick_files(page, [("signed-evidence.png", "image/png", small_png())])
     row = file_row(page, "signed-evidence.png")
     expect(row).to_be_visible()
     file_id = int(row.get_attribute("data-file-id"))
-    sign = text(
-        "UPDATE medical_records SET signed_at = now(), signed_by_user_id = "
-        "(SELECT id FROM users WHERE email = :who) WHERE id = :r"
-    )
     with app_server.db.begin() as conn:
         conn.execute(
             text(
@@ -358,25 +353,11 @@ def test_a_file_a_signed_record_uses_is_kept_with_the_reason(page: Page, app_ser
             ),
             {"r": record_id, "f": file_id},
         )
-        conn.execute(sign, {"who": PRACTITIONER, "r": record_id})
-    try:
-        row.get_by_test_id("file-delete").click()
-        page.get_by_test_id("confirm-delete").click()
-        expect(page.get_by_test_id("files-message")).to_contain_text("signed record")
-        expect(row).to_be_visible()
-    finally:
-        with app_server.db.begin() as conn:
-            conn.execute(
-                text(
-                    "UPDATE medical_records SET signed_at = NULL, signed_by_user_id = NULL "
-                    "WHERE id = :r"
-                ),
-                {"r": record_id},
-            )
-            conn.execute(
-                text("DELETE FROM medical_record_files WHERE patient_file_id = :f"),
-                {"f": file_id},
-            )
+        mark_signed(conn, record_id)
+    row.get_by_test_id("file-delete").click()
+    page.get_by_test_id("confirm-delete").click()
+    expect(page.get_by_test_id("files-message")).to_contain_text("signed record")
+    expect(row).to_be_visible()
 
 
 def test_read_only_users_see_files_but_no_upload_or_delete(new_page, app_server):

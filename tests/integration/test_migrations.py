@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from medrec_app import db, migrations
+from medrec_app.domain.signature import signature_hash
 from tests.plugins.database import fresh_database
 
 SPEC_TABLES = {
@@ -191,6 +192,63 @@ def test_template_rows_become_versions_and_records_keep_theirs(pg_admin_url):
             ("Physio", 1, {"v": 1}),
         ]
         assert record_template == rows[1].id
+    finally:
+        engine.dispose()
+        db.drop_database(pg_admin_url, db.database_name(url))
+
+
+CLEAR_FIRST_FORM = "UPDATE medical_records SET form_data = '{}' WHERE appointment_id = 1"
+
+
+def test_records_marked_signed_get_their_hash_and_then_cannot_change(pg_admin_url):
+    """0016: a record marked signed by hand gets the hash of what it holds and a signer;
+    from then on the database refuses changes of it; downgrading drops the hash."""
+    url = fresh_database(pg_admin_url, "medrec_migration_0016")
+    engine = db.make_engine(url)
+    try:
+        migrations.migrate(url, "0015")
+        with engine.begin() as conn:
+            clinic, user, patient = _clinic_user_patient(conn)
+            for event in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
+                        "practitioner_id, starts_at, duration_minutes) "
+                        "VALUES (:e, :c, :p, :u, now(), 30)"
+                    ),
+                    {"e": event, "c": clinic, "p": patient, "u": user},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO medical_records (appointment_id, created_by_user_id, form_data,"
+                    " signed_at) VALUES (1, :u, '{\"a\": \"é\"}', now()), (2, :u, '{}', NULL)"
+                ),
+                {"u": user},
+            )
+        migrations.migrate(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT appointment_id, signed_by_user_id, signature_sha256 "
+                    "FROM medical_records ORDER BY appointment_id"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            (1, user, signature_hash({}, {"a": "é"})),
+            (2, None, None),
+        ]
+        with (
+            pytest.raises(DBAPIError, match="is signed: it cannot change"),
+            engine.begin() as conn,
+        ):
+            conn.execute(text(CLEAR_FIRST_FORM))
+        with pytest.raises(DBAPIError, match="signature_together"), engine.begin() as conn:
+            conn.execute(text("UPDATE medical_records SET signed_at = now() WHERE id = 2"))
+        migrations.downgrade(url, "0015")
+        columns = {c["name"] for c in inspect(engine).get_columns("medical_records")}
+        assert "signature_sha256" not in columns
+        with engine.begin() as conn:
+            conn.execute(text(CLEAR_FIRST_FORM))
     finally:
         engine.dispose()
         db.drop_database(pg_admin_url, db.database_name(url))

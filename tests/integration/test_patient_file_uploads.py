@@ -28,6 +28,7 @@ from medrec_app.storage import BlobStore, LocalBlobStore, get_store
 from tests import samples
 from tests.file_samples import scanned_pdf_bytes
 from tests.paged_samples import dicom_sample
+from tests.plugins.signed import mark_signed
 from tests.plugins.stores import both_stores, only_local, only_s3
 
 COMMIT_FAILS = "commit-fails.png"
@@ -231,9 +232,7 @@ def _record_with(clinic, *, background_file_id: int | None = None) -> int:
 
 def _sign(record_id: int) -> None:
     with session_scope() as session:
-        session.execute(
-            text("UPDATE medical_records SET signed_at = now() WHERE id = :id"), {"id": record_id}
-        )
+        mark_signed(session, record_id)
 
 
 def _link(record_id: int, file_id: int) -> None:

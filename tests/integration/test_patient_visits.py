@@ -8,7 +8,6 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import col, select
 
 from medrec_app.db import session_scope
@@ -19,6 +18,7 @@ from medrec_app.services.appointments import AppointmentPublic
 from medrec_app.services.errors import NotFound
 from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from tests.plugins.factories import _event_ids
+from tests.plugins.signed import mark_signed
 
 DRAWING = {"lines": [], "shapes": [], "stageSize": {"width": 800, "height": 600}}
 
@@ -44,9 +44,7 @@ def test_every_role_sees_the_visits_newest_first_with_practitioner_and_record_st
     signed = start_record(doctor, oldest)
     started = start_record(doctor, middle)
     with session_scope() as session:
-        session.execute(
-            text("UPDATE medical_records SET signed_at = now() WHERE id = :id"), {"id": signed}
-        )
+        mark_signed(session, signed)
 
     listed = visits(clinic.actors[role], clinic.patient_ids[0])
 

@@ -37,6 +37,7 @@ from medrec_app.domain.ids import parse_id
 from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.pages.record.files_state import RecordFilesMixin
 from medrec_app.pages.record.save_step import save_batch
+from medrec_app.pages.record.sign_state import SignMixin
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound, NotSignedIn, ServiceUnavailable
 from medrec_app.services.records import editing, template_choice
@@ -51,7 +52,7 @@ RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
 ACKS_KEPT = 100
 
 
-class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
+class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AuthState):
     status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
     can_edit: bool = False
@@ -97,6 +98,8 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
     # wrapped in Reflex proxies, and the save path wants plain JSON values.
     _pending: list[str] = []
     _first_change: float = 0.0
+    # The record's revision as this page last opened or saved it: what a signature signs.
+    _revision: int = 0
     _last_change: float = 0.0
     _saving: bool = False
 
@@ -204,6 +207,8 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
             self.touched = []
         self.record_id = opened.record_id or 0
         self.can_edit = opened.can_edit
+        self._revision = opened.revision
+        self._show_signature(opened.can_sign, opened.signature)
         self.patient_name = opened.patient_name
         self.patient_id = opened.patient_id
         self.visit_time = local_datetime(opened.starts_at, zone)
@@ -469,6 +474,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, AuthState):
             attempt = 0
             async with self:
                 self._acknowledge(result.acked_op_ids)
+                self._revision = result.revision
                 if result.refused:
                     self._report(result.refused)
                 self.save_status = "saved" if not self._pending else "pending"

@@ -12,6 +12,7 @@ from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.pages.phone_link import add_from_phone
+from medrec_app.pages.record.sign_view import sign_button, signature_line
 from medrec_app.pages.record.state import EditorState
 
 
@@ -65,7 +66,11 @@ def _editor() -> rx.Component:
                 spacing="1",
             ),
             rx.spacer(),
-            rx.cond(~EditorState.can_edit, rx.badge("Read only", color_scheme="gray")),
+            rx.cond(EditorState.can_sign, sign_button()),
+            rx.cond(
+                ~EditorState.can_edit & (EditorState.signed_text == ""),
+                rx.badge("Read only", color_scheme="gray"),
+            ),
             rx.badge(
                 EditorState.save_label,
                 color_scheme=rx.match(
@@ -80,6 +85,7 @@ def _editor() -> rx.Component:
             width="100%",
             align="center",
         ),
+        rx.cond(EditorState.signed_text != "", signature_line()),
         rx.cond(EditorState.refusal != "", _refusal()),
         rx.flex(
             template_form(

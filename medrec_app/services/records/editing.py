@@ -47,7 +47,13 @@ from medrec_app.models import (
     User,
 )
 from medrec_app.services import audit, templates
-from medrec_app.services.errors import NotFound, RecordExists, RevisionMismatch, ValidationFailed
+from medrec_app.services.errors import (
+    NotFound,
+    RecordExists,
+    RecordSigned,
+    RevisionMismatch,
+    ValidationFailed,
+)
 from medrec_app.services.records.create import MedicalRecordCreate, create_record
 from medrec_app.services.records.files import (
     background_problems,
@@ -59,7 +65,9 @@ from medrec_app.services.records.scope import (
     locked_record,
     record_of_appointment,
     scoped_record,
+    writable_record,
 )
+from medrec_app.services.records.signing import Signature, signature_of
 from medrec_app.services.templates import TemplatePublic
 
 
@@ -87,6 +95,10 @@ class EditorRecord(BaseModel):
     form_data: dict[str, Any]
     background_url: str
     can_edit: bool
+    """This user may change the record now: a role that edits, and not signed."""
+    can_sign: bool
+    """This user is the visit's practitioner and the record is not signed yet."""
+    signature: Signature | None
     updated_at: datetime | None
 
 
@@ -129,8 +141,9 @@ def open_for_editing(
     """
     require(actor, Action.VIEW_RECORD)
     appointment = get_appointment(session, actor, appointment_id)
-    can_edit = can(actor.role, Action.EDIT_RECORD)
     record = record_of_appointment(session, appointment_id)
+    signature = signature_of(session, record) if record is not None else None
+    can_edit = can(actor.role, Action.EDIT_RECORD) and signature is None
     choices: list[TemplatePublic] = []
     if record is None and can_edit:
         choices = templates.list_templates(session, actor)
@@ -170,6 +183,13 @@ def open_for_editing(
         form_data=record.form_data if record else {},
         background_url=templates.background_url(version),
         can_edit=can_edit,
+        can_sign=(
+            record is not None
+            and signature is None
+            and can(actor.role, Action.SIGN_RECORD)
+            and appointment.practitioner_id == actor.user_id
+        ),
+        signature=signature,
         updated_at=record.updated_at if record else None,
     )
 
@@ -229,6 +249,8 @@ def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: obj
     except DocumentError as exc:
         raise ValidationFailed(exc.messages) from exc
     record, patient_id = locked_record(session, actor, record_id)
+    if record.signed_at is not None:
+        return _refused_as_signed(record, ops, refused)
     fresh = _not_applied_before(session, record, ops)
     newer, _ = newest_wins(fresh, record.edit_clock, _now_ms())
     wrong_backgrounds = background_problems(session, patient_id, newer)
@@ -272,7 +294,7 @@ def save_draft(
     messages, and nothing is saved.
     """
     require(actor, Action.EDIT_RECORD)
-    record, patient_id = locked_record(session, actor, record_id)
+    record, patient_id = writable_record(session, actor, record_id)
     if expected_revision is not None and record.revision != expected_revision:
         raise RevisionMismatch(record.revision)
     try:
@@ -297,6 +319,19 @@ def save_draft(
         updated_at = _write(session, actor, record, patient_id, drawing, form, newer, ops)
     assert record.id is not None and updated_at is not None
     return DraftSaved(id=record.id, revision=record.revision, updated_at=updated_at)
+
+
+def _refused_as_signed(
+    record: MedicalRecord, ops: Sequence[Operation], refused: list[RefusedOp]
+) -> SaveResult:
+    """Every operation refused on its own: the record was signed (in another tab, say)."""
+    refused = refused + [RefusedOp(op.op_id, (RecordSigned.MESSAGE,)) for op in ops]
+    return SaveResult(
+        revision=record.revision,
+        acked_op_ids=[r.op_id for r in refused if r.op_id],
+        refused=[RefusedChange.of(r) for r in refused],
+        updated_at=record.updated_at,
+    )
 
 
 def _not_applied_before(

@@ -111,7 +111,7 @@ def issue_background_link(
 def attach_file(session: Session, actor: Actor, record_id: int, file_id: int) -> PatientFilePublic:
     """Attach one of the patient's files to the record; attaching it again changes nothing."""
     require(actor, Action.EDIT_RECORD)
-    keys = record_keys(session, actor, record_id, lock=True)
+    keys = record_keys(session, actor, record_id, writable=True)
     found = patient_files(session, keys.patient_id, [file_id])
     if not found:
         raise NotFound("file")
@@ -136,7 +136,7 @@ def attach_file(session: Session, actor: Actor, record_id: int, file_id: int) ->
 def detach_file(session: Session, actor: Actor, record_id: int, file_id: int) -> None:
     """Remove an attachment from the record (the file itself stays with the patient)."""
     require(actor, Action.EDIT_RECORD)
-    keys = record_keys(session, actor, record_id, lock=True)
+    keys = record_keys(session, actor, record_id, writable=True)
     link = _link(session, keys.record_id, file_id, ATTACHMENT)
     if link is None:
         raise NotFound("attachment")

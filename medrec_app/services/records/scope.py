@@ -4,7 +4,9 @@ The one place that scopes records: every record function starts here, so an id f
 another clinic is indistinguishable from one that does not exist. A record that is
 about to change is read with :func:`locked_record`: the row is locked ``FOR UPDATE`` and
 read fresh under the lock, never taken from what the session loaded before, so a
-read-modify-write always starts from what the last writer committed.
+read-modify-write always starts from what the last writer committed. A change of the
+record itself goes through :func:`writable_record` (or ``record_keys(writable=True)``),
+which refuses a signed record under that lock, so a save can never follow a signature.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from medrec_app.domain.permissions import Actor
 from medrec_app.models import Appointment, MedicalRecord
-from medrec_app.services.errors import NotFound
+from medrec_app.services.errors import NotFound, RecordSigned
 
 Query = TypeVar("Query", bound=Select[Any])
 
@@ -35,22 +37,32 @@ def in_clinic(query: Query, actor: Actor, record_id: int) -> Query:
 
 
 def record_keys(
-    session: Session, actor: Actor, record_id: int, *, lock: bool = False
+    session: Session, actor: Actor, record_id: int, *, writable: bool = False
 ) -> RecordKeys:
     """The record's ids and its patient's; reads no document (a drawing can be MBs).
 
-    With ``lock``, the record row is locked for this transaction, for changes that
-    touch the record's links but not its documents (attaching a file).
+    With ``writable``, the record row is locked for this transaction and a signed record
+    refused (``RecordSigned``), for changes that touch the record's links but not its
+    documents (attaching a file).
     """
     query = in_clinic(
-        select(MedicalRecord.id, MedicalRecord.appointment_id, Appointment.patient_id),
+        select(
+            MedicalRecord.id,
+            MedicalRecord.appointment_id,
+            Appointment.patient_id,
+            MedicalRecord.signed_at,
+        ),
         actor,
         record_id,
     )
-    row = session.exec(query.with_for_update(of=MedicalRecord) if lock else query).first()
+    if writable:
+        query = query.with_for_update(of=MedicalRecord)
+    row = session.exec(query).first()
     if row is None:
         raise NotFound("record")
-    return RecordKeys(*row)
+    if writable and row.signed_at is not None:
+        raise RecordSigned()
+    return RecordKeys(*row[:3])
 
 
 def scoped_record(session: Session, actor: Actor, record_id: int) -> MedicalRecord:
@@ -76,6 +88,14 @@ def locked_record(session: Session, actor: Actor, record_id: int) -> tuple[Medic
     if row is None:
         raise NotFound("record")
     return row[0], row[1]
+
+
+def writable_record(session: Session, actor: Actor, record_id: int) -> tuple[MedicalRecord, int]:
+    """:func:`locked_record`, refused with ``RecordSigned`` when the record is signed."""
+    record, patient_id = locked_record(session, actor, record_id)
+    if record.signed_at is not None:
+        raise RecordSigned()
+    return record, patient_id
 
 
 def get_appointment(

@@ -13,7 +13,7 @@ from medrec_app.domain.drawing import has_content
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.services import audit
 from medrec_app.services.errors import ServiceError
-from medrec_app.services.records.scope import locked_record
+from medrec_app.services.records.scope import writable_record
 from medrec_app.services.templates import version_for_new_record
 
 
@@ -29,7 +29,7 @@ class TemplateChangeRefused(ServiceError):
 def change_template(session: Session, actor: Actor, record_id: int, template_id: int) -> None:
     """Give an empty record the newest version of another template of the clinic."""
     require(actor, Action.EDIT_RECORD)
-    record, patient_id = locked_record(session, actor, record_id)
+    record, patient_id = writable_record(session, actor, record_id)
     version = version_for_new_record(session, actor, template_id)
     if record.template_version_id == version.id:
         return

@@ -1,0 +1,27 @@
+"""The hash that a signature stands for: SHA-256 of the signed documents' canonical JSON.
+
+Canonical JSON here is UTF-8 with object keys sorted, no whitespace and numbers as the
+shortest text that reads back as the same value (RFC 8785's form for the values a
+record holds: strings, integers, finite floats, booleans, null, lists and objects). The
+signed value is ``{"drawing_data": ..., "form_data": ...}``, so anyone holding a record's
+JSON can recompute the hash and see that it is what was signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+
+def canonical_json(value: Any) -> bytes:
+    """``value`` as canonical JSON bytes."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def signature_hash(drawing_data: Mapping[str, Any], form_data: Mapping[str, Any]) -> str:
+    """The hex SHA-256 of the record's signed content."""
+    signed = {"drawing_data": dict(drawing_data), "form_data": dict(form_data)}
+    return hashlib.sha256(canonical_json(signed)).hexdigest()

@@ -1,0 +1,66 @@
+"""Signing from the record editor: a dialog asks for the password, then the record is
+signed through ``services/records/signing.py`` and the page shows it read-only.
+
+A state mixin of ``EditorState``, which provides ``record_id``, ``save_status``,
+``_pending``, ``_revision``, ``_call`` and ``_open``. The page refuses to sign while it
+holds changes the server has not acknowledged: the signer signs what they see saved. The
+service checks the rest under the record's lock (the revision this page last saved, the
+form, the password).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from medrec_app.components.format import local_datetime
+from medrec_app.services.errors import SignInDelayed
+from medrec_app.services.records import signing
+from medrec_app.state import service_event
+
+UNSAVED = "Some changes are not saved yet. Wait until the page says “All changes saved”, then sign."
+
+
+class SignMixin(rx.State, mixin=True):
+    can_sign: bool = False
+    signed_text: str = ""
+    signed_hash: str = ""
+    sign_open: bool = False
+    sign_error: str = ""
+
+    def _show_signature(self, can_sign: bool, signature: signing.Signature | None) -> None:
+        self.can_sign = can_sign
+        if signature is None:
+            self.signed_text, self.signed_hash = "", ""
+            return
+        when = local_datetime(signature.signed_at, self.clinic_timezone)
+        self.signed_text = f"Signed by {signature.signer_name}, {when}"
+        self.signed_hash = signature.sha256
+
+    @rx.event
+    def open_sign(self, is_open: bool = True) -> None:
+        self.sign_open = bool(is_open) and self.can_sign
+        self.sign_error = ""
+
+    @service_event
+    def sign(self, form: dict) -> None:
+        """Sign with the password typed in the dialog."""
+        password = form.get("password") if isinstance(form, dict) else None
+        if not isinstance(password, str) or not password:
+            self.sign_error = "Type your password to sign."
+            return
+        if self._pending or self.save_status != "saved":
+            self.sign_error = UNSAVED
+            return
+        try:
+            self._call(
+                signing.sign_record,
+                self.record_id,
+                password=password[:1024],
+                revision=self._revision,
+                ip=self.router.session.client_ip or "",
+            )
+        except (signing.SignRefused, SignInDelayed) as refused:
+            self.sign_error = str(refused)
+            return
+        self.sign_open, self.sign_error = False, ""
+        self._open()
