@@ -28,7 +28,8 @@
  * chosen on the page, emitted once per nonce), readOnly, ackedOpIds, reloadRequest (a new
  * value reloads the stored drawing: the page had changes refused), maxBatchOps (the most
  * ops the server takes in one batch), onOps, onBackgroundNeeded(fileId) (asks the page
- * for a link). See background.jsx.
+ * for a link), onPendingChange(count) (how many changes are not yet acknowledged: the page
+ * will not sign while any are). See background.jsx.
  */
 import React, {
   memo,
@@ -452,6 +453,7 @@ export function MedrecCanvas({
   maxBatchOps = 0,
   onOps,
   onBackgroundNeeded,
+  onPendingChange,
 }) {
   const [doc, setDoc] = useState(() => normaliseDocument(null));
   const [loadState, setLoadState] = useState("loading"); // loading | ready | error
@@ -490,13 +492,19 @@ export function MedrecCanvas({
 
   // Latest props for handlers that outlive a render.
   const propsRef = useRef({});
-  propsRef.current = { recordKey, onOps, readOnly, maxBatchOps };
+  propsRef.current = { recordKey, onOps, readOnly, maxBatchOps, onPendingChange };
 
   const stageSize = doc.stageSize;
   const scale = containerWidth > 0 ? containerWidth / stageSize.width : 0;
   const interactive = !readOnly && loadState === "ready";
 
   /* ------------------------------------------------ pending queue + emit */
+
+  // The handler's identity changes with every render: only a new count is reported.
+  useEffect(() => {
+    const handler = propsRef.current.onPendingChange;
+    if (typeof handler === "function") handler(pendingCount);
+  }, [pendingCount]);
 
   const refreshPendingCount = useCallback(() => {
     setPendingCount(pendingRef.current.length);

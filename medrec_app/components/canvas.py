@@ -80,6 +80,8 @@ class MedrecCanvas(rx.Component):
     """Receives one list of operation dicts per batch."""
     on_background_needed: rx.EventHandler[rx.event.passthrough_event_spec(int)]
     """Receives the file id the drawing's background names when a link is wanted."""
+    on_pending_change: rx.EventHandler[rx.event.passthrough_event_spec(int)]
+    """Receives how many changes the canvas holds unacknowledged, whenever that changes."""
 
 
 canvas = MedrecCanvas.create

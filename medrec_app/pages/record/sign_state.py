@@ -3,9 +3,9 @@ signed through ``services/records/signing.py`` and the page shows it read-only.
 
 A state mixin of ``EditorState``, which provides ``record_id``, ``save_status``,
 ``_pending``, ``_revision``, ``_call`` and ``_open``. The page refuses to sign while it
-holds changes the server has not acknowledged: the signer signs what they see saved. The
-service checks the rest under the record's lock (the revision this page last saved, the
-form, the password).
+holds changes the server has not acknowledged, in its state or in the canvas's queue in
+the browser: the signer signs what they see saved. The service checks the rest under the
+record's lock (the revision this page last saved, the form, the password).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ class SignMixin(rx.State, mixin=True):
     signed_hash: str = ""
     sign_open: bool = False
     sign_error: str = ""
+    # Changes the canvas holds in the browser and the server has not acknowledged.
+    canvas_pending: int = 0
 
     def _show_signature(self, can_sign: bool, signature: signing.Signature | None) -> None:
         self.can_sign = can_sign
@@ -35,6 +37,10 @@ class SignMixin(rx.State, mixin=True):
         when = local_datetime(signature.signed_at, self.clinic_timezone)
         self.signed_text = f"Signed by {signature.signer_name}, {when}"
         self.signed_hash = signature.sha256
+
+    @rx.event
+    def canvas_pending_changed(self, count: int) -> None:
+        self.canvas_pending = count if isinstance(count, int) and count > 0 else 0
 
     @rx.event
     def open_sign(self, is_open: bool = True) -> None:
@@ -48,7 +54,7 @@ class SignMixin(rx.State, mixin=True):
         if not isinstance(password, str) or not password:
             self.sign_error = "Type your password to sign."
             return
-        if self._pending or self.save_status != "saved":
+        if self._pending or self.save_status != "saved" or self.canvas_pending:
             self.sign_error = UNSAVED
             return
         try:

@@ -33,7 +33,7 @@ def sign_button() -> rx.Component:
         rx.button(
             "Sign record",
             on_click=EditorState.open_sign(True),
-            disabled=EditorState.save_status != "saved",
+            disabled=(EditorState.save_status != "saved") | (EditorState.canvas_pending > 0),
             title="Sign once every change is saved",
             data_testid="sign-open",
         ),

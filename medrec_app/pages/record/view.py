@@ -117,6 +117,7 @@ def _editor() -> rx.Component:
                     max_batch_ops=MAX_OPS_PER_BATCH,
                     on_ops=EditorState.receive_ops,
                     on_background_needed=EditorState.need_background,
+                    on_pending_change=EditorState.canvas_pending_changed,
                 ),
                 rx.cond(
                     EditorState.can_edit,
