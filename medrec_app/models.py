@@ -18,6 +18,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Text,
     UniqueConstraint,
     func,
     text,
@@ -361,6 +362,40 @@ class MedicalRecordFile(SQLModel, table=True):
         default="attachment", max_length=50, sa_column_kwargs={"server_default": "attachment"}
     )
     created_at: datetime | None = _created_at()
+
+
+class RecordAmendment(SQLModel, table=True):
+    """A dated correction of a signed record, by its author: a reason and text, auto-saved
+    as a draft, then signed on its own and frozen (trigger ``record_amendments_frozen``).
+    The record's documents never change: amendments are read beside them, in order of
+    signing (``services/records/amendments.py``)."""
+
+    __tablename__ = "record_amendments"
+    __table_args__ = (
+        # One draft per author and record: "Add amendment" opens it again.
+        Index(
+            "uq_record_amendments_one_draft",
+            "medical_record_id",
+            "author_user_id",
+            unique=True,
+            postgresql_where=text("signed_at IS NULL"),
+        ),
+        CheckConstraint(
+            "(signed_at IS NULL) = (signature_sha256 IS NULL)", name="amendment_signature_together"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    medical_record_id: int = Field(foreign_key="medical_records.id", ondelete="CASCADE")
+    author_user_id: int = Field(foreign_key="users.id")
+    reason: str = Field(default="", max_length=500)
+    body: str = Field(default="", sa_type=Text)
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    created_at: datetime | None = _created_at()
+    updated_at: datetime | None = _updated_at()
+    signed_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
+    # SHA-256 of the canonical JSON of the record's signature, reason and text.
+    signature_sha256: str | None = Field(default=None, max_length=64)
 
 
 class RecordImport(SQLModel, table=True):

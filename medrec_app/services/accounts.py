@@ -261,8 +261,9 @@ def confirm_password(
     """Recent authentication: the signed-in user types their password again, counted by
     the sign-in throttle like a sign-in, so a walk-up on an open session cannot try
     passwords freely. Raises ``SignInDelayed`` or ``SignInFailed`` (audited as
-    ``failed_action`` with ``failed_audit``). Commits the attempt's count, ending the
-    caller's transaction."""
+    ``failed_action`` with ``failed_audit``). Commits the attempt and its outcome, ending
+    the caller's transaction: a refusal of what the password was typed for (an
+    incomplete form, say) must not roll back the throttle's reset after a right password."""
     user = session.get(User, actor.user_id)
     if user is None or user.clinic_id != actor.clinic_id:
         raise NotFound("user")
@@ -274,6 +275,7 @@ def confirm_password(
         failed_action=failed_action,
         failed_audit=failed_audit,
     )
+    session.commit()
 
 
 def _commit_then_refuse(session: Session, refusal: SignInFailed) -> NoReturn:

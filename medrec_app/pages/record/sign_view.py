@@ -42,53 +42,72 @@ def sign_button() -> rx.Component:
 
 
 def _dialog() -> rx.Component:
+    return password_dialog(
+        "Sign this record",
+        "Once signed, nobody can change the record, you included. Type your password to "
+        "sign it as it is saved now.",
+        is_open=EditorState.sign_open,
+        on_open_change=EditorState.open_sign,
+        on_submit=EditorState.sign,
+        error=EditorState.sign_error,
+        testid="sign",
+    )
+
+
+def password_dialog(
+    title: str,
+    description: str,
+    *,
+    is_open: rx.Var,
+    on_open_change: rx.EventHandler,
+    on_submit: rx.EventHandler,
+    error: rx.Var,
+    testid: str,
+) -> rx.Component:
+    """A dialog that signs something once its signer types their password."""
+    field_id = f"{testid}-password"
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Sign this record"),
-            rx.dialog.description(
-                "Once signed, nobody can change the record, you included. Type your "
-                "password to sign it as it is saved now.",
-                size="2",
-                margin_bottom="12px",
-            ),
+            rx.dialog.title(title),
+            rx.dialog.description(description, size="2", margin_bottom="12px"),
             rx.form(
                 rx.vstack(
-                    field_label("Your password", html_for="sign-password"),
+                    field_label("Your password", html_for=field_id),
                     rx.input(
-                        id="sign-password",
+                        id=field_id,
                         name="password",
                         type="password",
                         required=True,
                         auto_complete="current-password",
-                        data_testid="sign-password",
+                        data_testid=field_id,
                         width="100%",
                     ),
                     rx.cond(
-                        EditorState.sign_error != "",
+                        error != "",
                         rx.callout.root(
-                            rx.callout.text(EditorState.sign_error),
+                            rx.callout.text(error),
                             color_scheme="red",
                             role="alert",
                             width="100%",
-                            data_testid="sign-error",
+                            data_testid=f"{testid}-error",
                         ),
                     ),
                     rx.hstack(
                         rx.dialog.close(
                             rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
                         ),
-                        rx.button("Sign", type="submit", data_testid="sign-submit"),
+                        rx.button("Sign", type="submit", data_testid=f"{testid}-submit"),
                         justify="end",
                         width="100%",
                     ),
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=EditorState.sign,
+                on_submit=on_submit,
                 reset_on_submit=True,
             ),
             max_width="440px",
         ),
-        open=EditorState.sign_open,
-        on_open_change=EditorState.open_sign,
+        open=is_open,
+        on_open_change=on_open_change,
     )

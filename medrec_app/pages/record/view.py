@@ -12,6 +12,7 @@ from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.pages.phone_link import add_from_phone
+from medrec_app.pages.record.amend_view import amendments_panel
 from medrec_app.pages.record.sign_view import sign_button, signature_line
 from medrec_app.pages.record.state import EditorState
 
@@ -135,6 +136,7 @@ def _editor() -> rx.Component:
             gap="24px",
             width="100%",
         ),
+        rx.cond(EditorState.signed_text != "", amendments_panel()),
         width="100%",
         spacing="4",
         data_testid="record-editor",

@@ -1,0 +1,230 @@
+"""Amendments: how a signed record is corrected without changing it.
+
+An amendment belongs to a signed record and to its author. The author writes a reason and
+the text, saved as a draft as they type (one draft per author and record), then signs it
+with their password like the record, and from then on it never changes (trigger
+``record_amendments_frozen``). Its hash covers the record's own signature hash with the
+reason and text, so it names what it amends. Readers see the signed amendments in the
+order they were signed; a draft is its author's alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from medrec_app.domain.checks import string_problem
+from medrec_app.domain.permissions import Action, Actor, require
+from medrec_app.domain.signature import canonical_json
+from medrec_app.models import MedicalRecord, RecordAmendment, User
+from medrec_app.services import accounts, audit
+from medrec_app.services.errors import (
+    NotFound,
+    ServiceError,
+    SignInDelayed,
+    SignInFailed,
+    ValidationFailed,
+)
+from medrec_app.services.records.scope import locked_record, record_keys, scoped_record
+from medrec_app.services.records.signing import CHANGED, MISTYPED, SignRefused
+
+MAX_REASON_CHARS = 500
+MAX_TEXT_CHARS = 10_000
+SIGN_REFUSED = "record.amendment_sign.denied"
+
+
+class AmendmentRefused(ServiceError):
+    """The amendment was not started or changed; the message says why."""
+
+
+class AmendmentPublic(BaseModel):
+    id: int
+    author_name: str
+    reason: str
+    text: str
+    revision: int
+    signed_at: datetime | None
+    sha256: str | None
+
+
+def amendments_of(session: Session, actor: Actor, record_id: int) -> list[AmendmentPublic]:
+    """The record's signed amendments in the order they were signed, then the actor's own
+    draft if they have one."""
+    require(actor, Action.VIEW_RECORD)
+    keys = record_keys(session, actor, record_id)
+    rows = session.exec(
+        select(RecordAmendment, User.full_name)
+        .join(User, col(User.id) == col(RecordAmendment.author_user_id))
+        .where(RecordAmendment.medical_record_id == keys.record_id)
+        .where(
+            col(RecordAmendment.signed_at).is_not(None)
+            | (RecordAmendment.author_user_id == actor.user_id)
+        )
+        .order_by(col(RecordAmendment.signed_at).asc().nulls_last(), col(RecordAmendment.id))
+    ).all()
+    return [_public(row, name) for row, name in rows]
+
+
+def start_amendment(session: Session, actor: Actor, record_id: int) -> AmendmentPublic:
+    """The actor's draft amendment of the signed record, made if they have none."""
+    require(actor, Action.EDIT_RECORD)
+    record, _ = locked_record(session, actor, record_id)
+    if record.signed_at is None:
+        raise AmendmentRefused(
+            "Only a signed record takes amendments: this one can still be changed itself."
+        )
+    draft = _draft(session, actor, record_id)
+    if draft is None:
+        draft = RecordAmendment(medical_record_id=record_id, author_user_id=actor.user_id)
+        session.add(draft)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "record.amendment_start",
+            appointment_id=record.appointment_id,
+            record_id=record_id,
+            details={"amendment_id": draft.id},
+        )
+    return _public(draft, _name(session, actor))
+
+
+def save_amendment(
+    session: Session, actor: Actor, amendment_id: int, *, reason: str, text: str
+) -> AmendmentPublic:
+    """Store the draft's reason and text as typed (both may still be empty)."""
+    require(actor, Action.EDIT_RECORD)
+    problems = [
+        f"{label} {problem}"
+        for label, value, limit in (
+            ("The reason", reason, MAX_REASON_CHARS),
+            ("The text", text, MAX_TEXT_CHARS),
+        )
+        if (problem := string_problem(value, limit))
+    ]
+    if problems:
+        raise ValidationFailed(problems)
+    draft, record = _locked_draft(session, actor, amendment_id)
+    if (draft.reason, draft.body) != (reason, text):
+        draft.reason, draft.body = reason, text
+        draft.revision += 1
+        session.add(draft)
+        audit.record(
+            session,
+            actor,
+            "record.amendment_save",
+            appointment_id=record.appointment_id,
+            record_id=record.id,
+            details={"amendment_id": draft.id, "revision": draft.revision},
+        )
+        session.flush()
+    return _public(draft, _name(session, actor))
+
+
+def sign_amendment(
+    session: Session,
+    actor: Actor,
+    amendment_id: int,
+    *,
+    password: str,
+    revision: int,
+    ip: str,
+) -> AmendmentPublic:
+    """Sign the actor's draft as saved at ``revision``; it needs a reason and text."""
+    require(actor, Action.EDIT_RECORD)
+    draft, record = _locked_draft(session, actor, amendment_id)
+    ids = {"appointment_id": record.appointment_id, "record_id": record.id}
+    try:
+        accounts.confirm_password(
+            session,
+            actor,
+            password,
+            ip,
+            failed_action=SIGN_REFUSED,
+            failed_audit={**ids, "details": {"reason": "wrong_password"}},
+        )
+    except SignInDelayed:
+        raise
+    except SignInFailed:
+        raise SignRefused("wrong_password", MISTYPED) from None
+    draft, record = _locked_draft(session, actor, amendment_id)
+    if draft.revision != revision:
+        raise SignRefused("changed", CHANGED)
+    missing = [
+        label
+        for label, value in (("a reason", draft.reason), ("text", draft.body))
+        if not value.strip()
+    ]
+    if missing:
+        raise SignRefused(
+            "incomplete", f"An amendment needs {' and '.join(missing)} before it is signed."
+        )
+    signed = {"record": record.signature_sha256, "reason": draft.reason, "text": draft.body}
+    draft.signature_sha256 = hashlib.sha256(canonical_json(signed)).hexdigest()
+    draft.signed_at = accounts.now()
+    session.add(draft)
+    audit.record(
+        session,
+        actor,
+        "record.amendment_sign",
+        **ids,
+        details={"amendment_id": draft.id, "sha256": draft.signature_sha256},
+    )
+    session.flush()
+    return _public(draft, _name(session, actor))
+
+
+def _draft(session: Session, actor: Actor, record_id: int) -> RecordAmendment | None:
+    return session.exec(
+        select(RecordAmendment).where(
+            RecordAmendment.medical_record_id == record_id,
+            RecordAmendment.author_user_id == actor.user_id,
+            col(RecordAmendment.signed_at).is_(None),
+        )
+    ).first()
+
+
+def _locked_draft(
+    session: Session, actor: Actor, amendment_id: int
+) -> tuple[RecordAmendment, MedicalRecord]:
+    """The actor's own unsigned amendment, locked and read fresh, and its record; another
+    clinic's, another author's or a signed one is not found."""
+    draft = session.exec(
+        select(RecordAmendment)
+        .where(
+            RecordAmendment.id == amendment_id,
+            RecordAmendment.author_user_id == actor.user_id,
+            col(RecordAmendment.signed_at).is_(None),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if draft is None:
+        raise NotFound("amendment")
+    try:
+        record = scoped_record(session, actor, draft.medical_record_id)
+    except NotFound:
+        raise NotFound("amendment") from None
+    return draft, record
+
+
+def _name(session: Session, actor: Actor) -> str:
+    user = session.get(User, actor.user_id)
+    assert user is not None  # the actor's own row
+    return user.full_name
+
+
+def _public(row: RecordAmendment, author_name: str) -> AmendmentPublic:
+    assert row.id is not None
+    return AmendmentPublic(
+        id=row.id,
+        author_name=author_name,
+        reason=row.reason,
+        text=row.body,
+        revision=row.revision,
+        signed_at=row.signed_at,
+        sha256=row.signature_sha256,
+    )
