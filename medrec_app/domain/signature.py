@@ -25,3 +25,10 @@ def signature_hash(drawing_data: Mapping[str, Any], form_data: Mapping[str, Any]
     """The hex SHA-256 of the record's signed content."""
     signed = {"drawing_data": dict(drawing_data), "form_data": dict(form_data)}
     return hashlib.sha256(canonical_json(signed)).hexdigest()
+
+
+def amendment_hash(record_sha256: str | None, reason: str, text: str) -> str:
+    """The hex SHA-256 of an amendment: the signature of the record it amends, its reason
+    and its text, so the amendment names what it amends."""
+    signed = {"record": record_sha256, "reason": reason, "text": text}
+    return hashlib.sha256(canonical_json(signed)).hexdigest()

@@ -2,8 +2,7 @@
 draft, saved as they type and signed with their password
 (``services/records/amendments.py``).
 
-A state mixin of ``EditorState``, which provides ``record_id``, ``signed_text`` and
-``_call``.
+A state mixin of ``EditorState``, which provides ``record_id`` and ``_call``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.components.format import local_datetime
-from medrec_app.domain.permissions import Action, can
+from medrec_app.pages.record.sign_state import TYPE_IT, typed_password
 from medrec_app.services.errors import SignInDelayed, ValidationFailed
 from medrec_app.services.records import amendments
 from medrec_app.services.records.signing import SignRefused
@@ -30,7 +29,7 @@ class AmendMixin(rx.State, mixin=True):
     amend_error: str = ""
     _draft_revision: int = 0
 
-    def _load_amendments(self, signed: bool) -> None:
+    def _load_amendments(self, signed: bool, can_amend: bool) -> None:
         listed = self._call(amendments.amendments_of, self.record_id) if signed else []
         zone = self.clinic_timezone
         self.amendments = [
@@ -47,7 +46,7 @@ class AmendMixin(rx.State, mixin=True):
         ]
         draft = next((a for a in listed if a.signed_at is None), None)
         self._show_draft_amendment(draft)
-        self.can_amend = signed and can(self._actor().role, Action.EDIT_RECORD)
+        self.can_amend = can_amend
 
     def _show_draft_amendment(self, draft: amendments.AmendmentPublic | None) -> None:
         self.draft_id = draft.id if draft else 0
@@ -88,15 +87,15 @@ class AmendMixin(rx.State, mixin=True):
 
     @service_event
     def sign_amendment(self, form: dict) -> None:
-        password = form.get("password") if isinstance(form, dict) else None
-        if not isinstance(password, str) or not password:
-            self.amend_error = "Type your password to sign."
+        password = typed_password(form)
+        if password is None:
+            self.amend_error = TYPE_IT
             return
         try:
             self._call(
                 amendments.sign_amendment,
                 self.draft_id,
-                password=password[:1024],
+                password=password,
                 revision=self._draft_revision,
                 ip=self.router.session.client_ip or "",
             )
@@ -104,4 +103,4 @@ class AmendMixin(rx.State, mixin=True):
             self.amend_error = str(refused)
             return
         self.amend_sign_open, self.amend_error = False, ""
-        self._load_amendments(True)
+        self._load_amendments(True, self.can_amend)

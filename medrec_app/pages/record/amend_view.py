@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.components.labels import field_label
-from medrec_app.pages.record.sign_view import password_dialog
+from medrec_app.pages.record.sign_view import hash_text, password_dialog
 from medrec_app.pages.record.state import EditorState
 
 
@@ -50,13 +50,7 @@ def _signed_amendment(amendment: rx.Var[dict[str, str]]) -> rx.Component:
             ),
             rx.text("Reason: ", amendment["reason"], size="2"),
             rx.text(amendment["text"], size="2", white_space="pre-wrap"),
-            rx.text(
-                "SHA-256 ",
-                rx.code(amendment["sha256"], size="1"),
-                size="1",
-                color_scheme="gray",
-                style={"word_break": "break-all"},
-            ),
+            hash_text(amendment["sha256"]),
             spacing="1",
         ),
         width="100%",

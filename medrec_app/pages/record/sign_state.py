@@ -20,6 +20,18 @@ from medrec_app.state import service_event
 UNSAVED = "Some changes are not saved yet. Wait until the page says “All changes saved”, then sign."
 
 
+TYPE_IT = "Type your password to sign."
+MAX_PASSWORD_CHARS = 1024
+
+
+def typed_password(form: object) -> str | None:
+    """The password a sign dialog's form sent, if it sent one."""
+    password = form.get("password") if isinstance(form, dict) else None
+    if not isinstance(password, str) or not password:
+        return None
+    return password[:MAX_PASSWORD_CHARS]
+
+
 class SignMixin(rx.State, mixin=True):
     can_sign: bool = False
     signed_text: str = ""
@@ -50,9 +62,9 @@ class SignMixin(rx.State, mixin=True):
     @service_event
     def sign(self, form: dict) -> None:
         """Sign with the password typed in the dialog."""
-        password = form.get("password") if isinstance(form, dict) else None
-        if not isinstance(password, str) or not password:
-            self.sign_error = "Type your password to sign."
+        password = typed_password(form)
+        if password is None:
+            self.sign_error = TYPE_IT
             return
         if self._pending or self.save_status != "saved" or self.canvas_pending:
             self.sign_error = UNSAVED
@@ -61,7 +73,7 @@ class SignMixin(rx.State, mixin=True):
             self._call(
                 signing.sign_record,
                 self.record_id,
-                password=password[:1024],
+                password=password,
                 revision=self._revision,
                 ip=self.router.session.client_ip or "",
             )

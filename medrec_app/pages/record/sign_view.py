@@ -13,17 +13,22 @@ def signature_line() -> rx.Component:
     return rx.hstack(
         rx.badge("Signed", color_scheme="green"),
         rx.text(EditorState.signed_text, size="2", data_testid="record-signed"),
-        rx.text(
-            "SHA-256 ",
-            rx.code(EditorState.signed_hash, size="1"),
-            size="1",
-            color_scheme="gray",
-            data_testid="record-signature-hash",
-            style={"word_break": "break-all"},
-        ),
+        hash_text(EditorState.signed_hash, data_testid="record-signature-hash"),
         align="center",
         wrap="wrap",
         spacing="2",
+    )
+
+
+def hash_text(sha256: rx.Var, **props: object) -> rx.Component:
+    """A signature's SHA-256, small, wrapping anywhere."""
+    return rx.text(
+        "SHA-256 ",
+        rx.code(sha256, size="1"),
+        size="1",
+        color_scheme="gray",
+        style={"word_break": "break-all"},
+        **props,
     )
 
 

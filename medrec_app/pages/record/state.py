@@ -163,7 +163,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, AuthS
         self._show(opened)
         if self.status == "ready":
             self._load_files(with_background=True)
-            self._load_amendments(opened.signature is not None)
+            self._load_amendments(opened.signature is not None, opened.can_amend)
 
     def _phone_patient_id(self) -> int:
         return self.patient_id if self.can_edit and self.status == "ready" else 0

@@ -10,7 +10,6 @@ order they were signed; a draft is its author's alone.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -18,18 +17,16 @@ from sqlmodel import Session, col, select
 
 from medrec_app.domain.checks import string_problem
 from medrec_app.domain.permissions import Action, Actor, require
-from medrec_app.domain.signature import canonical_json
+from medrec_app.domain.signature import amendment_hash
 from medrec_app.models import MedicalRecord, RecordAmendment, User
 from medrec_app.services import accounts, audit
 from medrec_app.services.errors import (
     NotFound,
     ServiceError,
-    SignInDelayed,
-    SignInFailed,
     ValidationFailed,
 )
 from medrec_app.services.records.scope import locked_record, record_keys, scoped_record
-from medrec_app.services.records.signing import CHANGED, MISTYPED, SignRefused
+from medrec_app.services.records.signing import CHANGED, SignRefused, confirm_signer
 
 MAX_REASON_CHARS = 500
 MAX_TEXT_CHARS = 10_000
@@ -136,20 +133,7 @@ def sign_amendment(
     """Sign the actor's draft as saved at ``revision``; it needs a reason and text."""
     require(actor, Action.EDIT_RECORD)
     draft, record = _locked_draft(session, actor, amendment_id)
-    ids = {"appointment_id": record.appointment_id, "record_id": record.id}
-    try:
-        accounts.confirm_password(
-            session,
-            actor,
-            password,
-            ip,
-            failed_action=SIGN_REFUSED,
-            failed_audit={**ids, "details": {"reason": "wrong_password"}},
-        )
-    except SignInDelayed:
-        raise
-    except SignInFailed:
-        raise SignRefused("wrong_password", MISTYPED) from None
+    confirm_signer(session, actor, record, password, ip, failed_action=SIGN_REFUSED)
     draft, record = _locked_draft(session, actor, amendment_id)
     if draft.revision != revision:
         raise SignRefused("changed", CHANGED)
@@ -162,15 +146,15 @@ def sign_amendment(
         raise SignRefused(
             "incomplete", f"An amendment needs {' and '.join(missing)} before it is signed."
         )
-    signed = {"record": record.signature_sha256, "reason": draft.reason, "text": draft.body}
-    draft.signature_sha256 = hashlib.sha256(canonical_json(signed)).hexdigest()
+    draft.signature_sha256 = amendment_hash(record.signature_sha256, draft.reason, draft.body)
     draft.signed_at = accounts.now()
     session.add(draft)
     audit.record(
         session,
         actor,
         "record.amendment_sign",
-        **ids,
+        appointment_id=record.appointment_id,
+        record_id=record.id,
         details={"amendment_id": draft.id, "sha256": draft.signature_sha256},
     )
     session.flush()

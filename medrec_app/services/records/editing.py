@@ -98,6 +98,8 @@ class EditorRecord(BaseModel):
     """This user may change the record now: a role that edits, and not signed."""
     can_sign: bool
     """This user is the visit's practitioner and the record is not signed yet."""
+    can_amend: bool
+    """The record is signed and this user's role may write amendments."""
     signature: Signature | None
     updated_at: datetime | None
 
@@ -189,6 +191,7 @@ def open_for_editing(
             and can(actor.role, Action.SIGN_RECORD)
             and appointment.practitioner_id == actor.user_id
         ),
+        can_amend=signature is not None and can(actor.role, Action.EDIT_RECORD),
         signature=signature,
         updated_at=record.updated_at if record else None,
     )

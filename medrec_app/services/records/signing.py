@@ -73,23 +73,7 @@ def sign_record(
     require(actor, Action.SIGN_RECORD)
     record = scoped_record(session, actor, record_id)
     _refuse_unless_signable(session, actor, record)
-    try:
-        accounts.confirm_password(
-            session,
-            actor,
-            password,
-            ip,
-            failed_action=SIGN_REFUSED,
-            failed_audit={
-                "appointment_id": record.appointment_id,
-                "record_id": record.id,
-                "details": {"reason": "wrong_password"},
-            },
-        )
-    except SignInDelayed:
-        raise
-    except SignInFailed:
-        raise SignRefused("wrong_password", MISTYPED) from None
+    confirm_signer(session, actor, record, password, ip, failed_action=SIGN_REFUSED)
     record, _ = locked_record(session, actor, record_id)
     _refuse_unless_signable(session, actor, record)
     if record.revision != revision:
@@ -116,6 +100,37 @@ def sign_record(
     signature = signature_of(session, record)
     assert signature is not None
     return signature
+
+
+def confirm_signer(
+    session: Session,
+    actor: Actor,
+    record: MedicalRecord,
+    password: str,
+    ip: str,
+    *,
+    failed_action: str,
+) -> None:
+    """The signer's password, checked like a sign-in (``accounts.confirm_password``); a
+    wrong one is audited as ``failed_action`` on ``record`` and raises ``SignRefused``,
+    too many raise ``SignInDelayed``. Commits, ending the caller's transaction."""
+    try:
+        accounts.confirm_password(
+            session,
+            actor,
+            password,
+            ip,
+            failed_action=failed_action,
+            failed_audit={
+                "appointment_id": record.appointment_id,
+                "record_id": record.id,
+                "details": {"reason": "wrong_password"},
+            },
+        )
+    except SignInDelayed:
+        raise
+    except SignInFailed:
+        raise SignRefused("wrong_password", MISTYPED) from None
 
 
 def _refuse_unless_signable(session: Session, actor: Actor, record: MedicalRecord) -> None:
