@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from medrec_app.components.format import local_datetime
 from medrec_app.components.labels import field_label, labelled
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.messages import page_message
 from medrec_app.components.table import data_table
 from medrec_app.components.upload import upload_widget
 from medrec_app.domain.demo_export import MAX_EXPORT_BYTES
+from medrec_app.domain.formatting import local_datetime
 from medrec_app.domain.permissions import Action, can
 from medrec_app.services import demo_import
 from medrec_app.state import AuthState, service_event

@@ -14,8 +14,8 @@ from typing import Any
 
 import reflex as rx
 
-from medrec_app.components.format import local_time
 from medrec_app.components.qr import qr_data_uri
+from medrec_app.domain.formatting import local_time
 from medrec_app.services import phone_links
 from medrec_app.state import service_event
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import reflex as rx
 
-from medrec_app.components.format import local_datetime
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.table import data_table
+from medrec_app.domain.formatting import local_datetime
 from medrec_app.domain.permissions import Action, can
 from medrec_app.services import accounts, tokens
 from medrec_app.state import AuthState, row_id, service_event

@@ -15,11 +15,11 @@ from typing import Any
 import reflex as rx
 
 from medrec_app.components.confirm import confirm_button
-from medrec_app.components.format import local_datetime
 from medrec_app.components.labels import labelled, visually_hidden
 from medrec_app.components.layout import signed_in_page
 from medrec_app.components.messages import page_message
 from medrec_app.components.table import data_table
+from medrec_app.domain.formatting import local_datetime
 from medrec_app.domain.permissions import ROLE_LABELS, Action, Role, can
 from medrec_app.services import accounts, password_links, people
 from medrec_app.services.password_links import NewPasswordLink

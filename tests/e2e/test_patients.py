@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from medrec_app.components.format import human_size
+from medrec_app.domain.formatting import human_size
 from tests.e2e.test_sign_in import sign_in
 from tests.plugins.signed import mark_signed
 

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from medrec_app.components.format import (
+from medrec_app.domain.file_types import type_label
+from medrec_app.domain.formatting import (
     calendar_date,
     human_size,
     local_datetime,
     page_count_label,
 )
-from medrec_app.domain.file_types import type_label
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from typing import Any
 
 import reflex as rx
 
-from medrec_app.components.format import calendar_date, local_day, local_time
 from medrec_app.domain.bookings import DURATION_CHOICES, VISIT_TYPES
+from medrec_app.domain.formatting import calendar_date, local_day, local_time
 from medrec_app.domain.permissions import Action, can
 from medrec_app.services import appointments, bookings, patients
 from medrec_app.services.appointments import AppointmentPublic

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from medrec_app.components.format import calendar_date, local_timestamp
 from medrec_app.domain.audit_query import FIELDS, action_label
+from medrec_app.domain.formatting import calendar_date, local_timestamp
 from medrec_app.domain.ids import parse_id
 from medrec_app.domain.permissions import ROLE_LABELS, PermissionDenied
 from medrec_app.services import audit_trail, patients

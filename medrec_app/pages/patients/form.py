@@ -16,10 +16,10 @@ from typing import Any
 
 import reflex as rx
 
-from medrec_app.components.format import calendar_date
 from medrec_app.components.labels import field_label
 from medrec_app.components.messages import page_message
 from medrec_app.domain import patient_details
+from medrec_app.domain.formatting import calendar_date
 from medrec_app.domain.patient_details import FIELD_LABELS, Sex, problem_field
 from medrec_app.pages.patients.state import PatientFilesState, patient_id_in_path
 from medrec_app.services import patients

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import reflex as rx
 
-from medrec_app.components.format import (
+from medrec_app.domain.file_types import file_type, type_label
+from medrec_app.domain.formatting import (
     calendar_date,
     human_size,
     local_date,
@@ -24,7 +25,6 @@ from medrec_app.components.format import (
     local_time,
     page_count_label,
 )
-from medrec_app.domain.file_types import file_type, type_label
 from medrec_app.domain.permissions import Action, PermissionDenied, can
 from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.services import appointments, files, patients, uploads

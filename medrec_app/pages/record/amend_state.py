@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from medrec_app.components.format import local_datetime
+from medrec_app.domain.formatting import local_datetime
 from medrec_app.pages.record.sign_state import TYPE_IT, typed_password
 from medrec_app.services.errors import SignInDelayed, ValidationFailed
 from medrec_app.services.records import amendments

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from medrec_app.components.format import local_datetime
+from medrec_app.domain.formatting import local_datetime
 from medrec_app.services.errors import SignInDelayed
 from medrec_app.services.records import signing
 from medrec_app.state import service_event

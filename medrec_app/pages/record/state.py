@@ -29,9 +29,9 @@ from medrec_app.components.form_fields import (
     stored_value,
     toggled,
 )
-from medrec_app.components.format import local_datetime, local_time
 from medrec_app.domain.edits import first_batch, parse_each
 from medrec_app.domain.errors import DocumentError
+from medrec_app.domain.formatting import local_datetime, local_time
 from medrec_app.domain.forms import validate_form_against_schema
 from medrec_app.domain.ids import parse_id
 from medrec_app.pages.phone_link import PhoneLinkMixin

@@ -13,8 +13,8 @@ from typing import Any
 import reflex as rx
 
 from medrec_app.components.form_fields import FieldView, field_views, form_of, toggled
-from medrec_app.components.format import local_datetime
 from medrec_app.domain.errors import DocumentError
+from medrec_app.domain.formatting import local_datetime
 from medrec_app.domain.forms import (
     CHOICE_TYPES,
     FIELD_TYPE_LABELS,

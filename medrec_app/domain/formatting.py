@@ -1,4 +1,4 @@
-"""Display formatting shared by pages: dates and times in the clinic's zone."""
+"""Display formatting shared by pages and exports: dates and times in the clinic's zone, sizes."""
 
 from __future__ import annotations
 
