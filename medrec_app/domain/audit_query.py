@@ -189,6 +189,7 @@ ACTION_LABELS: dict[str, str] = {
     "record.background": "Set a record's background",
     "record.import": "Imported a drawing from the browser-only demo",
     "record.sign": "Signed a record",
+    "record.export": "Exported a record as PDF and PNG",
     "record.sign.denied": "Refused: signing a record",
     "record.amendment_start": "Started an amendment of a signed record",
     "record.amendment_save": "Saved an amendment's draft",

@@ -22,6 +22,7 @@ class Action(StrEnum):
     VIEW_RECORD = "view_record"
     EDIT_RECORD = "edit_record"
     SIGN_RECORD = "sign_record"
+    EXPORT_RECORD = "export_record"
     VIEW_FILES = "view_files"
     UPLOAD_FILE = "upload_file"
     DELETE_FILE = "delete_file"
@@ -53,6 +54,7 @@ _ACTION_PHRASES = {
     Action.VIEW_RECORD: "view medical records",
     Action.EDIT_RECORD: "edit medical records",
     Action.SIGN_RECORD: "sign medical records",
+    Action.EXPORT_RECORD: "export medical records as PDF",
     Action.VIEW_FILES: "view patient files",
     Action.UPLOAD_FILE: "upload patient files",
     Action.DELETE_FILE: "delete patient files",
@@ -72,17 +74,20 @@ _GRANTS: dict[Role, frozenset[Action]] = {
             Action.VIEW_RECORD,
             Action.EDIT_RECORD,
             Action.SIGN_RECORD,
+            Action.EXPORT_RECORD,
             Action.VIEW_FILES,
             Action.UPLOAD_FILE,
             Action.REGISTER_PATIENT,
             Action.BOOK_APPOINTMENT,
         }
     ),
-    # Front desk files x-rays and PDFs for patients and may read records, not change them.
+    # Front desk files x-rays and PDFs for patients and may read records, not change them;
+    # they send the exported note to a referrer or an insurer.
     Role.FRONT_DESK: frozenset(
         {
             Action.VIEW_APPOINTMENTS,
             Action.VIEW_RECORD,
+            Action.EXPORT_RECORD,
             Action.VIEW_FILES,
             Action.UPLOAD_FILE,
             Action.DELETE_FILE,
@@ -90,7 +95,8 @@ _GRANTS: dict[Role, frozenset[Action]] = {
             Action.BOOK_APPOINTMENT,
         }
     ),
-    # Read-only users are also the clinic's auditors: they read the audit trail.
+    # Read-only users are also the clinic's auditors: they read the audit trail. They open
+    # exports made by others, and make none: an export is a new patient file.
     Role.READ_ONLY: frozenset(
         {Action.VIEW_APPOINTMENTS, Action.VIEW_RECORD, Action.VIEW_FILES, Action.VIEW_AUDIT}
     ),

@@ -24,6 +24,7 @@ EXPECTED = {
         A.VIEW_RECORD,
         A.EDIT_RECORD,
         A.SIGN_RECORD,
+        A.EXPORT_RECORD,
         A.VIEW_FILES,
         A.UPLOAD_FILE,
         A.REGISTER_PATIENT,
@@ -32,6 +33,7 @@ EXPECTED = {
     Role.FRONT_DESK: {
         A.VIEW_APPOINTMENTS,
         A.VIEW_RECORD,
+        A.EXPORT_RECORD,
         A.VIEW_FILES,
         A.UPLOAD_FILE,
         A.DELETE_FILE,
@@ -49,6 +51,7 @@ def test_role_and_action_values_are_the_stored_strings() -> None:
         "view_record",
         "edit_record",
         "sign_record",
+        "export_record",
         "view_files",
         "upload_file",
         "delete_file",
