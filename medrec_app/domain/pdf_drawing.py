@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from medrec_app.domain.drawing import (
     ArrowShape,
@@ -135,11 +136,14 @@ def _strokes(lines: Sequence[Line], alphas: set[int], *, erase: bool) -> bytes:
 
 
 def _polyline(points: Sequence[float]) -> str:
-    values = [number(v) for v in points]
-    parts = [values[0], " ", values[1], " m"]
-    for i in range(2, len(values) - 1, 2):
-        parts += [" ", values[i], " ", values[i + 1], " l"]
-    return "".join(parts)
+    """``x y m x y l ...``, two decimals each: one C-level format per stroke, since a
+    drawing has up to 500,000 values."""
+    return _polyline_format(len(points) // 2) % tuple(points[: len(points) // 2 * 2])
+
+
+@cache
+def _polyline_format(count: int) -> str:
+    return "%.2f %.2f m" + " %.2f %.2f l" * (count - 1)
 
 
 class _PaintState:

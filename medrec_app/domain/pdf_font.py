@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from fontTools import subset
@@ -136,19 +136,25 @@ class PdfFont:
 
     def subset(self) -> bytes:
         """The TrueType font holding only the glyphs used (and .notdef), ids unchanged."""
-        font = TTFont(io.BytesIO(_font_bytes(self.name)), recalcTimestamp=False)
-        options = subset.Options()
-        options.retain_gids = True
-        options.notdef_outline = True
-        options.name_IDs = ["*"]
-        options.layout_features = []
-        options.hinting = False
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=sorted({0, *self._used}))
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-        return out.getvalue()
+        return _subset(self.name, frozenset({0, *self._used}))
+
+
+@lru_cache(maxsize=64)
+def _subset(name: str, glyphs: frozenset[int]) -> bytes:
+    """Kept for the next export with the same glyphs (most notes use the same letters)."""
+    font = TTFont(io.BytesIO(_font_bytes(name)), recalcTimestamp=False)
+    options = subset.Options()
+    options.retain_gids = True
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.layout_features = []
+    options.hinting = False
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted(glyphs))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
 
 
 def _utf16(ch: str) -> list[int]:

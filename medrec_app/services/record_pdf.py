@@ -15,6 +15,7 @@ inline. Output is deterministic: the same record gives the same bytes.
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -100,7 +101,7 @@ def _canvas_page(
         parts.append(f"q /M{i} gs /R{i} Do Q\n".encode())
     parts += [b"q\n", content.shapes, b"Q\nQ\n"]
     page.Resources = pikepdf.Dictionary(XObject=xobjects, ExtGState=states)
-    page.Contents = pikepdf.Stream(pdf, b"".join(parts))
+    page.Contents = _packed(pdf, b"".join(parts))
     return page
 
 
@@ -185,6 +186,14 @@ def _image_dict(stream: pikepdf.Stream, size: tuple[int, int], mode: str) -> pik
     return stream
 
 
+def _packed(pdf: pikepdf.Pdf, data: bytes) -> pikepdf.Stream:
+    """A content stream compressed here at zlib's fastest level: drawing content is long
+    and repetitive, so this costs a few percent of size against several times the time."""
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(zlib.compress(data, 1), filter=Name.FlateDecode)
+    return stream
+
+
 def _alphas(pdf: pikepdf.Pdf, alphas: Iterable[int]) -> dict[str, pikepdf.Object]:
     """One ExtGState per opacity the drawing uses, ``/A<n>`` for n/255."""
     return {
@@ -205,7 +214,7 @@ def _form(
 ) -> pikepdf.Stream:
     """A form XObject in stage space; ``group`` makes it one isolated transparency
     group, as the canvas's stroke layer is one surface."""
-    form = pikepdf.Stream(pdf, data)
+    form = _packed(pdf, data)
     form.Type, form.Subtype = Name.XObject, Name.Form
     form.BBox = [0, 0, content.width, content.height]
     form.Resources = pikepdf.Dictionary(ExtGState=pikepdf.Dictionary(alphas))

@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
+from PIL import Image
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -136,13 +137,16 @@ def stage_patient_file(
     file_name: str,
     source: BinaryIO,
     accept: Callable[[CheckedFile], None] | None = None,
+    preview: Image.Image | None = None,
 ) -> StagedFile:
     """:func:`upload_patient_file` up to the commit, for a caller that writes more in the
     same transaction (the demo importer): check, insert the row, store the blobs, audit.
 
     ``accept`` sees the checked file before anything is stored and may refuse it by
-    raising. The caller owns the rest: commit with :func:`commit_or_remove`, or roll back
-    and :func:`remove_quietly` the ``keys``.
+    raising. ``preview`` is a picture of the file the caller already has (an export's
+    canvas), made the file's preview instead of rendering it again. The caller owns the
+    rest: commit with :func:`commit_or_remove`, or roll back and :func:`remove_quietly`
+    the ``keys``.
     """
     require(actor, Action.UPLOAD_FILE)
     patient = get_patient(session, actor, patient_id)
@@ -158,10 +162,9 @@ def stage_patient_file(
             source = stack.enter_context(stored)
             checked = replace(checked, size=stream_size(source))
         display = render_display(source, checked.kind)
+        shown = preview if preview is not None else display.image if display else None
         thumbnail = (
-            render_thumbnail(source, checked.kind.mime)
-            if display is None
-            else thumbnail_of(display.image)
+            render_thumbnail(source, checked.kind.mime) if shown is None else thumbnail_of(shown)
         )
         row = _insert_row(
             session,

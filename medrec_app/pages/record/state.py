@@ -36,6 +36,7 @@ from medrec_app.domain.forms import validate_form_against_schema
 from medrec_app.domain.ids import parse_id
 from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.pages.record.amend_state import AmendMixin
+from medrec_app.pages.record.export_state import ExportMixin
 from medrec_app.pages.record.files_state import RecordFilesMixin
 from medrec_app.pages.record.save_step import save_batch
 from medrec_app.pages.record.sign_state import SignMixin
@@ -53,7 +54,7 @@ RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
 ACKS_KEPT = 100
 
 
-class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, AuthState):
+class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, ExportMixin, AuthState):
     status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
     can_edit: bool = False
@@ -164,6 +165,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, AuthS
         if self.status == "ready":
             self._load_files(with_background=True)
             self._load_amendments(opened.signature is not None, opened.can_amend)
+            self._load_exports(opened.can_export)
 
     def _phone_patient_id(self) -> int:
         return self.patient_id if self.can_edit and self.status == "ready" else 0

@@ -13,6 +13,7 @@ from medrec_app.components.upload import upload_widget
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.pages.phone_link import add_from_phone
 from medrec_app.pages.record.amend_view import amendments_panel
+from medrec_app.pages.record.export_view import exports_panel
 from medrec_app.pages.record.sign_view import sign_button, signature_line
 from medrec_app.pages.record.state import EditorState
 
@@ -129,6 +130,7 @@ def _editor() -> rx.Component:
                     ),
                 ),
                 _attachments(),
+                exports_panel(),
                 width=rx.breakpoints(initial="100%", md="66%"),
                 spacing="3",
             ),

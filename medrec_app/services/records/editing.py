@@ -100,6 +100,8 @@ class EditorRecord(BaseModel):
     """This user is the visit's practitioner and the record is not signed yet."""
     can_amend: bool
     """The record is signed and this user's role may write amendments."""
+    can_export: bool
+    """This user's role may export the record as PDF (read-only users open exports)."""
     signature: Signature | None
     updated_at: datetime | None
 
@@ -192,6 +194,7 @@ def open_for_editing(
             and appointment.practitioner_id == actor.user_id
         ),
         can_amend=signature is not None and can(actor.role, Action.EDIT_RECORD),
+        can_export=record is not None and can(actor.role, Action.EXPORT_RECORD),
         signature=signature,
         updated_at=record.updated_at if record else None,
     )
