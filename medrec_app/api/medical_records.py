@@ -24,7 +24,7 @@ from medrec_app.api.record_uploads import (
 from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import unit_of_work
-from medrec_app.services.records import create, documents, editing
+from medrec_app.services.records import create, documents, editing, export
 from medrec_app.services.records.create import (
     DRAWING_DESCRIPTION,
     FORM_DESCRIPTION,
@@ -258,6 +258,34 @@ class EditorOperations(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ops: list[Any]
+
+
+@router.post(
+    "/{record_id}/export",
+    status_code=201,
+    response_model=export.RecordExport,
+    responses={
+        200: {"description": "The record had not changed: its earlier export, linked again."},
+        **STANDARD_ERRORS,
+    },
+    summary="Export a record as PDF and PNG",
+)
+async def export_medical_record(request: Request, record_id: RecordId, actor: ActorDep) -> Response:
+    """The annotated PDF (the canvas, then the written note with signature and
+    amendments) and a PNG of the canvas, kept as the patient's files with the ``export``
+    role, with time-limited links. Exporting an unchanged record again answers 200 with
+    the same files."""
+    made: export.RecordExport = await call(export.export_record, actor, record_id)
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    for linked in (made.pdf, made.png):
+        if linked.s3_url.startswith("/"):
+            linked.s3_url = base + linked.s3_url
+    return Response(
+        made.model_dump_json(),
+        status_code=200 if made.reused else 201,
+        media_type="application/json",
+        headers=NO_STORE,
+    )
 
 
 @router.get("/{record_id}/drawing", include_in_schema=False)

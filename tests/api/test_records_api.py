@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import uuid
 from datetime import datetime
 
 import httpx
+import pypdf
 import pytest
 
 from medrec_app.db import session_scope
@@ -486,3 +488,35 @@ def test_a_signed_record_refuses_the_draft_patch_and_each_posted_operation(clini
         "This record is signed, so it can no longer be changed."
     }
     assert client.get(f"/medical-records/{record_id}").json() == before
+
+
+def test_a_record_exports_over_the_api_and_an_unchanged_one_answers_200(clinic, other_clinic):
+    client = clinic[Role.PRACTITIONER]
+    shape = {
+        "id": "t1",
+        "type": "text",
+        "x": 20,
+        "y": 20,
+        "text": "Exported over REST",
+        "color": "#000000",
+        "strokeWidth": 20,
+    }
+    record = create(
+        client,
+        clinic.take_appointment(),
+        drawing_data={"lines": [line("one")], "shapes": [shape]},
+    )
+    record_id = record.json()["id"]
+
+    made = client.post(f"/medical-records/{record_id}/export")
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["reused"] is False and body["notices"] == []
+    pdf = httpx.get(body["pdf"]["s3_url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert "Exported over REST" in pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    again = client.post(f"/medical-records/{record_id}/export")
+    assert again.status_code == 200 and again.json()["pdf"]["id"] == body["pdf"]["id"]
+
+    assert_error(clinic[Role.READ_ONLY].post(f"/medical-records/{record_id}/export"), 403)
+    assert_error(other_clinic[Role.ADMIN].post(f"/medical-records/{record_id}/export"), 404)
