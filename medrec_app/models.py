@@ -394,8 +394,28 @@ class RecordAmendment(SQLModel, table=True):
     created_at: datetime | None = _created_at()
     updated_at: datetime | None = _updated_at()
     signed_at: datetime | None = Field(default=None, sa_type=TIMESTAMP(timezone=True))
-    # SHA-256 of the canonical JSON of the record's signature, reason and text.
+    # SHA-256 of the canonical JSON of the record's signature, reason, text and drawing.
     signature_sha256: str | None = Field(default=None, max_length=64)
+    # Lines and shapes drawn on the amendment's own layer over the signed drawing.
+    drawing_data: dict[str, Any] = _jsonb()
+
+
+class RecordAmendmentOp(SQLModel, table=True):
+    """Each drawing operation applied to an amendment, once (the canvas re-sends until
+    acknowledged), like ``medical_record_ops`` for a record."""
+
+    __tablename__ = "record_amendment_ops"
+    __table_args__ = (UniqueConstraint("amendment_id", "op_id", name="uq_record_amendment_ops_op"),)
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    amendment_id: int = Field(foreign_key="record_amendments.id", ondelete="CASCADE")
+    revision: int
+    op_id: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="users.id")
+    op: dict[str, Any] = _jsonb()
+    applied_at: datetime | None = _created_at()
 
 
 class RecordImport(SQLModel, table=True):

@@ -23,7 +23,7 @@ What the canvas does, and how the page does the same:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -71,10 +71,14 @@ class DrawingContent:
     """Opacities (1-255) the content selects with ``/A<n> gs``."""
 
 
-def drawing_content(drawing: DrawingData, font: PdfFont) -> DrawingContent:
+def drawing_content(
+    drawing: DrawingData, font: PdfFont, *, tint: str | None = None
+) -> DrawingContent:
     """The drawing's strokes, erasers and shapes as content streams; ``font`` learns the
-    glyphs its text shapes use."""
+    glyphs its text shapes use. With ``tint`` (an amendment's layer) everything is painted
+    in that colour, each element keeping its own opacity."""
     alphas: set[int] = set()
+    paint = _tinted(tint)
     pen_runs: list[list[Line]] = []
     eraser_runs: list[list[Line]] = []
     runs_in_order: list[tuple[str, int]] = []
@@ -90,13 +94,13 @@ def drawing_content(drawing: DrawingData, font: PdfFont) -> DrawingContent:
         if kind != "pen":
             continue
         later = tuple(i for k, i in runs_in_order[position + 1 :] if k == "eraser")
-        stroke_runs.append(StrokeRun(_strokes(pen_runs[index], alphas, erase=False), later))
+        stroke_runs.append(StrokeRun(_strokes(pen_runs[index], alphas, paint), later))
     return DrawingContent(
         width=drawing.stage_size.width,
         height=drawing.stage_size.height,
         stroke_runs=tuple(stroke_runs),
-        eraser_runs=tuple(_strokes(run, alphas, erase=True) for run in eraser_runs),
-        shapes=b"".join(_shape(shape, font, alphas) for shape in drawing.shapes),
+        eraser_runs=tuple(_strokes(run, alphas, _as_mask) for run in eraser_runs),
+        shapes=b"".join(_shape(shape, font, alphas, paint) for shape in drawing.shapes),
         alphas=frozenset(alphas),
     )
 
@@ -120,16 +124,38 @@ def number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _strokes(lines: Sequence[Line], alphas: set[int], *, erase: bool) -> bytes:
+Paint = Callable[[str | None], Colour | None]
+"""A document colour as painted: as it is, in a layer's tint, or black for a mask."""
+
+
+def _tinted(tint: str | None) -> Paint:
+    over = colour(tint)
+    if over is None:
+        return colour
+
+    def paint(value: str | None) -> Colour | None:
+        own = colour(value)
+        return None if own is None else (*over[:3], own[3])
+
+    return paint
+
+
+def _as_mask(value: str | None) -> Colour | None:
+    """An eraser in its mask: black, with the eraser's own opacity."""
+    own = colour(value)
+    return None if own is None else (0.0, 0.0, 0.0, own[3])
+
+
+def _strokes(lines: Sequence[Line], alphas: set[int], paint_of: Paint) -> bytes:
     out = ["1 J 1 j\n"]
     state = _PaintState(out, alphas)
     for line in lines:
         if len(line.points) < 4:
             continue  # a moveTo alone: the canvas draws nothing either
-        paint = colour(line.color)
+        paint = paint_of(line.color)
         if paint is None:
             continue
-        state.stroke(paint if not erase else (0.0, 0.0, 0.0, paint[3]), line.stroke_width)
+        state.stroke(paint, line.stroke_width)
         out.append(_polyline(line.points))
         out.append(" S\n")
     return "".join(out).encode("ascii")
@@ -184,7 +210,7 @@ def _rgb(rgb: Iterable[float]) -> str:
     return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") or "0" for v in rgb)
 
 
-def _shape(shape: Shape, font: PdfFont, alphas: set[int]) -> bytes:
+def _shape(shape: Shape, font: PdfFont, alphas: set[int], paint: Paint) -> bytes:
     out: list[str] = []
     state = _PaintState(out, alphas)
     angle = math.radians(shape.rotation or 0)
@@ -194,26 +220,26 @@ def _shape(shape: Shape, font: PdfFont, alphas: set[int]) -> bytes:
         f"{number(shape.x)} {number(shape.y)} cm 1 J 1 j "
     )
     if isinstance(shape, CircleShape):
-        _fill_and_outline(out, state, _circle_path(shape.radius), shape.fill, shape)
+        _fill_and_outline(out, state, _circle_path(shape.radius), shape.fill, shape, paint)
     elif isinstance(shape, RectShape):
         path = f"0 0 {number(shape.width)} {number(shape.height)} re"
-        _fill_and_outline(out, state, path, shape.fill, shape)
+        _fill_and_outline(out, state, path, shape.fill, shape, paint)
     elif isinstance(shape, ArrowShape):
-        _arrow(out, state, shape)
+        _arrow(out, state, shape, paint)
     elif isinstance(shape, TextShape):
-        _text(out, state, shape, font)
+        _text(out, state, shape, font, paint)
     out.append("Q\n")
     return "".join(out).encode("ascii")
 
 
 def _fill_and_outline(
-    out: list[str], state: _PaintState, path: str, fill: str | None, shape: Shape
+    out: list[str], state: _PaintState, path: str, fill: str | None, shape: Shape, paint: Paint
 ) -> None:
-    inside = colour(fill)
+    inside = paint(fill)
     if inside is not None:
         state.fill(inside)
         out.append(f"{path} f ")
-    outline = colour(shape.color)
+    outline = paint(shape.color)
     if outline is not None:
         state.stroke(outline, shape.stroke_width)
         out.append(f"{path} S ")
@@ -230,8 +256,8 @@ def _circle_path(radius: float) -> str:
     )
 
 
-def _arrow(out: list[str], state: _PaintState, shape: ArrowShape) -> None:
-    paint = colour(shape.color)
+def _arrow(out: list[str], state: _PaintState, shape: ArrowShape, paint_of: Paint) -> None:
+    paint = paint_of(shape.color)
     if paint is None:
         return
     points = [0, 0, *shape.points]
@@ -253,8 +279,10 @@ def _arrow(out: list[str], state: _PaintState, shape: ArrowShape) -> None:
     )
 
 
-def _text(out: list[str], state: _PaintState, shape: TextShape, font: PdfFont) -> None:
-    paint = colour(shape.color)
+def _text(
+    out: list[str], state: _PaintState, shape: TextShape, font: PdfFont, paint_of: Paint
+) -> None:
+    paint = paint_of(shape.color)
     if paint is None or not shape.text:
         return
     size = shape.font_size or shape.stroke_width

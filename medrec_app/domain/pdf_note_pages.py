@@ -44,6 +44,8 @@ class AmendmentText:
     reason: str
     text: str
     sha256: str
+    drawn_in: str | None = None
+    """The colour its drawing has on page 1, if it drew."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ def note_pages(note: NoteText, regular: PdfFont, bold: PdfFont) -> list[bytes]:
         out.paragraph(f"Reason: {amendment.reason}")
         out.gap(3)
         out.paragraph(amendment.text)
+        if amendment.drawn_in:
+            out.paragraph(f"Its drawing is shown in {amendment.drawn_in} on page 1.")
         out.paragraph(f"SHA-256: {amendment.sha256}", size=8)
     return out.content()
 

@@ -27,8 +27,13 @@ def signature_hash(drawing_data: Mapping[str, Any], form_data: Mapping[str, Any]
     return hashlib.sha256(canonical_json(signed)).hexdigest()
 
 
-def amendment_hash(record_sha256: str | None, reason: str, text: str) -> str:
-    """The hex SHA-256 of an amendment: the signature of the record it amends, its reason
-    and its text, so the amendment names what it amends."""
-    signed = {"record": record_sha256, "reason": reason, "text": text}
+def amendment_hash(
+    record_sha256: str | None, reason: str, text: str, drawing: dict[str, Any] | None = None
+) -> str:
+    """The hex SHA-256 of an amendment: the signature of the record it amends, its reason,
+    its text and, when it drew anything, its drawing, so the amendment names what it
+    amends. (Without a drawing the hash is the one amendments had before they could draw.)"""
+    signed: dict[str, Any] = {"record": record_sha256, "reason": reason, "text": text}
+    if drawing and (drawing.get("lines") or drawing.get("shapes")):
+        signed["drawing"] = drawing
     return hashlib.sha256(canonical_json(signed)).hexdigest()

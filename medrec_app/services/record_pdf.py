@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +24,7 @@ import pikepdf
 from PIL import Image
 
 from medrec_app.domain.drawing import DrawingData
-from medrec_app.domain.pdf_drawing import DrawingContent, drawing_content, number
+from medrec_app.domain.pdf_drawing import DrawingContent, colour, drawing_content, number
 from medrec_app.domain.pdf_font import BOLD, REGULAR, PdfFont
 from medrec_app.domain.pdf_note_pages import (
     BOLD_RESOURCE,
@@ -39,6 +39,7 @@ from medrec_app.services.page_pdf import MAX_PAGE_POINTS
 
 Name = pikepdf.Name
 NOTICE_SIZE = 10
+LEGEND_SIZE = 9
 
 
 class BackgroundUnreadable(Exception):
@@ -54,14 +55,32 @@ class Background:
     page_number: int = 1
 
 
-def record_pdf(drawing: DrawingData, background: Background | None, note: NoteText) -> bytes:
-    """The export's bytes: page 1 the canvas, then the note's pages."""
+@dataclass(frozen=True)
+class Layer:
+    """A signed amendment's drawing, painted over the record's in one colour."""
+
+    drawing: DrawingData
+    colour: str
+    legend: str
+
+
+def record_pdf(
+    drawing: DrawingData,
+    background: Background | None,
+    note: NoteText,
+    layers: Sequence[Layer] = (),
+) -> bytes:
+    """The export's bytes: page 1 the canvas (amendment layers over it, with a legend),
+    then the note's pages."""
     pdf = pikepdf.new()
     regular, bold = PdfFont(REGULAR), PdfFont(BOLD)
     content = drawing_content(drawing, regular)
-    page_one = _canvas_page(pdf, content, background)
+    tinted = [drawing_content(layer.drawing, regular, tint=layer.colour) for layer in layers]
+    page_one = _canvas_page(pdf, content, background, tinted)
     if note.notices:
         page_one.contents_add(_notices(page_one, note.notices, bold), prepend=False)
+    if layers:
+        page_one.contents_add(_legend(page_one, layers, regular), prepend=False)
     note_streams = note_pages(note, regular, bold)
     fonts = pikepdf.Dictionary(
         {
@@ -81,28 +100,51 @@ def record_pdf(drawing: DrawingData, background: Background | None, note: NoteTe
 
 
 def _canvas_page(
-    pdf: pikepdf.Pdf, content: DrawingContent, background: Background | None
+    pdf: pikepdf.Pdf,
+    content: DrawingContent,
+    background: Background | None,
+    layers: Sequence[DrawingContent] = (),
 ) -> pikepdf.Page:
     scale = min(1.0, MAX_PAGE_POINTS / max(content.width, content.height))
     width, height = content.width * scale, content.height * scale
     page = pdf.add_blank_page(page_size=(width, height))
-    alphas = _alphas(pdf, content.alphas)
+    alphas = _alphas(pdf, content.alphas.union(*(layer.alphas for layer in layers)))
     xobjects = pikepdf.Dictionary()
     states = pikepdf.Dictionary(alphas)
     parts = [_background(pdf, page, background, xobjects, content, scale)]
     parts.append(f"q {number(scale)} 0 0 {number(-scale)} 0 {number(height)} cm\n".encode())
-    erasers = [_form(pdf, run, content, alphas=alphas) for run in content.eraser_runs]
-    for i, run in enumerate(content.stroke_runs):
-        if not run.erased_by:
-            parts += [b"q\n", run.content, b"Q\n"]
-            continue
-        xobjects[f"/R{i}"] = _form(pdf, run.content, content, alphas=alphas, group=True)
-        states[f"/M{i}"] = _mask(pdf, content, [erasers[k] for k in run.erased_by], alphas)
-        parts.append(f"q /M{i} gs /R{i} Do Q\n".encode())
-    parts += [b"q\n", content.shapes, b"Q\nQ\n"]
+    box = (content.width, content.height)
+    for index, layer in enumerate((content, *layers)):
+        prefix = "" if index == 0 else f"L{index}"
+        parts.append(_paint(pdf, layer, prefix, box, xobjects, states, alphas))
+    parts.append(b"Q\n")
     page.Resources = pikepdf.Dictionary(XObject=xobjects, ExtGState=states)
     page.Contents = _packed(pdf, b"".join(parts))
     return page
+
+
+def _paint(
+    pdf: pikepdf.Pdf,
+    layer: DrawingContent,
+    prefix: str,
+    box: tuple[float, float],
+    xobjects: pikepdf.Dictionary,
+    states: pikepdf.Dictionary,
+    alphas: dict[str, pikepdf.Object],
+) -> bytes:
+    """One stroke layer (its eraser cutting only its own earlier strokes) and its shapes;
+    the resources it needs are added, named with ``prefix``."""
+    parts = []
+    erasers = [_form(pdf, run, box, alphas=alphas) for run in layer.eraser_runs]
+    for i, run in enumerate(layer.stroke_runs):
+        if not run.erased_by:
+            parts += [b"q\n", run.content, b"Q\n"]
+            continue
+        xobjects[f"/{prefix}R{i}"] = _form(pdf, run.content, box, alphas=alphas, group=True)
+        states[f"/{prefix}M{i}"] = _mask(pdf, box, [erasers[k] for k in run.erased_by], alphas)
+        parts.append(f"q /{prefix}M{i} gs /{prefix}R{i} Do Q\n".encode())
+    parts += [b"q\n", layer.shapes, b"Q\n"]
+    return b"".join(parts)
 
 
 def _background(
@@ -149,6 +191,25 @@ def _notices(page: pikepdf.Page, notices: Iterable[str], font: PdfFont) -> bytes
             f"1 g {number(left - 4)} {number(y - 4)} {number(width + 8)} {NOTICE_SIZE + 4} re f "
             f"0.6 0 0 rg BT {BOLD_RESOURCE} {NOTICE_SIZE} Tf 1 0 0 1 {number(left)} {number(y)} Tm "
             f"{font.encode(line).decode('ascii')} Tj ET\n"
+        )
+    out.append("Q\n")
+    return "".join(out).encode("ascii")
+
+
+def _legend(page: pikepdf.Page, layers: Sequence[Layer], font: PdfFont) -> bytes:
+    """Which colour is which amendment, at the bottom left of page 1, on white."""
+    out = ["q "]
+    for index, layer in enumerate(reversed(layers)):
+        y = 8 + index * (LEGEND_SIZE + 6)
+        paint = colour(layer.colour)
+        assert paint is not None  # the amendment colours are opaque
+        width = font.width(layer.legend, LEGEND_SIZE)
+        out.append(
+            f"1 g 4 {number(y - 3)} {number(width + 26)} {LEGEND_SIZE + 6} re f "
+            f"{number(paint[0])} {number(paint[1])} {number(paint[2])} rg "
+            f"8 {number(y)} 10 {LEGEND_SIZE - 2} re f "
+            f"0 g BT {REGULAR_RESOURCE} {LEGEND_SIZE} Tf 1 0 0 1 22 {number(y)} Tm "
+            f"{font.encode(layer.legend).decode('ascii')} Tj ET\n"
         )
     out.append("Q\n")
     return "".join(out).encode("ascii")
@@ -207,7 +268,7 @@ def _alphas(pdf: pikepdf.Pdf, alphas: Iterable[int]) -> dict[str, pikepdf.Object
 def _form(
     pdf: pikepdf.Pdf,
     data: bytes,
-    content: DrawingContent,
+    box: tuple[float, float],
     *,
     alphas: dict[str, pikepdf.Object],
     group: bool = False,
@@ -216,7 +277,7 @@ def _form(
     group, as the canvas's stroke layer is one surface."""
     form = _packed(pdf, data)
     form.Type, form.Subtype = Name.XObject, Name.Form
-    form.BBox = [0, 0, content.width, content.height]
+    form.BBox = [0, 0, *box]
     form.Resources = pikepdf.Dictionary(ExtGState=pikepdf.Dictionary(alphas))
     if group:
         form.Group = pikepdf.Dictionary(S=Name.Transparency, I=True)
@@ -225,14 +286,14 @@ def _form(
 
 def _mask(
     pdf: pikepdf.Pdf,
-    content: DrawingContent,
+    box: tuple[float, float],
     erasers: list[pikepdf.Stream],
     alphas: dict[str, pikepdf.Object],
 ) -> pikepdf.Dictionary:
     """A luminosity soft mask: white (kept) but black where the eraser runs lie."""
     calls = "".join(f"q /E{i} Do Q " for i in range(len(erasers)))
-    data = f"1 g 0 0 {number(content.width)} {number(content.height)} re f {calls}".encode()
-    group = _form(pdf, data, content, alphas=alphas)
+    data = f"1 g 0 0 {number(box[0])} {number(box[1])} re f {calls}".encode()
+    group = _form(pdf, data, box, alphas=alphas)
     group.Group = pikepdf.Dictionary(S=Name.Transparency, CS=Name.DeviceGray)
     group.Resources.XObject = pikepdf.Dictionary({f"/E{i}": e for i, e in enumerate(erasers)})
     return pikepdf.Dictionary(

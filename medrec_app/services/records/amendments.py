@@ -15,16 +15,21 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.amendment_layers import amendment_colour, amendment_refusals, element_ids
 from medrec_app.domain.checks import string_problem
+from medrec_app.domain.edits import parse_each
+from medrec_app.domain.errors import DocumentError
+from medrec_app.domain.merge import apply_each
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.domain.signature import amendment_hash
-from medrec_app.models import MedicalRecord, RecordAmendment, User
+from medrec_app.models import MedicalRecord, RecordAmendment, RecordAmendmentOp, User
 from medrec_app.services import accounts, audit
 from medrec_app.services.errors import (
     NotFound,
     ServiceError,
     ValidationFailed,
 )
+from medrec_app.services.records.editing import RefusedChange
 from medrec_app.services.records.scope import locked_record, record_keys, scoped_record
 from medrec_app.services.records.signing import CHANGED, SignRefused, confirm_signer
 
@@ -45,6 +50,26 @@ class AmendmentPublic(BaseModel):
     revision: int
     signed_at: datetime | None
     sha256: str | None
+    has_drawing: bool = False
+
+
+class AmendmentDrawingSaved(BaseModel):
+    """Like a record's ``SaveResult``: the draft's revision, what the sender may forget,
+    and the operations refused with why."""
+
+    revision: int
+    acked_op_ids: list[str]
+    refused: list[RefusedChange] = []
+
+
+class AmendmentLayer(BaseModel):
+    """A signed amendment's drawing as it is shown: in its colour, with its legend."""
+
+    amendment_id: int
+    drawing: dict
+    colour: str
+    colour_name: str
+    legend: str
 
 
 def amendments_of(session: Session, actor: Actor, record_id: int) -> list[AmendmentPublic]:
@@ -146,7 +171,9 @@ def sign_amendment(
         raise SignRefused(
             "incomplete", f"An amendment needs {' and '.join(missing)} before it is signed."
         )
-    draft.signature_sha256 = amendment_hash(record.signature_sha256, draft.reason, draft.body)
+    draft.signature_sha256 = amendment_hash(
+        record.signature_sha256, draft.reason, draft.body, draft.drawing_data
+    )
     draft.signed_at = accounts.now()
     session.add(draft)
     audit.record(
@@ -159,6 +186,118 @@ def sign_amendment(
     )
     session.flush()
     return _public(draft, _name(session, actor))
+
+
+def save_amendment_drawing(
+    session: Session, actor: Actor, amendment_id: int, raw_ops: object
+) -> AmendmentDrawingSaved:
+    """Apply the canvas's operations to the actor's draft amendment, each on its own.
+
+    Only drawing on the amendment's own layer: an operation on the form, background or
+    stage, or on a line or shape of the signed record or an earlier amendment, is refused
+    alone with the reason (``domain/amendment_layers.py``); an operation seen before is
+    acknowledged and not applied again.
+    """
+    require(actor, Action.EDIT_RECORD)
+    try:
+        ops, refused = parse_each(raw_ops)
+    except DocumentError as exc:
+        raise ValidationFailed(exc.messages) from exc
+    draft, record = _locked_draft(session, actor, amendment_id)
+    seen = set(
+        session.exec(
+            select(RecordAmendmentOp.op_id).where(
+                RecordAmendmentOp.amendment_id == draft.id,
+                col(RecordAmendmentOp.op_id).in_([op.op_id for op in ops]),
+            )
+        ).all()
+    )
+    fresh = [op for op in ops if op.op_id not in seen]
+    signed = [record.drawing_data, *(layer.drawing for layer in signed_layers(session, record))]
+    refused += amendment_refusals(fresh, element_ids(signed))
+    refused_ids = {r.op_id for r in refused}
+    drawing, _, applied, broke_rules = apply_each(
+        draft.drawing_data, {}, [op for op in fresh if op.op_id not in refused_ids]
+    )
+    refused += broke_rules
+    if applied:
+        draft.drawing_data = drawing
+        draft.revision += 1
+        session.add(draft)
+        session.flush()
+        session.add_all(
+            RecordAmendmentOp(
+                amendment_id=draft.id,
+                revision=draft.revision,
+                op_id=op.op_id,
+                user_id=actor.user_id,
+                op=op.model_dump(mode="json", by_alias=True, exclude_unset=True),
+            )
+            for op in applied
+        )
+        audit.record(
+            session,
+            actor,
+            "record.amendment_save",
+            appointment_id=record.appointment_id,
+            record_id=record.id,
+            details={
+                "amendment_id": draft.id,
+                "revision": draft.revision,
+                "operations": len(applied),
+            },
+        )
+        session.flush()
+    return AmendmentDrawingSaved(
+        revision=draft.revision,
+        acked_op_ids=list(
+            dict.fromkeys([*(op.op_id for op in ops), *(r.op_id for r in refused if r.op_id)])
+        ),
+        refused=[RefusedChange.of(r) for r in refused],
+    )
+
+
+def amendment_layers(session: Session, actor: Actor, record_id: int) -> list[AmendmentLayer]:
+    """The record's signed amendments that drew, oldest first, in their colours."""
+    require(actor, Action.VIEW_RECORD)
+    keys = record_keys(session, actor, record_id)
+    record = session.get(MedicalRecord, keys.record_id)
+    assert record is not None
+    return signed_layers(session, record)
+
+
+def signed_layers(session: Session, record: MedicalRecord) -> list[AmendmentLayer]:
+    """The drawings of ``record``'s signed amendments (the caller has scoped it)."""
+    rows = session.exec(
+        select(RecordAmendment, User.full_name)
+        .join(User, col(User.id) == col(RecordAmendment.author_user_id))
+        .where(
+            RecordAmendment.medical_record_id == record.id,
+            col(RecordAmendment.signed_at).is_not(None),
+        )
+        .order_by(col(RecordAmendment.signed_at), col(RecordAmendment.id))
+    ).all()
+    layers = []
+    for position, (row, author) in enumerate(rows):
+        if not _drew(row):
+            continue
+        colour, name = amendment_colour(position)
+        assert row.id is not None and row.signed_at is not None
+        layers.append(
+            AmendmentLayer(
+                amendment_id=row.id,
+                drawing=row.drawing_data,
+                colour=colour,
+                colour_name=name,
+                legend=f"Amendment {position + 1}, by {author}",
+            )
+        )
+    return layers
+
+
+def _drew(row: RecordAmendment) -> bool:
+    drawing = row.drawing_data or {}
+    return bool(drawing.get("lines") or drawing.get("shapes"))
 
 
 def _draft(session: Session, actor: Actor, record_id: int) -> RecordAmendment | None:
@@ -211,4 +350,5 @@ def _public(row: RecordAmendment, author_name: str) -> AmendmentPublic:
         revision=row.revision,
         signed_at=row.signed_at,
         sha256=row.signature_sha256,
+        has_drawing=_drew(row),
     )

@@ -17,6 +17,7 @@ import hashlib
 import io
 import logging
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,8 @@ from medrec_app.models import (
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound
 from medrec_app.services.files import PatientFileLinked, PatientFilePublic, patient_files, with_link
-from medrec_app.services.record_pdf import Background, BackgroundUnreadable, record_pdf
+from medrec_app.services.record_pdf import Background, BackgroundUnreadable, Layer, record_pdf
+from medrec_app.services.records.amendments import AmendmentLayer, signed_layers
 from medrec_app.services.records.files import patient_file_rows
 from medrec_app.services.records.scope import record_keys, scoped_record
 from medrec_app.services.records.signing import signature_of
@@ -81,14 +83,18 @@ def export_record(session: Session, actor: Actor, record_id: int) -> RecordExpor
     assert appointment is not None  # foreign key
     drawing = parse_drawing(record.drawing_data)
     background, notices = _background(session, record, drawing, appointment.patient_id)
-    note = _note(session, actor, record, appointment, notices)
+    amended = signed_layers(session, record)
+    layers = [
+        Layer(parse_drawing(a.drawing), a.colour, f"{a.legend} ({a.colour_name})") for a in amended
+    ]
+    note = _note(session, actor, record, appointment, notices, amended)
     try:
-        pdf = record_pdf(drawing, background, note)
+        pdf = record_pdf(drawing, background, note, layers)
     except BackgroundUnreadable as error:
         log.warning("record %s: background unreadable at export (%s)", record.id, error)
-        note = _note(session, actor, record, appointment, [MISSING_BACKGROUND])
-        pdf = record_pdf(drawing, None, note)
         notices = [MISSING_BACKGROUND]
+        note = _note(session, actor, record, appointment, notices, amended)
+        pdf = record_pdf(drawing, None, note, layers)
     sha256 = hashlib.sha256(pdf).hexdigest()
     # One exporter at a time per record, so two identical exports find each other.
     session.exec(select(MedicalRecord.id).where(MedicalRecord.id == record.id).with_for_update())
@@ -268,6 +274,7 @@ def _note(
     record: MedicalRecord,
     appointment: Appointment,
     notices: list[str],
+    layers: Sequence[AmendmentLayer] = (),
 ) -> NoteText:
     clinic = session.get(Clinic, appointment.clinic_id)
     patient = session.get(Patient, appointment.patient_id)
@@ -288,7 +295,9 @@ def _note(
         signed_by=signature.signer_name if signature else None,
         signed_at=_when(signature.signed_at, zone) if signature else None,
         signature_sha256=signature.sha256 if signature else None,
-        amendments=_amendments(session, record, zone),
+        amendments=_amendments(
+            session, record, zone, {a.amendment_id: a.colour_name for a in layers}
+        ),
         notices=notices,
     )
 
@@ -303,7 +312,9 @@ def _template(session: Session, record: MedicalRecord) -> tuple[Any, str]:
     return parse_template_schema(version.form_schema), f"{name}, version {version.version}"
 
 
-def _amendments(session: Session, record: MedicalRecord, zone: str) -> list[AmendmentText]:
+def _amendments(
+    session: Session, record: MedicalRecord, zone: str, colours: dict[int, str]
+) -> list[AmendmentText]:
     rows = session.exec(
         select(RecordAmendment, User.full_name)
         .join(User, col(User.id) == col(RecordAmendment.author_user_id))
@@ -320,6 +331,7 @@ def _amendments(session: Session, record: MedicalRecord, zone: str) -> list[Amen
             reason=row.reason,
             text=row.body,
             sha256=row.signature_sha256 or "",
+            drawn_in=colours.get(row.id),  # type: ignore[arg-type]
         )
         for row, name in rows
     ]
