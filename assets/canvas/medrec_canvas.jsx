@@ -303,6 +303,38 @@ function ShapeNode({ shape, draggable, hidden, onSelect, onDragEnd, onTransformE
   }
 }
 
+/** `value` in `tint`'s colour, keeping its own opacity (an amendment's layer). */
+function tinted(value, tint) {
+  if (!tint || !value || value === "transparent") return value;
+  const m = /^#(?:[0-9a-f]{3}([0-9a-f])|[0-9a-f]{6}([0-9a-f]{2}))$/i.exec(value);
+  const alpha = m ? (m[1] ? m[1] + m[1] : m[2]) : "";
+  return tint + (alpha || "");
+}
+
+/**
+ * A drawing shown but never changed here: the signed record under an amendment, or a
+ * signed amendment's layer (in its tint). Its eraser strokes cut only its own strokes.
+ */
+function ReadOnlyLayer({ drawing, tint }) {
+  const doc = normaliseDocument(drawing);
+  const lines = tint ? doc.lines.map((l) => ({ ...l, color: tinted(l.color, tint) })) : doc.lines;
+  const shapes = tint
+    ? doc.shapes.map((s) => ({ ...s, color: tinted(s.color, tint), fill: tinted(s.fill, tint) }))
+    : doc.shapes;
+  return (
+    <>
+      <Layer listening={false}>
+        <CommittedLines lines={lines} />
+      </Layer>
+      <Layer listening={false}>
+        {shapes.map((shape) => (
+          <ShapeNode key={shape.id} shape={shape} draggable={false} hidden={false} />
+        ))}
+      </Layer>
+    </>
+  );
+}
+
 /** Finished strokes. Memoised: re-renders only when the lines array changes. */
 const CommittedLines = memo(function CommittedLines({ lines }) {
   return lines.map((line, i) => (
@@ -451,6 +483,9 @@ export function MedrecCanvas({
   ackedOpIds = [],
   reloadRequest = "",
   maxBatchOps = 0,
+  layersUrl = "",
+  lockedColor = "",
+  backgroundLocked = false,
   onOps,
   onBackgroundNeeded,
   onPendingChange,
@@ -694,6 +729,38 @@ export function MedrecCanvas({
   useEffect(() => {
     if (reloadRequest) setReloadToken((n) => n + 1);
   }, [reloadRequest]);
+
+  /* --------------------------------------------------- read-only layers */
+
+  const [layers, setLayers] = useState({ below: [], above: [] });
+  useEffect(() => {
+    setLayers({ below: [], above: [] });
+    if (!layersUrl) return undefined;
+    let cancelled = false;
+    fetch(layersUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((res) => {
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        return res.json();
+      })
+      .then((body) => {
+        if (cancelled || !body) return;
+        const list = (v) => (Array.isArray(v) ? v.filter((l) => l && l.drawing) : []);
+        setLayers({ below: list(body.below), above: list(body.above) });
+      })
+      .catch((err) => {
+        if (cancelled) return;
+        setLoadState("error");
+        setLoadError(String((err && err.message) || err));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [layersUrl, reloadToken]);
+
+  // An amendment draws in its own colour only.
+  useEffect(() => {
+    if (lockedColor) setColor(lockedColor);
+  }, [lockedColor]);
 
   /* ------------------------------------------------------ test hooks */
 
@@ -958,7 +1025,7 @@ export function MedrecCanvas({
     const onChange = () => pickColourRef.current(el.value);
     el.addEventListener("change", onChange);
     return () => el.removeEventListener("change", onChange);
-  }, []);
+  }, [lockedColor]); // the input is not there while an amendment locks the colour
 
   const isTextTool = tool === "text" || (selectedShape && selectedShape.type === "text");
   const widthValue = isTextTool
@@ -1337,30 +1404,42 @@ export function MedrecCanvas({
         </button>
       ))}
       <span style={S.sep} />
-      {PALETTE.map((hex) => (
-        <button
-          key={hex}
-          type="button"
-          data-testid={`color-${hex.slice(1)}`}
-          aria-label={`Colour ${hex}`}
-          aria-pressed={color === hex}
-          title={hex}
-          disabled={disabled}
-          onClick={() => pickColour(hex)}
-          style={S.swatch(hex, color === hex)}
-        />
-      ))}
-      <input
-        ref={colorInputRef}
-        type="color"
-        data-testid="color-custom"
-        aria-label="Custom colour"
-        title="Custom colour"
-        disabled={disabled}
-        value={/^#[0-9a-f]{6}$/i.test(color) ? color.toLowerCase() : "#000000"}
-        onChange={(e) => setColor(e.target.value)}
-        style={{ width: "28px", height: "24px", padding: 0, border: "none", background: "none" }}
-      />
+      {lockedColor ? (
+        <span
+          data-testid="amendment-colour"
+          style={{ display: "inline-flex", alignItems: "center", gap: "4px" }}
+        >
+          <span aria-hidden="true" style={S.swatch(lockedColor, true)} />
+          Amendment colour
+        </span>
+      ) : (
+        <>
+          {PALETTE.map((hex) => (
+            <button
+              key={hex}
+              type="button"
+              data-testid={`color-${hex.slice(1)}`}
+              aria-label={`Colour ${hex}`}
+              aria-pressed={color === hex}
+              title={hex}
+              disabled={disabled}
+              onClick={() => pickColour(hex)}
+              style={S.swatch(hex, color === hex)}
+            />
+          ))}
+          <input
+            ref={colorInputRef}
+            type="color"
+            data-testid="color-custom"
+            aria-label="Custom colour"
+            title="Custom colour"
+            disabled={disabled}
+            value={/^#[0-9a-f]{6}$/i.test(color) ? color.toLowerCase() : "#000000"}
+            onChange={(e) => setColor(e.target.value)}
+            style={{ width: "28px", height: "24px", padding: 0, border: "none", background: "none" }}
+          />
+        </>
+      )}
       <label style={{ display: "inline-flex", alignItems: "center", gap: "4px" }}>
         {isTextTool ? "Font size" : "Width"}
         <select
@@ -1477,7 +1556,7 @@ export function MedrecCanvas({
         <PdfPager
           page={pdfPage}
           numPages={background.numPages}
-          disabled={disabled}
+          disabled={disabled || backgroundLocked}
           onGo={goToPage}
           buttonStyle={S.button}
         />
@@ -1521,6 +1600,9 @@ export function MedrecCanvas({
                 <KonvaImage image={background.image} {...background.box} listening={false} />
               )}
             </Layer>
+            {layers.below.map((layer, i) => (
+              <ReadOnlyLayer key={"below" + i} drawing={layer.drawing} tint={layer.tint} />
+            ))}
             <Layer listening={false}>
               <Group ref={strokesGroupRef}>
                 <CommittedLines lines={baseLines} />
@@ -1564,6 +1646,9 @@ export function MedrecCanvas({
                 }
               />
             </Layer>
+            {layers.above.map((layer, i) => (
+              <ReadOnlyLayer key={"above" + i} drawing={layer.drawing} tint={layer.tint} />
+            ))}
             <Layer listening={false}>
               {draft && (
                 <ShapeNode

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from medrec_app.api import (
+    amendments,
     appointments,
     demo_imports,
     files,
@@ -45,6 +46,7 @@ def build_rest() -> FastAPI:
     install_handlers(app)
     app.add_middleware(BodyLimit)
     app.include_router(medical_records.router)
+    app.include_router(amendments.router)
     app.include_router(files.router)
     app.include_router(lookups.router)
     app.include_router(appointments.router)

@@ -75,6 +75,15 @@ class MedrecCanvas(rx.Component):
     showed were refused), with what it still has pending on top."""
     max_batch_ops: rx.Var[int]
     """The most operations the server takes in one batch; the canvas sends no more."""
+    layers_url: rx.Var[str]
+    """Same-origin GET answering ``{"below": [...], "above": [...]}``, each item
+    ``{"drawing": {...}, "tint": "#rrggbb" | null}``: drawings shown under or over the
+    document and never changed here (the signed record under an amendment, signed
+    amendments in their colours). ``""``: none."""
+    locked_color: rx.Var[str]
+    """The one colour tools draw in (an amendment's); ``""``: the user picks."""
+    background_locked: rx.Var[bool]
+    """PDF page turns are off: the background stays as signed."""
 
     on_ops: rx.EventHandler[rx.event.passthrough_event_spec(list)]
     """Receives one list of operation dicts per batch."""

@@ -14,6 +14,8 @@ from typing import Any
 
 from medrec_app.domain.edits import AddLine, DeleteElements, Operation, PutShape, RefusedOp
 
+STAGE_KEYS = ("stageSize", "backgroundType", "backgroundFileId", "pdfPageNumber", "pdfNumPages")
+"""What an amendment's layer shares with the signed drawing, as signed."""
 AMENDMENT_COLOURS = ("#7c3aed", "#db2777", "#0891b2", "#ea580c", "#4d7c0f")
 """Apart from the pen colours and from each other; named in ``COLOUR_NAMES``."""
 COLOUR_NAMES = ("violet", "pink", "cyan", "orange", "green")

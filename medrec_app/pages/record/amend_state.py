@@ -2,19 +2,29 @@
 draft, saved as they type and signed with their password
 (``services/records/amendments.py``).
 
-A state mixin of ``EditorState``, which provides ``record_id`` and ``_call``.
+A state mixin of ``EditorState``, which provides ``record_id``, ``_call`` and the save
+queue. While the user has a draft, the canvas draws on the draft's own layer, in its
+colour, over the signed drawing (``EditorState.document_url`` and ``layers_url``), and
+its operations are saved to the draft.
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.domain.amendment_layers import amendment_colour
 from medrec_app.domain.formatting import local_datetime
-from medrec_app.pages.record.sign_state import TYPE_IT, typed_password
+from medrec_app.pages.record.sign_state import TYPE_IT, UNSAVED, typed_password
 from medrec_app.services.errors import SignInDelayed, ValidationFailed
 from medrec_app.services.records import amendments
 from medrec_app.services.records.signing import SignRefused
 from medrec_app.state import service_event
+
+
+def _colour(position: int, drew: bool) -> dict[str, str]:
+    """The legend of a signed amendment's layer: its colour and the colour's name."""
+    colour, name = amendment_colour(position) if drew else ("", "")
+    return {"colour": colour, "colour_name": name}
 
 
 class AmendMixin(rx.State, mixin=True):
@@ -27,11 +37,14 @@ class AmendMixin(rx.State, mixin=True):
     draft_status: str = ""
     amend_sign_open: bool = False
     amend_error: str = ""
+    # The colour the draft's drawing is in (the next after the signed amendments').
+    amend_colour: str = ""
     _draft_revision: int = 0
 
     def _load_amendments(self, signed: bool, can_amend: bool) -> None:
         listed = self._call(amendments.amendments_of, self.record_id) if signed else []
         zone = self.clinic_timezone
+        signed = [a for a in listed if a.signed_at is not None]
         self.amendments = [
             {
                 "id": str(a.id),
@@ -40,13 +53,16 @@ class AmendMixin(rx.State, mixin=True):
                 "reason": a.reason,
                 "text": a.text,
                 "sha256": a.sha256 or "",
+                **_colour(position, a.has_drawing),
             }
-            for a in listed
-            if a.signed_at is not None
+            for position, a in enumerate(signed)
         ]
         draft = next((a for a in listed if a.signed_at is None), None)
         self._show_draft_amendment(draft)
         self.can_amend = can_amend
+        self.amend_colour = (
+            self._call(amendments.next_colour, self.record_id) if draft is not None else ""
+        )
 
     def _show_draft_amendment(self, draft: amendments.AmendmentPublic | None) -> None:
         self.draft_id = draft.id if draft else 0
@@ -59,6 +75,7 @@ class AmendMixin(rx.State, mixin=True):
     def start_amendment(self) -> None:
         draft = self._call(amendments.start_amendment, self.record_id)
         self._show_draft_amendment(draft)
+        self.amend_colour = self._call(amendments.next_colour, self.record_id)
 
     @service_event
     def set_amendment_reason(self, value: str) -> None:
@@ -90,6 +107,9 @@ class AmendMixin(rx.State, mixin=True):
         password = typed_password(form)
         if password is None:
             self.amend_error = TYPE_IT
+            return
+        if self._pending or self.save_status != "saved" or self.canvas_pending:
+            self.amend_error = UNSAVED
             return
         try:
             self._call(

@@ -50,6 +50,10 @@ def _signed_amendment(amendment: rx.Var[dict[str, str]]) -> rx.Component:
             ),
             rx.text("Reason: ", amendment["reason"], size="2"),
             rx.text(amendment["text"], size="2", white_space="pre-wrap"),
+            rx.cond(
+                amendment["colour"] != "",
+                _colour_note("Its drawing is shown in ", amendment),
+            ),
             hash_text(amendment["sha256"]),
             spacing="1",
         ),
@@ -58,9 +62,32 @@ def _signed_amendment(amendment: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
+def _colour_note(lead: str, amendment: rx.Var[dict[str, str]]) -> rx.Component:
+    """A swatch and the colour's name: the legend of an amendment's layer."""
+    return rx.hstack(
+        rx.box(
+            width="12px",
+            height="12px",
+            border_radius="2px",
+            background=amendment["colour"],
+            aria_hidden="true",
+        ),
+        rx.text(lead, amendment["colour_name"], " on the canvas.", size="1"),
+        align="center",
+        spacing="2",
+        data_testid="amendment-colour-note",
+    )
+
+
 def _draft() -> rx.Component:
     return rx.card(
         rx.vstack(
+            rx.text(
+                "Anything you draw on the canvas now goes on this amendment's own layer, "
+                "over the signed drawing, which stays as it was signed.",
+                size="2",
+                color_scheme="gray",
+            ),
             field_label("Reason for the amendment", html_for="amendment-reason"),
             rx.input(
                 id="amendment-reason",

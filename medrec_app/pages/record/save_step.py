@@ -11,14 +11,17 @@ from typing import Any
 from medrec_app.domain.permissions import PermissionDenied
 from medrec_app.services import unit_of_work
 from medrec_app.services.errors import NotSignedIn, ServiceError, ServiceUnavailable
-from medrec_app.services.records import editing
+from medrec_app.services.records import amendments, editing
 from medrec_app.services.records.editing import RefusedChange
 
 log = logging.getLogger(__name__)
 
 
-def save_batch(token: str, record_id: int, ops: list[dict[str, Any]]) -> editing.SaveResult:
-    """One save of the editor's batch, as the signed-in user.
+def save_batch(
+    token: str, record_id: int, ops: list[dict[str, Any]], amendment_id: int = 0
+) -> editing.SaveResult:
+    """One save of the editor's batch, as the signed-in user: to the record, or with
+    ``amendment_id`` to the user's draft amendment of it.
 
     Outages and an ended session are raised for the caller; a refusal of the whole batch
     (a record gone, a role changed) refuses each of its operations. A batch that meets
@@ -26,6 +29,8 @@ def save_batch(token: str, record_id: int, ops: list[dict[str, Any]]) -> editing
     operation at fault is refused and the others are kept.
     """
     try:
+        if amendment_id:
+            return unit_of_work.run_as(token, amendments.save_amendment_drawing, amendment_id, ops)
         return unit_of_work.run_as(token, editing.save_operations, record_id, ops)
     except (ServiceUnavailable, NotSignedIn):
         raise
@@ -35,7 +40,7 @@ def save_batch(token: str, record_id: int, ops: list[dict[str, Any]]) -> editing
         log.error("saving operations of record %s failed: %s", record_id, type(exc).__name__)
         if len(ops) == 1:
             return _refuse_all(ops, "it could not be saved because of an error on the server")
-        parts = [save_batch(token, record_id, [op]) for op in ops]
+        parts = [save_batch(token, record_id, [op], amendment_id) for op in ops]
         return editing.SaveResult(
             revision=max(p.revision for p in parts),
             acked_op_ids=[i for p in parts for i in p.acked_op_ids],

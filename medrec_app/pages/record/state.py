@@ -130,15 +130,33 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, Expor
 
     @rx.var
     def document_url(self) -> str:
+        """The drawing the canvas changes: the record's, or the user's draft amendment's."""
+        if self.draft_id:
+            return f"/api/amendments/{self.draft_id}/drawing"
         return f"/api/medical-records/{self.record_id}/drawing" if self.record_id else ""
 
     @rx.var
     def operations_url(self) -> str:
+        if self.draft_id:
+            return f"/api/amendments/{self.draft_id}/operations"
         return f"/api/medical-records/{self.record_id}/operations" if self.record_id else ""
 
     @rx.var
     def record_key(self) -> str:
-        return f"record-{self.record_id}"
+        return f"amendment-{self.draft_id}" if self.draft_id else f"record-{self.record_id}"
+
+    @rx.var
+    def layers_url(self) -> str:
+        """A signed record's amendments over it, or, while amending, it under the draft."""
+        if not self.record_id or not self.signed_text:
+            return ""
+        base = f"/api/medical-records/{self.record_id}/layers"
+        return f"{base}?amendment={self.draft_id}" if self.draft_id else base
+
+    @rx.var
+    def can_draw(self) -> bool:
+        """The canvas takes changes: of the record, or of the user's draft amendment."""
+        return self.can_edit or self.draft_id > 0
 
     @service_event
     def load(self) -> rx.event.EventSpec | None:
@@ -259,7 +277,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, Expor
         if not self.record_id:
             self._begin_page()
             self._open()
-        return "ok" if self.record_id and self.can_edit else "read_only"
+        return "ok" if self.record_id and (self.can_edit or self.draft_id) else "read_only"
 
     @service_event
     def receive_ops(self, ops: list) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
@@ -456,11 +474,14 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, Expor
             async with self:
                 batch = first_batch(self._pending_ops())
                 record_id, token = self.record_id, self._token()
+                amendment_id = self.draft_id
                 client_ip = self.router.session.client_ip
                 self.save_status = "saving" if attempt == 0 else "retrying"
             try:
                 with audit.client_address(client_ip):  # the thread runs in a copy of it
-                    result = await asyncio.to_thread(save_batch, token, record_id, batch)
+                    result = await asyncio.to_thread(
+                        save_batch, token, record_id, batch, amendment_id
+                    )
             except ServiceUnavailable:
                 async with self:
                     self.save_status = "retrying"
@@ -478,7 +499,10 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, Expor
             attempt = 0
             async with self:
                 self._acknowledge(result.acked_op_ids)
-                self._revision = result.revision
+                if amendment_id:
+                    self._draft_revision = result.revision
+                else:
+                    self._revision = result.revision
                 if result.refused:
                     self._report(result.refused)
                 self.save_status = "saved" if not self._pending else "pending"

@@ -113,7 +113,10 @@ def _editor() -> rx.Component:
                     file_background_type=EditorState.file_background_type,
                     file_background_url=EditorState.file_background_url,
                     background_request=EditorState.background_request,
-                    read_only=~EditorState.can_edit,
+                    read_only=~EditorState.can_draw,
+                    layers_url=EditorState.layers_url,
+                    locked_color=rx.cond(EditorState.draft_id > 0, EditorState.amend_colour, ""),
+                    background_locked=EditorState.signed_text != "",
                     acked_op_ids=EditorState.acked_op_ids,
                     reload_request=EditorState.drawing_reload,
                     max_batch_ops=MAX_OPS_PER_BATCH,
@@ -122,7 +125,7 @@ def _editor() -> rx.Component:
                     on_pending_change=EditorState.canvas_pending_changed,
                 ),
                 rx.cond(
-                    EditorState.can_edit,
+                    EditorState.can_draw,
                     unload_flush(
                         record_id=EditorState.record_id.to_string(),
                         canvas_key=EditorState.record_key,

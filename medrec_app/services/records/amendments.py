@@ -11,11 +11,17 @@ order they were signed; a draft is its author's alone.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from medrec_app.domain.amendment_layers import amendment_colour, amendment_refusals, element_ids
+from medrec_app.domain.amendment_layers import (
+    STAGE_KEYS,
+    amendment_colour,
+    amendment_refusals,
+    element_ids,
+)
 from medrec_app.domain.checks import string_problem
 from medrec_app.domain.edits import parse_each
 from medrec_app.domain.errors import DocumentError
@@ -29,7 +35,7 @@ from medrec_app.services.errors import (
     ServiceError,
     ValidationFailed,
 )
-from medrec_app.services.records.editing import RefusedChange
+from medrec_app.services.records.editing import RefusedChange, SaveResult
 from medrec_app.services.records.scope import locked_record, record_keys, scoped_record
 from medrec_app.services.records.signing import CHANGED, SignRefused, confirm_signer
 
@@ -51,15 +57,6 @@ class AmendmentPublic(BaseModel):
     signed_at: datetime | None
     sha256: str | None
     has_drawing: bool = False
-
-
-class AmendmentDrawingSaved(BaseModel):
-    """Like a record's ``SaveResult``: the draft's revision, what the sender may forget,
-    and the operations refused with why."""
-
-    revision: int
-    acked_op_ids: list[str]
-    refused: list[RefusedChange] = []
 
 
 class AmendmentLayer(BaseModel):
@@ -190,7 +187,7 @@ def sign_amendment(
 
 def save_amendment_drawing(
     session: Session, actor: Actor, amendment_id: int, raw_ops: object
-) -> AmendmentDrawingSaved:
+) -> SaveResult:
     """Apply the canvas's operations to the actor's draft amendment, each on its own.
 
     Only drawing on the amendment's own layer: an operation on the form, background or
@@ -248,22 +245,66 @@ def save_amendment_drawing(
             },
         )
         session.flush()
-    return AmendmentDrawingSaved(
+    return SaveResult(
         revision=draft.revision,
         acked_op_ids=list(
             dict.fromkeys([*(op.op_id for op in ops), *(r.op_id for r in refused if r.op_id)])
         ),
         refused=[RefusedChange.of(r) for r in refused],
+        updated_at=draft.updated_at,
     )
 
 
-def amendment_layers(session: Session, actor: Actor, record_id: int) -> list[AmendmentLayer]:
-    """The record's signed amendments that drew, oldest first, in their colours."""
+def load_amendment_drawing(
+    session: Session, actor: Actor, amendment_id: int
+) -> tuple[int, dict[str, Any]]:
+    """The actor's draft's revision and drawing for the canvas: its own lines and shapes
+    on the record's stage and background (which it cannot change)."""
+    require(actor, Action.EDIT_RECORD)
+    draft, record = _locked_draft(session, actor, amendment_id)
+    stage = {key: record.drawing_data[key] for key in STAGE_KEYS if key in record.drawing_data}
+    return draft.revision, {**draft.drawing_data, **stage}
+
+
+def drawing_layers(
+    session: Session, actor: Actor, record_id: int, amendment_id: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """What the canvas shows beside its document, and never changes: for the author of
+    draft ``amendment_id``, the signed record and the signed amendments under it; for
+    anyone else, the signed amendments over the record."""
     require(actor, Action.VIEW_RECORD)
     keys = record_keys(session, actor, record_id)
     record = session.get(MedicalRecord, keys.record_id)
     assert record is not None
-    return signed_layers(session, record)
+    tinted = [
+        {"drawing": layer.drawing, "tint": layer.colour} for layer in signed_layers(session, record)
+    ]
+    audit.record(
+        session,
+        actor,
+        "record.drawing_read",
+        appointment_id=record.appointment_id,
+        record_id=record.id,
+        details={"layers": len(tinted)},
+    )
+    if amendment_id is None:
+        return {"below": [], "above": tinted}
+    draft, _ = _locked_draft(session, actor, amendment_id)
+    if draft.medical_record_id != record.id:
+        raise NotFound("amendment")
+    return {"below": [{"drawing": record.drawing_data, "tint": None}, *tinted], "above": []}
+
+
+def next_colour(session: Session, actor: Actor, record_id: int) -> str:
+    """The colour a new amendment of the record draws in: the next after those signed."""
+    keys = record_keys(session, actor, record_id)
+    signed = session.exec(
+        select(RecordAmendment.id).where(
+            RecordAmendment.medical_record_id == keys.record_id,
+            col(RecordAmendment.signed_at).is_not(None),
+        )
+    ).all()
+    return amendment_colour(len(signed))[0]
 
 
 def signed_layers(session: Session, record: MedicalRecord) -> list[AmendmentLayer]:
