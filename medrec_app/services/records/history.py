@@ -50,7 +50,7 @@ from medrec_app.models import (
     TemplateVersion,
     User,
 )
-from medrec_app.services import audit
+from medrec_app.services import audit, templates
 from medrec_app.services.errors import NotFound, ServiceError, ValidationFailed
 from medrec_app.services.records.scope import in_clinic
 
@@ -113,7 +113,9 @@ class RevisionDocuments(BaseModel):
     drawing_data: dict[str, Any]
     form_data: dict[str, Any]
     form_schema: dict[str, Any]
-    """The template version the record followed at that revision."""
+    """Of the template version the record followed at that revision."""
+    background_url: str
+    """That version's own canvas background (a link), or ``""``."""
     drawing_summary: str
 
 
@@ -385,11 +387,13 @@ def _documents_at(
     version_id = start.template_version_id
     if steps:
         version_id = max(steps, key=lambda step: step[0])[1]
+    version = session.get(TemplateVersion, version_id) if version_id is not None else None
     return record, RevisionDocuments(
         revision=revision,
         drawing_data=drawing,
         form_data=form,
-        form_schema=_schema(session, version_id),
+        form_schema=(version.form_schema if version else DEFAULT_TEMPLATE_SCHEMA.to_document()),
+        background_url=templates.background_url(version),
         drawing_summary=drawing_summary(drawing),
     )
 
@@ -409,11 +413,3 @@ def _not_kept(revision: int, since: datetime | None) -> str:
         f"Revision {revision} is not kept: medrec did not keep a record's past "
         f"revisions{when}, so it cannot be shown."
     )
-
-
-def _schema(session: Session, version_id: int | None) -> dict[str, Any]:
-    if version_id is None:
-        return DEFAULT_TEMPLATE_SCHEMA.to_document()
-    version = session.get(TemplateVersion, version_id)
-    assert version is not None  # foreign key
-    return version.form_schema
