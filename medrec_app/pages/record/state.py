@@ -37,6 +37,7 @@ from medrec_app.domain.ids import parse_id
 from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.pages.record.amend_state import AmendMixin
 from medrec_app.pages.record.files_state import RecordFilesMixin
+from medrec_app.pages.record.history_state import HistoryMixin
 from medrec_app.pages.record.save_step import save_batch
 from medrec_app.pages.record.sign_state import SignMixin
 from medrec_app.services import audit
@@ -53,7 +54,7 @@ RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
 ACKS_KEPT = 100
 
 
-class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, AuthState):
+class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, HistoryMixin, AuthState):
     status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
     can_edit: bool = False
