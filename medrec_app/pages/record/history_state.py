@@ -105,6 +105,12 @@ class HistoryMixin(rx.State, mixin=True):
         self.history_background_type = linked.background_type or ""
         self.history_background_url = linked.s3_url
 
+    def _close_history(self) -> None:
+        """A page (re)opening a record starts with the panel closed."""
+        self.history_open = False
+        self.history_entries, self.history_amendments, self.history_note = [], [], ""
+        self._forget_revision()
+
     def _forget_revision(self) -> None:
         self.history_revision, self.history_rows = -1, []
         self.history_summary = self.history_message = self.history_template_background = ""

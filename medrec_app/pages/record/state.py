@@ -144,6 +144,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, Histo
     def load(self) -> rx.event.EventSpec | None:
         self._begin_page()
         self._reset_phone()
+        self._close_history()
         self._open()
         return self._requeue_drafts() if self.status == "ready" else None
 
