@@ -23,6 +23,11 @@ paid when history is read: rebuilding revision *r* applies every save since the 
 document row (a long-edited record takes longer to rewind; a periodic document row would
 bound it, at a cost in storage, if that is ever needed).
 
+Whatever changes a record's documents without operations must write a document row
+(``log_revision(..., documents=True)``) in its transaction: a later data migration that
+rewrites documents, say. A revision whose row is missing (a change made in SQL by hand)
+is reported as not kept rather than rebuilt from a log that no longer leads to it.
+
 Revisions from before 0018 are listed from what the log knew (who and when), but their
 documents are "not kept": the log cannot say which of their operations were applied.
 Signing and template changes apply no operation, so their revision shows what the one
