@@ -18,11 +18,18 @@ from medrec_app.services.records import files as record_files
 from medrec_app.services.records import history
 from medrec_app.state import row_id, service_event
 
+HISTORY_PAGE = 200
+"""Revisions listed at a time: a record saved every few seconds for a long visit has
+thousands, and Reflex sends a var whole (1 MB per message at most)."""
+
 
 class HistoryMixin(rx.State, mixin=True):
     history_open: bool = False
     # Newest first: revision, title, who, when, changes, kept ("yes"/""), signed ("yes"/"").
     history_entries: list[dict[str, str]] = []
+    history_older: int = 0
+    """Revisions not listed yet (older than the last listed)."""
+    _history_all: list[dict[str, str]] = []
     # Signed amendments, newest first: author, when, reason.
     history_amendments: list[dict[str, str]] = []
     history_note: str = ""
@@ -48,11 +55,11 @@ class HistoryMixin(rx.State, mixin=True):
         self._forget_revision()
         self.history_open = bool(is_open) and self.record_id > 0
         if not self.history_open:
-            self.history_entries, self.history_amendments = [], []
+            self._close_history()
             return
         listed = self._call(history.record_history, self.record_id)
         zone = self.clinic_timezone
-        self.history_entries = [
+        self._history_all = [
             {
                 "revision": str(e.revision),
                 "title": e.label,
@@ -64,6 +71,7 @@ class HistoryMixin(rx.State, mixin=True):
             }
             for e in listed.revisions
         ]
+        self._list_history(HISTORY_PAGE)
         self.history_amendments = [
             {"author": a.author_name, "when": local_datetime(a.signed_at, zone), "reason": a.reason}
             for a in listed.amendments
@@ -74,6 +82,14 @@ class HistoryMixin(rx.State, mixin=True):
             if listed.kept_since
             else ""
         )
+
+    @rx.event
+    def show_older_revisions(self) -> None:
+        self._list_history(len(self.history_entries) + HISTORY_PAGE)
+
+    def _list_history(self, count: int) -> None:
+        self.history_entries = self._history_all[:count]
+        self.history_older = max(0, len(self._history_all) - count)
 
     @service_event
     def show_revision(self, revision: str) -> None:
@@ -109,6 +125,7 @@ class HistoryMixin(rx.State, mixin=True):
         """A page (re)opening a record starts with the panel closed."""
         self.history_open = False
         self.history_entries, self.history_amendments, self.history_note = [], [], ""
+        self._history_all, self.history_older = [], 0
         self._forget_revision()
 
     def _forget_revision(self) -> None:
@@ -123,6 +140,14 @@ def _changes(applied: int, outdated: int) -> str:
     return text
 
 
+def _text(value: object) -> str:
+    """A stored value as a person reads it (a yes/no as "Yes" or "No", not the control's
+    "true")."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return shown_text(value)  # type: ignore[arg-type]
+
+
 def _rows(schema: dict, form: dict) -> list[dict[str, str]]:
     """Each field of the revision's template with what it held (groups as headings), then
     any stored value no field of that template names."""
@@ -132,11 +157,11 @@ def _rows(schema: dict, form: dict) -> list[dict[str, str]]:
         if field.kind == "group":
             rows.append({"path": field.path, "label": field.label, "value": "", "group": "yes"})
             continue
-        shown = shown_text(values.pop(field.path, None)) or "—"
+        shown = _text(values.pop(field.path, None)) or "—"
         label = f"{field.label} ({field.unit})" if field.unit else field.label
         rows.append({"path": field.path, "label": label, "value": shown, "group": ""})
     rows += [
-        {"path": path, "label": path, "value": shown_text(value), "group": ""}
+        {"path": path, "label": path, "value": _text(value), "group": ""}
         for path, value in values.items()
     ]
     return rows

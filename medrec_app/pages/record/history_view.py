@@ -69,6 +69,18 @@ def _revision_list() -> rx.Component:
             rx.foreach(EditorState.history_entries, _revision_item),
             style={"listStyle": "none", "padding": "0", "margin": "0", "width": "100%"},
         ),
+        rx.cond(
+            EditorState.history_older > 0,
+            rx.button(
+                "Show older revisions (",
+                EditorState.history_older.to_string(),
+                " more)",
+                variant="soft",
+                color_scheme="gray",
+                on_click=EditorState.show_older_revisions,
+                data_testid="history-older",
+            ),
+        ),
         spacing="2",
         width=rx.breakpoints(initial="100%", md="36%"),
         max_height="70vh",
