@@ -289,11 +289,15 @@ class MedicalRecord(SQLModel, table=True):
 
 
 class MedicalRecordOp(SQLModel, table=True):
-    """Every edit operation applied to a record, in order.
+    """Every edit operation a save logged, in order (``id``).
 
     The unique ``(medical_record_id, op_id)`` makes a re-sent operation a no-op (the
-    browser re-sends until it sees its acknowledgement); the log is also the base of
-    revision history.
+    browser re-sends until it sees its acknowledgement). With ``applied`` true, ``op``
+    is the operation exactly as it changed the documents (a delete trimmed by a newer
+    edit is logged trimmed), so replaying the applied operations from a revision row's
+    documents gives every later revision (``services/records/history.py``); false is an
+    operation that lost to a newer edit, logged only so that a re-send is skipped; null
+    is a row from before migration 0018, when nobody recorded which.
     """
 
     __tablename__ = "medical_record_ops"
@@ -311,6 +315,38 @@ class MedicalRecordOp(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id")
     op: dict[str, Any] = _jsonb()
     applied_at: datetime | None = _created_at()
+    applied: bool | None = None
+
+
+class MedicalRecordRevision(SQLModel, table=True):
+    """One row per revision of a record: what kind of change made it, who and when.
+
+    Documents are kept only where a revision did not come from logged operations: the
+    record as created (``kind`` "created"), and each record as it was when migration
+    0018 started keeping history ("kept"). Every other revision ("edited", "imported",
+    "template", "signed") is its predecessor plus its applied operations in
+    ``medical_record_ops`` (none for a template change or a signature). See
+    ``services/records/history.py``.
+    """
+
+    __tablename__ = "medical_record_revisions"
+    __table_args__ = (
+        UniqueConstraint("medical_record_id", "revision", name="uq_medical_record_revisions_rev"),
+        CheckConstraint("(drawing_data IS NULL) = (form_data IS NULL)", name="documents_together"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    medical_record_id: int = Field(foreign_key="medical_records.id", ondelete="CASCADE")
+    revision: int
+    kind: str = Field(max_length=20)
+    user_id: int = Field(foreign_key="users.id")
+    # The template version the record followed at this revision (null: no template).
+    template_version_id: int | None = Field(default=None, foreign_key="template_versions.id")
+    drawing_data: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
+    form_data: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
+    created_at: datetime | None = _created_at()
 
 
 class PatientFile(SQLModel, table=True):

@@ -765,6 +765,8 @@ export function MedrecCanvas({
   /* ------------------------------------------------------ test hooks */
 
   useEffect(() => {
+    // A second, read-only canvas (the record's History panel) leaves the editor's alone.
+    if (readOnly && window.__medrecCanvas) return undefined;
     const api = {
       getDocument: () => ({ ...clone(docRef.current), revision: revisionRef.current }),
       pendingCount: () => pendingRef.current.length,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +25,7 @@ from medrec_app.api.record_uploads import (
 from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import unit_of_work
-from medrec_app.services.records import create, documents, editing, export
+from medrec_app.services.records import create, documents, editing, export, history
 from medrec_app.services.records.create import (
     DRAWING_DESCRIPTION,
     FORM_DESCRIPTION,
@@ -291,6 +292,21 @@ async def export_medical_record(request: Request, record_id: RecordId, actor: Ac
 @router.get("/{record_id}/drawing", include_in_schema=False)
 async def get_drawing(record_id: RecordId, actor: ActorDep) -> Response:
     revision, drawing = await call(editing.load_drawing, actor, record_id)
+    return Response(
+        orjson.dumps({"revision": revision, "drawing": drawing}),
+        media_type="application/json",
+        headers=NO_STORE,
+    )
+
+
+@router.get("/{record_id}/revisions/{revision}/drawing", include_in_schema=False)
+async def get_drawing_at_revision(
+    record_id: RecordId,
+    revision: Annotated[int, FastApiPath(ge=0, le=MAX_ID)],
+    actor: ActorDep,
+) -> Response:
+    """The drawing as it was at a past revision, for the History panel's read-only canvas."""
+    drawing = await call(history.drawing_at_revision, actor, record_id, revision)
     return Response(
         orjson.dumps({"revision": revision, "drawing": drawing}),
         media_type="application/json",

@@ -200,6 +200,7 @@ def _import(
                 drawing_patch=patch,
                 form_patch=None,
                 expected_revision=None,
+                kind="imported",
             )
         session.add(
             RecordImport(

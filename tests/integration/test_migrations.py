@@ -252,3 +252,64 @@ def test_records_marked_signed_get_their_hash_and_then_cannot_change(pg_admin_ur
     finally:
         engine.dispose()
         db.drop_database(pg_admin_url, db.database_name(url))
+
+
+def test_existing_records_start_their_history_as_they_are_now(pg_admin_url):
+    """0018: every record gets a revision row holding its documents as they are (created,
+    when it never changed); older log rows have no known outcome; downgrading drops both."""
+    url = fresh_database(pg_admin_url, "medrec_migration_0018")
+    engine = db.make_engine(url)
+    try:
+        migrations.migrate(url, "0017")
+        with engine.begin() as conn:
+            clinic, user, patient = _clinic_user_patient(conn)
+            for event in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
+                        "practitioner_id, starts_at, duration_minutes) "
+                        "VALUES (:e, :c, :p, :u, now(), 30)"
+                    ),
+                    {"e": event, "c": clinic, "p": patient, "u": user},
+                )
+            records = (
+                conn.execute(
+                    text(
+                        "INSERT INTO medical_records (appointment_id, created_by_user_id, "
+                        "updated_by_user_id, form_data, revision) VALUES "
+                        "(1, :u, NULL, '{}', 0), (2, :u, :u, '{\"plan\": \"Rest\"}', 3) "
+                        "RETURNING id"
+                    ),
+                    {"u": user},
+                )
+                .scalars()
+                .all()
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO medical_record_ops (medical_record_id, revision, op_id, "
+                    "user_id, op) VALUES (:r, 3, 'op-before-0018', :u, '{}')"
+                ),
+                {"r": records[1], "u": user},
+            )
+        migrations.migrate(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT medical_record_id, revision, kind, user_id, form_data "
+                    "FROM medical_record_revisions ORDER BY medical_record_id"
+                )
+            ).all()
+            applied = conn.execute(text("SELECT applied FROM medical_record_ops")).scalars().all()
+        assert [tuple(r) for r in rows] == [
+            (records[0], 0, "created", user, {}),
+            (records[1], 3, "kept", user, {"plan": "Rest"}),
+        ]
+        assert applied == [None]
+        migrations.downgrade(url, "0017")
+        assert "medical_record_revisions" not in inspect(engine).get_table_names()
+        columns = {c["name"] for c in inspect(engine).get_columns("medical_record_ops")}
+        assert "applied" not in columns
+    finally:
+        engine.dispose()
+        db.drop_database(pg_admin_url, db.database_name(url))

@@ -38,6 +38,7 @@ from medrec_app.pages.phone_link import PhoneLinkMixin
 from medrec_app.pages.record.amend_state import AmendMixin
 from medrec_app.pages.record.export_state import ExportMixin
 from medrec_app.pages.record.files_state import RecordFilesMixin
+from medrec_app.pages.record.history_state import HistoryMixin
 from medrec_app.pages.record.save_step import save_batch
 from medrec_app.pages.record.sign_state import SignMixin
 from medrec_app.services import audit
@@ -54,7 +55,15 @@ RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
 ACKS_KEPT = 100
 
 
-class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, ExportMixin, AuthState):
+class EditorState(
+    PhoneLinkMixin,
+    RecordFilesMixin,
+    SignMixin,
+    AmendMixin,
+    ExportMixin,
+    HistoryMixin,
+    AuthState,
+):
     status: str = "loading"  # loading | ready | not_found | not_started | choose_template
     record_id: int = 0
     can_edit: bool = False
@@ -162,6 +171,7 @@ class EditorState(PhoneLinkMixin, RecordFilesMixin, SignMixin, AmendMixin, Expor
     def load(self) -> rx.event.EventSpec | None:
         self._begin_page()
         self._reset_phone()
+        self._close_history()
         self._open()
         return self._requeue_drafts() if self.status == "ready" else None
 

@@ -14,6 +14,7 @@ from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.pages.phone_link import add_from_phone
 from medrec_app.pages.record.amend_view import amendments_panel
 from medrec_app.pages.record.export_view import exports_panel
+from medrec_app.pages.record.history_view import history_button
 from medrec_app.pages.record.sign_view import sign_button, signature_line
 from medrec_app.pages.record.state import EditorState
 
@@ -68,6 +69,7 @@ def _editor() -> rx.Component:
                 spacing="1",
             ),
             rx.spacer(),
+            rx.cond(EditorState.record_id > 0, history_button()),
             rx.cond(EditorState.can_sign, sign_button()),
             rx.cond(
                 ~EditorState.can_edit & (EditorState.signed_text == ""),

@@ -30,6 +30,7 @@ from medrec_app.services.records.files import (
     patient_file_rows,
     set_background_link,
 )
+from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import get_appointment, record_of_appointment
 from medrec_app.services.templates import version_for_new_record
 
@@ -98,6 +99,8 @@ def create_record(
     session.add(record)
     session.flush()
     assert record.id is not None
+    # The starting documents are in no operation log: the history keeps them here.
+    log_revision(session, actor, record, "created", documents=True)
     audit.record(
         session,
         actor,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import insert
@@ -60,6 +60,7 @@ from medrec_app.services.records.files import (
     named_background,
     set_background_link,
 )
+from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import (
     get_appointment,
     locked_record,
@@ -290,6 +291,7 @@ def save_draft(
     drawing_patch: dict[str, Any] | None,
     form_patch: dict[str, Any] | None,
     expected_revision: int | None,
+    kind: Literal["edited", "imported"] = "edited",
 ) -> DraftSaved:
     """Apply a REST draft update (``domain/draft_patch.py``) as one revision.
 
@@ -297,7 +299,8 @@ def save_draft(
     ``expected_revision`` (the ``If-Match`` ETag) the record must still be at that
     revision, else ``RevisionMismatch`` and nothing is saved; None (``If-Match: *``)
     takes whatever is stored. Refusals raise ``ValidationFailed`` with path-first
-    messages, and nothing is saved.
+    messages, and nothing is saved. ``kind`` names the revision in the record's history
+    (the importer's saves are "imported").
     """
     require(actor, Action.EDIT_RECORD)
     record, patient_id = writable_record(session, actor, record_id)
@@ -322,7 +325,9 @@ def save_draft(
         raise ValidationFailed(exc.messages) from exc
     updated_at = record.updated_at
     if ops:
-        updated_at = _write(session, actor, record, patient_id, drawing, form, newer, ops)
+        updated_at = _write(
+            session, actor, record, patient_id, drawing, form, newer, ops, kind=kind
+        )
     assert record.id is not None and updated_at is not None
     return DraftSaved(id=record.id, revision=record.revision, updated_at=updated_at)
 
@@ -363,10 +368,16 @@ def _write(
     form: dict[str, Any],
     applied: Sequence[Operation],
     logged: Sequence[Operation],
+    *,
+    kind: Literal["edited", "imported"] = "edited",
 ) -> datetime | None:
     """Store the documents as one new revision, log ``logged`` and audit; the new
-    ``updated_at``. ``applied`` are the operations that changed the documents."""
+    ``updated_at``. ``applied`` are the operations that changed the documents, in the
+    order they were applied and as applied (``newest_wins`` may trim a delete); each is
+    one of ``logged`` by its id. The log keeps them so and marks the others, so that the
+    applied ones replayed from the record's start give this revision (``history.py``)."""
     assert record.id is not None
+    as_applied = {op.op_id: op for op in applied}
     _, clock = newest_wins(applied, record.edit_clock, _now_ms())
     if any(isinstance(op, SetBackground) for op in applied):
         set_background_link(session, actor, record.id, patient_id, drawing.get("backgroundFileId"))
@@ -383,11 +394,15 @@ def _write(
                 "revision": record.revision,
                 "op_id": op.op_id,
                 "user_id": actor.user_id,
-                "op": op.model_dump(mode="json", by_alias=True, exclude_unset=True),
+                "op": as_applied.get(op.op_id, op).model_dump(
+                    mode="json", by_alias=True, exclude_unset=True
+                ),
+                "applied": op.op_id in as_applied,
             }
             for op in logged
         ],
     )
+    log_revision(session, actor, record, kind)
     audit.record(
         session,
         actor,

@@ -25,6 +25,7 @@ from medrec_app.domain.signature import signature_hash
 from medrec_app.models import Appointment, MedicalRecord, TemplateVersion, User
 from medrec_app.services import accounts, audit
 from medrec_app.services.errors import ServiceError, SignInDelayed, SignInFailed
+from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import locked_record, scoped_record
 
 SIGN_REFUSED = "record.sign.denied"
@@ -88,6 +89,7 @@ def sign_record(
     record.signature_sha256 = digest
     record.revision += 1
     session.add(record)
+    log_revision(session, actor, record, "signed")
     audit.record(
         session,
         actor,

@@ -13,6 +13,7 @@ from medrec_app.domain.drawing import has_content
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.services import audit
 from medrec_app.services.errors import ServiceError
+from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import writable_record
 from medrec_app.services.templates import version_for_new_record
 
@@ -39,6 +40,7 @@ def change_template(session: Session, actor: Actor, record_id: int, template_id:
     record.revision += 1
     record.updated_by_user_id = actor.user_id
     session.add(record)
+    log_revision(session, actor, record, "template")
     audit.record(
         session,
         actor,
