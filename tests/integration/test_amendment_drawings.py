@@ -14,7 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from medrec_app.db import session_scope
-from medrec_app.domain.amendment_layers import AMENDMENT_COLOURS, ONLY_DRAWING, SIGNED_ELEMENT
+from medrec_app.domain.amendment_layers import (
+    AMENDMENT_COLOURS,
+    ONLY_DRAWING,
+    SIGNED_ELEMENT,
+    STAGE_KEYS,
+)
 from medrec_app.domain.permissions import Role
 from medrec_app.domain.signature import amendment_hash
 from medrec_app.models import MedicalRecord, RecordAmendment
@@ -76,7 +81,7 @@ def test_an_amendment_draws_on_its_own_layer_and_the_signed_drawing_never_change
     revision, drawing = unit_of_work.run(amendments.load_amendment_drawing, doctor, draft.id)
     assert revision == saved.revision
     assert [line["id"] for line in drawing["lines"]] == ["amend-1"]
-    assert drawing["stageSize"] == before.get("stageSize", drawing["stageSize"])
+    assert {k: drawing.get(k) for k in STAGE_KEYS} == {k: before.get(k) for k in STAGE_KEYS}
     with session_scope() as session:
         assert session.get(MedicalRecord, opened.record_id).drawing_data == before
     layers = unit_of_work.run(amendments.drawing_layers, doctor, opened.record_id, draft.id)

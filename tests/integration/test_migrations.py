@@ -313,3 +313,50 @@ def test_existing_records_start_their_history_as_they_are_now(pg_admin_url):
     finally:
         engine.dispose()
         db.drop_database(pg_admin_url, db.database_name(url))
+
+
+def test_existing_amendments_get_an_empty_drawing_and_signed_ones_stay_frozen(pg_admin_url):
+    """0019: amendments written before they could draw have an empty drawing (so their
+    hashes still hold); a signed one's drawing cannot change; downgrading drops both."""
+    url = fresh_database(pg_admin_url, "medrec_migration_0019")
+    engine = db.make_engine(url)
+    try:
+        migrations.migrate(url, "0018")
+        with engine.begin() as conn:
+            clinic, user, patient = _clinic_user_patient(conn)
+            conn.execute(
+                text(
+                    "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
+                    "practitioner_id, starts_at, duration_minutes) "
+                    "VALUES (1, :c, :p, :u, now(), 30)"
+                ),
+                {"c": clinic, "p": patient, "u": user},
+            )
+            record = conn.execute(
+                text(
+                    "INSERT INTO medical_records (appointment_id, created_by_user_id) "
+                    "VALUES (1, :u) RETURNING id"
+                ),
+                {"u": user},
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO record_amendments (medical_record_id, author_user_id, reason, "
+                    "body, signed_at, signature_sha256) "
+                    "VALUES (:r, :u, 'why', 'what', now(), repeat('a', 64))"
+                ),
+                {"r": record, "u": user},
+            )
+        migrations.migrate(url)
+        with engine.connect() as conn:
+            drawing = conn.execute(text("SELECT drawing_data FROM record_amendments")).scalar()
+        assert drawing == {}
+        with pytest.raises(DBAPIError, match="is signed"), engine.begin() as conn:
+            conn.execute(text("UPDATE record_amendments SET drawing_data = '{\"lines\": []}'"))
+        migrations.downgrade(url, "0018")
+        assert "record_amendment_ops" not in inspect(engine).get_table_names()
+        columns = {c["name"] for c in inspect(engine).get_columns("record_amendments")}
+        assert "drawing_data" not in columns
+    finally:
+        engine.dispose()
+        db.drop_database(pg_admin_url, db.database_name(url))
