@@ -12,7 +12,7 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.components.form_fields import field_views, flatten, shown_text
-from medrec_app.components.format import local_datetime
+from medrec_app.domain.formatting import local_datetime
 from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.services.records import files as record_files
 from medrec_app.services.records import history
