@@ -144,10 +144,12 @@ def test_an_admin_s_reset_ends_the_old_password_and_sessions_at_once(clinic_fact
     assert sign_in(email, NEW_PASSWORD)
     with session_scope() as session:
         audited = session.exec(
-            select(AuditEvent.action, AuditEvent.user_id, AuditEvent.details).where(
+            select(AuditEvent.action, AuditEvent.user_id, AuditEvent.details)
+            .where(
                 col(AuditEvent.clinic_id) == clinic.clinic_id,
                 col(AuditEvent.action).like("user.password%"),
             )
+            .order_by(col(AuditEvent.id))
         ).all()
     assert [(a, u) for a, u, _ in audited] == [
         ("user.password_link_reset", admin.user_id),
