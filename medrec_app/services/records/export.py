@@ -17,7 +17,6 @@ import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from PIL import Image
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.amendment_layers import amendment_colour
 from medrec_app.domain.drawing import DrawingData, parse_drawing
 from medrec_app.domain.formatting import calendar_date, local_datetime, local_day
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA, parse_template_schema
@@ -38,7 +38,6 @@ from medrec_app.models import (
     MedicalRecordTemplate,
     Patient,
     PatientFile,
-    RecordAmendment,
     TemplateVersion,
     User,
 )
@@ -46,7 +45,7 @@ from medrec_app.services import audit
 from medrec_app.services.errors import NotFound
 from medrec_app.services.files import PatientFileLinked, PatientFilePublic, patient_files, with_link
 from medrec_app.services.record_pdf import Background, BackgroundUnreadable, Layer, record_pdf
-from medrec_app.services.records.amendments import AmendmentLayer, signed_layers
+from medrec_app.services.records.amendments import amendments_of, signed_layers
 from medrec_app.services.records.files import patient_file_rows
 from medrec_app.services.records.scope import record_keys, scoped_record
 from medrec_app.services.records.signing import signature_of
@@ -87,23 +86,20 @@ def export_record(session: Session, actor: Actor, record_id: int) -> RecordExpor
     layers = [
         Layer(parse_drawing(a.drawing), a.colour, f"{a.legend} ({a.colour_name})") for a in amended
     ]
-    note = _note(session, actor, record, appointment, notices, amended)
+    note = _note(session, actor, record, appointment, notices)
     try:
         pdf = record_pdf(drawing, background, note, layers)
     except BackgroundUnreadable as error:
         log.warning("record %s: background unreadable at export (%s)", record.id, error)
         notices = [MISSING_BACKGROUND]
-        note = _note(session, actor, record, appointment, notices, amended)
+        note = _note(session, actor, record, appointment, notices)
         pdf = record_pdf(drawing, None, note, layers)
     sha256 = hashlib.sha256(pdf).hexdigest()
     # One exporter at a time per record, so two identical exports find each other.
     session.exec(select(MedicalRecord.id).where(MedicalRecord.id == record.id).with_for_update())
     found = _earlier_export(session, record, appointment.patient_id, sha256)
-    if found is None:
-        found = _store(session, actor, record, appointment, pdf, sha256)
-        reused = False
-    else:
-        reused = True
+    reused = found is not None
+    # Audited before the files are stored, so the row commits with them.
     audit.record(
         session,
         actor,
@@ -118,6 +114,8 @@ def export_record(session: Session, actor: Actor, record_id: int) -> RecordExpor
             "background_missing": bool(notices),
         },
     )
+    if found is None:
+        found = _store(session, actor, record, appointment, pdf, sha256)
     pdf_file, png_file = (with_link(session, actor, f, record.id) for f in found)
     return RecordExport(pdf=pdf_file, png=png_file, notices=notices, reused=reused)
 
@@ -251,8 +249,7 @@ def _background(
         key = version.background_file_key if version is not None else None
         if key is None:
             return None, []
-        kind = "pdf" if version and version.background_file_type == "application/pdf" else "image"
-        page = 1
+        kind, page = "image", 1  # a template's background is stored as its display PNG
     data = _read(key) if key is not None else None
     if data is None:
         return None, [MISSING_BACKGROUND]
@@ -274,7 +271,6 @@ def _note(
     record: MedicalRecord,
     appointment: Appointment,
     notices: list[str],
-    layers: Sequence[AmendmentLayer] = (),
 ) -> NoteText:
     clinic = session.get(Clinic, appointment.clinic_id)
     patient = session.get(Patient, appointment.patient_id)
@@ -295,9 +291,7 @@ def _note(
         signed_by=signature.signer_name if signature else None,
         signed_at=_when(signature.signed_at, zone) if signature else None,
         signature_sha256=signature.sha256 if signature else None,
-        amendments=_amendments(
-            session, record, zone, {a.amendment_id: a.colour_name for a in layers}
-        ),
+        amendments=_amendments(session, actor, record, zone),
         notices=notices,
     )
 
@@ -313,27 +307,22 @@ def _template(session: Session, record: MedicalRecord) -> tuple[Any, str]:
 
 
 def _amendments(
-    session: Session, record: MedicalRecord, zone: str, colours: dict[int, str]
+    session: Session, actor: Actor, record: MedicalRecord, zone: str
 ) -> list[AmendmentText]:
-    rows = session.exec(
-        select(RecordAmendment, User.full_name)
-        .join(User, col(User.id) == col(RecordAmendment.author_user_id))
-        .where(
-            RecordAmendment.medical_record_id == record.id,
-            col(RecordAmendment.signed_at).is_not(None),
-        )
-        .order_by(col(RecordAmendment.signed_at), col(RecordAmendment.id))
-    ).all()
+    """The signed amendments in signing order, each with the colour its layer has."""
+    assert record.id is not None
+    signed = [a for a in amendments_of(session, actor, record.id) if a.signed_at is not None]
     return [
         AmendmentText(
-            author=name,
-            signed=_when(row.signed_at, zone),  # type: ignore[arg-type]
-            reason=row.reason,
-            text=row.body,
-            sha256=row.signature_sha256 or "",
-            drawn_in=colours.get(row.id),  # type: ignore[arg-type]
+            author=a.author_name,
+            signed=_when(a.signed_at, zone),
+            reason=a.reason,
+            text=a.text,
+            sha256=a.sha256 or "",
+            drawn_in=amendment_colour(position)[1] if a.has_drawing else None,
         )
-        for row, name in rows
+        for position, a in enumerate(signed)
+        if a.signed_at is not None
     ]
 
 
