@@ -1,5 +1,6 @@
-"""HTTP routes beside Reflex's own: sign-in/out, the set-password page, the audit CSV
-export, signed file links, the REST API, the phone upload page and pdf.js's data files."""
+"""HTTP routes beside Reflex's own: health and readiness, sign-in/out, the set-password
+page, the audit CSV export, signed file links, the REST API, the phone upload page and
+pdf.js's data files."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from medrec_app.api import audit_export, auth, set_password
+from medrec_app.api import audit_export, auth, health, set_password
 from medrec_app.api.connections import close_unread_bodies
 from medrec_app.api.forwarding import behind_proxies
 from medrec_app.api.pdfjs_assets import pdfjs_data_route
@@ -48,7 +49,13 @@ def download_name_for_key(key: str) -> str | None:
 
 def build_api() -> Starlette:
     """Our routes; Reflex mounts its app under this one, so these take precedence."""
-    routes = [*auth.routes, *set_password.routes, *audit_export.routes, pdfjs_data_route()]
+    routes = [
+        *health.routes,
+        *auth.routes,
+        *set_password.routes,
+        *audit_export.routes,
+        pdfjs_data_route(),
+    ]
     store = get_store()
     if isinstance(store, LocalBlobStore):
         routes.append(file_route(store, download_name_for_key))
