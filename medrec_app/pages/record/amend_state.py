@@ -108,7 +108,7 @@ class AmendMixin(rx.State, mixin=True):
         if password is None:
             self.amend_error = TYPE_IT
             return
-        if self._pending or self.save_status != "saved" or self.canvas_pending:
+        if self._holds_unsaved():
             self.amend_error = UNSAVED
             return
         try:

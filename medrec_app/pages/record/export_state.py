@@ -47,7 +47,7 @@ class ExportMixin(rx.State, mixin=True):
     @service_event
     def export_record(self) -> rx.event.EventSpec | None:
         """Make (or find, if unchanged) the record's export and open its PDF."""
-        if self._pending or self.save_status != "saved" or self.canvas_pending:
+        if self._holds_unsaved():
             self.export_message = UNSAVED
             return None
         made = self._call(export.export_record, self.record_id)

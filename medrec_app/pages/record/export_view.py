@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.pages.record.sign_view import unsaved
 from medrec_app.pages.record.state import EditorState
 
 
@@ -20,8 +21,7 @@ def exports_panel() -> rx.Component:
                     size="2",
                     variant="soft",
                     on_click=EditorState.export_record,
-                    disabled=(EditorState.save_status != "saved")
-                    | (EditorState.canvas_pending > 0),
+                    disabled=unsaved(),
                     title="The annotated PDF and a PNG of the canvas, as saved",
                     data_testid="export-record",
                 ),

@@ -50,6 +50,10 @@ class SignMixin(rx.State, mixin=True):
         self.signed_text = f"Signed by {signature.signer_name}, {when}"
         self.signed_hash = signature.sha256
 
+    def _holds_unsaved(self) -> bool:
+        """Changes not acknowledged yet: queued in the page, saving, or in the canvas's queue."""
+        return bool(self._pending) or self.save_status != "saved" or self.canvas_pending > 0
+
     @rx.event
     def canvas_pending_changed(self, count: int) -> None:
         self.canvas_pending = count if isinstance(count, int) and count > 0 else 0
@@ -66,7 +70,7 @@ class SignMixin(rx.State, mixin=True):
         if password is None:
             self.sign_error = TYPE_IT
             return
-        if self._pending or self.save_status != "saved" or self.canvas_pending:
+        if self._holds_unsaved():
             self.sign_error = UNSAVED
             return
         try:

@@ -32,13 +32,18 @@ def hash_text(sha256: rx.Var, **props: object) -> rx.Component:
     )
 
 
+def unsaved() -> rx.Var:
+    """The page or the canvas still holds changes the server has not acknowledged."""
+    return (EditorState.save_status != "saved") | (EditorState.canvas_pending > 0)
+
+
 def sign_button() -> rx.Component:
     """The visit's practitioner signs from here; the dialog asks for the password."""
     return rx.fragment(
         rx.button(
             "Sign record",
             on_click=EditorState.open_sign(True),
-            disabled=(EditorState.save_status != "saved") | (EditorState.canvas_pending > 0),
+            disabled=unsaved(),
             title="Sign once every change is saved",
             data_testid="sign-open",
         ),

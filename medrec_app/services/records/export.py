@@ -315,14 +315,13 @@ def _amendments(
     return [
         AmendmentText(
             author=a.author_name,
-            signed=_when(a.signed_at, zone),
+            signed=_when(a.signed_at, zone),  # type: ignore[arg-type]
             reason=a.reason,
             text=a.text,
             sha256=a.sha256 or "",
             drawn_in=amendment_colour(position)[1] if a.has_drawing else None,
         )
         for position, a in enumerate(signed)
-        if a.signed_at is not None
     ]
 
 
