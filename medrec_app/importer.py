@@ -18,6 +18,7 @@ import argparse
 import functools
 import logging
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -122,6 +123,19 @@ def run_jobs(
     return summary
 
 
+PARALLEL_FROM = 20
+"""Exports from which a folder is imported in several processes unless told otherwise:
+starting one costs about a second, an export about a tenth (benchmarks/demo_import.py)."""
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers(exports: int) -> int:
+    """One process per core this process may use, for a folder large enough to gain."""
+    if exports < PARALLEL_FROM:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+
+
 _actors: dict[str, Actor | str] = {}
 """The acting user of each email (or why there is none), per process."""
 
@@ -214,9 +228,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=int,
-        default=1,
         metavar="N",
-        help="import N exports at a time, in N processes (default 1)",
+        help=(
+            f"import N exports at a time, in N processes (default: one per core, at most "
+            f"{MAX_DEFAULT_WORKERS}, for {PARALLEL_FROM} exports or more; else 1)"
+        ),
     )
     p.add_argument(
         "--merge",
@@ -250,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             merge=args.merge,
             report=lambda line: print(line, flush=True),
             progress=_progress(),
-            workers=max(1, min(args.workers, 16)),
+            workers=max(1, min(args.workers or default_workers(len(jobs)), 16)),
         )
     print("\n".join(summary.lines(len(jobs), args.dry_run)), flush=True)
     return 1 if summary.refused else 0

@@ -312,6 +312,11 @@ def first_batch(raw_ops: Sequence[Any]) -> list[Any]:
     return batch
 
 
+def operations_json(ops: Sequence[Operation]) -> str:
+    """The operations as one JSON array, each as a client would send it again."""
+    return _ONE_OP.dump_json(list(ops), by_alias=True, exclude_unset=True).decode()
+
+
 def _at_index(index: int, message: str) -> str:
     """``"[0].line: ..."`` of a one-item list -> ``"ops[3].line: ..."``."""
     return f"ops[{index}]{message.removeprefix('[0]')}"

@@ -101,6 +101,29 @@ def test_a_resent_operation_is_applied_once(clinic_factory):
     assert logged == [op["opId"]]
 
 
+def test_a_large_batch_is_logged_in_the_order_it_was_applied(clinic_factory):
+    """The log is what history replays: each operation once, in order, as applied, and
+    one that lost to a newer edit marked so."""
+    clinic = clinic_factory()
+    record_id = open_record(clinic).record_id
+    newer = field_op("chief_complaint", "Newer") | {"at": 2_000_000_000_000}
+    save(clinic, record_id, [newer])
+    older = field_op("chief_complaint", "Older") | {"at": 1_000_000_000_000}
+    ops = [line_op(x) for x in range(300)] + [older]
+    ops.insert(150, field_op("notes", "Ice, rest"))
+    assert save(clinic, record_id, ops).acked_op_ids == [op["opId"] for op in ops]
+    with session_scope() as session:
+        logged = session.exec(
+            select(MedicalRecordOp)
+            .where(MedicalRecordOp.medical_record_id == record_id, MedicalRecordOp.revision == 2)
+            .order_by(MedicalRecordOp.id)
+        ).all()
+    assert [row.op_id for row in logged] == [op["opId"] for op in ops]
+    assert [row.applied for row in logged] == [True] * 301 + [False]
+    assert logged[0].op == ops[0] and logged[150].op == ops[150]
+    assert {row.user_id for row in logged} == {clinic.actors[Role.PRACTITIONER].user_id}
+
+
 def test_two_tabs_saving_at_once_keep_every_stroke(clinic_factory):
     clinic = clinic_factory()
     record_id = open_record(clinic).record_id

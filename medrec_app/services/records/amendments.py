@@ -36,6 +36,7 @@ from medrec_app.services.errors import (
     ValidationFailed,
 )
 from medrec_app.services.records.editing import RefusedChange, SaveResult
+from medrec_app.services.records.op_log import log_amendment_ops
 from medrec_app.services.records.scope import locked_record, record_keys, scoped_record
 from medrec_app.services.records.signing import CHANGED, SignRefused, confirm_signer
 
@@ -222,16 +223,7 @@ def save_amendment_drawing(
         draft.revision += 1
         session.add(draft)
         session.flush()
-        session.add_all(
-            RecordAmendmentOp(
-                amendment_id=draft.id,
-                revision=draft.revision,
-                op_id=op.op_id,
-                user_id=actor.user_id,
-                op=op.model_dump(mode="json", by_alias=True, exclude_unset=True),
-            )
-            for op in applied
-        )
+        log_amendment_ops(session, draft.id, draft.revision, actor.user_id, applied)
         audit.record(
             session,
             actor,

@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.conflicts import newest_wins
@@ -60,6 +59,7 @@ from medrec_app.services.records.files import (
     named_background,
     set_background_link,
 )
+from medrec_app.services.records.op_log import log_record_ops
 from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import (
     get_appointment,
@@ -385,22 +385,14 @@ def _write(
     record.revision += 1
     record.updated_by_user_id = actor.user_id
     session.add(record)
-    session.flush()  # the record row first, then its operations in one multi-row INSERT
-    session.execute(
-        insert(MedicalRecordOp),
-        [
-            {
-                "medical_record_id": record.id,
-                "revision": record.revision,
-                "op_id": op.op_id,
-                "user_id": actor.user_id,
-                "op": as_applied.get(op.op_id, op).model_dump(
-                    mode="json", by_alias=True, exclude_unset=True
-                ),
-                "applied": op.op_id in as_applied,
-            }
-            for op in logged
-        ],
+    session.flush()  # the record row first, then its operations
+    log_record_ops(
+        session,
+        record.id,
+        record.revision,
+        actor.user_id,
+        [as_applied.get(op.op_id, op) for op in logged],
+        [op.op_id in as_applied for op in logged],
     )
     log_revision(session, actor, record, kind)
     audit.record(
