@@ -12,7 +12,8 @@ does (``importer.run_jobs``, each export its own transaction):
 - baseline: the first 100 exports, into a clinic of their own;
 - the whole folder (target: at least 20 records/s);
 - the whole folder again (every export skipped as already imported);
-- the whole folder into a third clinic with ``--workers 2`` (two processes);
+- the whole folder into a third clinic with the command's default workers (one process
+  per core, at most 4: two here);
 
 and prints for each the rate and the growth of peak RSS (``VmHWM`` after resetting it
 with ``/proc/self/clear_refs``), which must not grow with the number of files::
@@ -36,7 +37,7 @@ from _harness import bench_database, embedded_admin_url
 from csv_import import _status, peak_reset
 
 from medrec_app.domain.permissions import Role
-from medrec_app.importer import Job, Summary, run_jobs
+from medrec_app.importer import Job, Summary, default_workers, run_jobs
 from tests import samples
 from tests.demo_exports import export_text, saved_state
 from tests.file_samples import png_bytes, scanned_pdf_bytes
@@ -146,8 +147,9 @@ def main() -> None:
         )
         timed("the whole folder", jobs(clinic, written))
         timed("the whole folder again (duplicates)", jobs(clinic, written))
-        parallel = make_clinic("Demo import bench, 2 workers", appointments=count)
-        timed("the whole folder, --workers 2", jobs(parallel, written), workers=2)
+        parallel = make_clinic("Demo import bench, default workers", appointments=count)
+        workers = default_workers(count)
+        timed(f"the whole folder, {workers} workers (default)", jobs(parallel, written), workers)
         child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"{'':<40} peak RSS of a worker process: {child_peak:.0f} MB")
     print(f"\ntotal wall time: {time.perf_counter() - wall:.0f} s")

@@ -57,10 +57,20 @@ def _shrunk(image: Image.Image) -> Image.Image:
     return small
 
 
+_SHRUNK_FIRST = ("L", "RGB", "RGBA")
+"""Modes shrunk before the display conversion: 8-bit pixels average as they are, and a
+box that is square fits a picture the same before and after it is turned upright. Black
+and white (grey when shrunk) and deep or palette images are converted first."""
+
+
 def _image(source: BinaryIO) -> Image.Image:
     source.seek(0)
     with Image.open(source) as image:
         image.draft("RGB", THUMBNAIL_SIZE)  # JPEG only: decode at a reduced scale
+        if image.mode in _SHRUNK_FIRST:
+            # In place, keeping the file's metadata: converting a 1200 x 1600 PNG at full
+            # size first took 30 ms of an upload, 16 ms this way.
+            image.thumbnail(THUMBNAIL_SIZE)
         return _shrunk(display_image(image))
 
 
