@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from medrec_app import log_redaction
+from medrec_app import log_redaction, request_log
 from medrec_app.api import (
     behind_proxies,
     block_reflex_uploads,
@@ -10,6 +10,7 @@ from medrec_app.api import (
     close_unread_bodies,
     security_headers,
 )
+from medrec_app.api.request_logging import log_events, log_requests
 from medrec_app.pages.account import AccountState, account_page
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.audit import AuditState, audit_page
@@ -36,9 +37,10 @@ if problems := get_settings().production_problems():
 
 # This module is imported in every server process: redact the logs before anything runs.
 log_redaction.install()
+request_log.install()
 
-# Each transformer wraps the ones before it: behind_proxies is outermost, so everything
-# inside sees the browser's address and scheme.
+# Each transformer wraps the ones before it: behind_proxies is the outermost but one, so
+# everything inside sees the browser's address and scheme; the request log wraps it all.
 app = rx.App(
     stylesheets=["/styles/contrast.css"],
     api_transformer=[
@@ -47,8 +49,10 @@ app = rx.App(
         close_unread_bodies,
         security_headers,
         behind_proxies,
+        log_requests,
     ],
 )
+log_events(app)
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
 app.add_page(
     appointments_page, route="/", title="Appointments · medrec", on_load=AppointmentsState.load

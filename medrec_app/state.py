@@ -18,6 +18,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import reflex as rx
 
+from medrec_app import request_log
 from medrec_app.domain.ids import parse_id
 from medrec_app.domain.permissions import Action, Actor, PermissionDenied, Role, can
 from medrec_app.services import accounts, audit, unit_of_work
@@ -44,8 +45,10 @@ def service_event(handler: Handler) -> Handler:
         try:
             return handler(self, *args, **kwargs)
         except NotSignedIn:
+            request_log.note_outcome("signed_out")
             return self._to_sign_in()
         except (ServiceError, PermissionDenied) as exc:
+            request_log.note_outcome("refused")
             return self._refused(str(exc))
 
     return rx.event(guarded)  # type: ignore[return-value]

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from medrec_app import request_log
 from medrec_app.domain.bearer_secrets import new_secret, secret_hash
 from medrec_app.domain.passwords import MESSAGES as PASSWORD_MESSAGES
 from medrec_app.domain.passwords import normalized, password_problem, password_weakness
@@ -313,6 +314,8 @@ def actor_for_token(session: Session, token: str, *, touch: bool = True) -> Acto
     if touch and current - user_session.last_seen_at > TOUCH_INTERVAL:
         user_session.last_seen_at = current
         session.add(user_session)
+    assert user.id is not None
+    request_log.note_actor(user.id, user.clinic_id)
     return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role))
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from medrec_app import request_log
 from medrec_app.domain.bearer_secrets import new_secret, secret_hash
 from medrec_app.domain.checks import string_problem
 from medrec_app.domain.permissions import Action, Actor, Role, require
@@ -187,6 +188,7 @@ def actor_for_api_token(session: Session, secret: str) -> TokenCheck | None:
     actor = Actor(
         user_id=row.user_id, clinic_id=row.clinic_id, role=Role(row.role), token_id=row.id
     )
+    request_log.note_actor(row.user_id, row.clinic_id)
     limit = row.rate_limit_per_minute or get_settings().api_rate_limit_per_minute
     if row.rate_window_count > limit:
         elapsed = (now - window).total_seconds()

@@ -29,6 +29,7 @@ from medrec_app.migrations import migrate
 from medrec_app.settings import PROJECT_ROOT
 from medrec_app.storage import BlobStore, LocalBlobStore
 from medrec_app.storage.s3 import S3BlobStore, browser_cors_configuration, make_s3_client
+from tests.e2e.server_log import patient_data_and_links, request_lines
 from tests.plugins.database import fresh_database
 
 START_TIMEOUT_S = 600  # a cold first build installs the frontend packages
@@ -151,6 +152,9 @@ def app_server(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         server.stop()
         server.db.dispose()
         drop_database(pg_admin_url, database_name(db_url))
+    # Everything the server wrote in the whole browser run.
+    assert patient_data_and_links(log.read_text(errors="replace")) == {}
+    assert any(line["type"] == "event" for line in request_lines(log))
 
 
 @pytest.fixture

@@ -11,23 +11,20 @@ import uuid
 
 import httpx
 from playwright.sync_api import Page
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from medrec_app.models import User
 from medrec_app.pages.record.state import EditorState
 from medrec_app.services import accounts, tokens
-from medrec_app.services.demo import CLINICS, DEMO_PASSWORD
+from medrec_app.services.demo import DEMO_PASSWORD
 from medrec_app.services.tokens import TOKEN_PREFIX
+from tests.e2e.server_log import PATIENT_NAMES, leaked, request_lines, unwrapped
 from tests.e2e.test_editor import drag, open_editor, wait_saved
 from tests.e2e.test_sign_in import sign_in
 
 PRACTITIONER = "dr.okafor@riverside.example"
+LINE_START = ("time", "type", "request_id", "user_id", "clinic_id")
 APPOINTMENT = 1017  # Riverside, today; no other test uses it
-PATIENT_NAMES = [
-    name
-    for clinic in CLINICS
-    for first, last, _ in clinic["patients"]
-    for name in (last, f"{first} {last}", f"{last}, {first}")
-]
 
 # Sends events over a socket of the page's own origin, so the browser adds the session
 # cookie to the handshake as it does for the app's socket. Engine.IO 4 / Socket.IO 5
@@ -80,11 +77,6 @@ def api_token(app_server, email: str) -> str:
     return secret
 
 
-def unwrapped(log: str) -> str:
-    """The log with its line breaks taken out: the console renderer wraps long lines."""
-    return re.sub(r"\s*\n\s*", "", log)
-
-
 def wait_for_log(app_server, pattern: str, timeout_s: float = 15) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -93,17 +85,6 @@ def wait_for_log(app_server, pattern: str, timeout_s: float = 15) -> str:
             return text
         time.sleep(0.2)
     raise AssertionError(f"no log line matching {pattern!r}:\n{text[-3000:]}")
-
-
-def leaked(log: str, secrets_by_name: dict[str, str]) -> dict[str, list[str]]:
-    """Which of the values the log shows, anywhere, with the lines that show them."""
-    joined = unwrapped(log)
-    found = {}
-    for label, value in secrets_by_name.items():
-        if value in log or value in joined:
-            lines = [line for line in log.splitlines() if value[:12] in line]
-            found[label] = lines[:3] or ["(across a line break)"]
-    return found
 
 
 def test_the_log_shows_no_cookie_token_or_patient_data(page: Page, app_server):
@@ -149,3 +130,19 @@ def test_the_log_shows_no_cookie_token_or_patient_data(page: Page, app_server):
         **{f"patient name {name}": name for name in PATIENT_NAMES},
     }
     assert leaked(log, never_logged) == {}
+
+    # One JSON line per request and per event, naming who acted by id only.
+    lines = request_lines(app_server.log)
+    assert {tuple(line) for line in lines} <= {
+        (*LINE_START, "method", "route", "status", "duration_ms"),
+        (*LINE_START, "event", "status", "duration_ms"),
+    }
+    api_calls = [line for line in lines if line.get("route") == "/api/appointments"]
+    outcomes = [(call["status"], call["user_id"] is None) for call in api_calls[-2:]]
+    assert outcomes == [(200, False), (401, True)]
+    with Session(app_server.db) as session:
+        practitioner_id = session.exec(select(User.id).where(User.email == PRACTITIONER)).one()
+    assert api_calls[-2]["user_id"] == practitioner_id
+    saves = [line for line in lines if line.get("event", "").endswith(".autosave")]
+    assert saves and saves[-1]["user_id"] == practitioner_id and saves[-1]["status"] == "ok"
+    assert saves[-1]["clinic_id"] == api_calls[-2]["clinic_id"] is not None
