@@ -51,6 +51,12 @@ from medrec_app.state import AuthState, row_id, service_event
 SAVE_DELAY_S = 1.0
 SAVE_AT_LEAST_EVERY_S = 5.0
 RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
+SAVE_LEASE_S = 6.0
+"""How long a running ``autosave`` counts as alive without a sign of life. Its worker can
+die (a crash, a deploy) while the tab's state in Redis still says it is saving; the next
+change or re-send after this long starts a new one. Two at once are harmless: a save
+skips operations it has applied before."""
+HEARTBEAT_S = 1.0
 # Recent acknowledgements kept for the browser, so a re-sent duplicate is acked too.
 ACKS_KEPT = 100
 
@@ -76,6 +82,11 @@ class EditorState(
     # What the controls hold (``components/form_fields``): text by path, and the
     # checked options of each multiple-choice field.
     values: dict[str, str] = {}
+    form_loaded: str = ""
+    """Changes whenever the form's values come from the server, so that the form is drawn
+    anew: its controls show a value they were given when drawn (``default_value``), and
+    a page drawn from its state before the record was read again (a reload, another
+    worker) would otherwise keep showing what it held then."""
     choices: dict[str, list[str]] = {}
     # What the template says of the form now, field by field; ``shown_errors`` is what
     # the page shows of it.
@@ -113,6 +124,9 @@ class EditorState(
     _revision: int = 0
     _last_change: float = 0.0
     _saving: bool = False
+    _saving_beat: float = 0.0
+    """When the running ``autosave`` last showed it is alive (wall clock: the tab's state
+    moves between workers, whose monotonic clocks do not agree)."""
 
     @rx.var
     def save_label(self) -> str:
@@ -262,6 +276,7 @@ class EditorState(
                 values[path] = shown_text(value)
                 self._kinds[path] = "text"
         self.values, self.choices = values, choices
+        self.form_loaded = uuid.uuid4().hex
         self.field_errors = validate_form_against_schema(opened.form_schema, opened.form_data)
         self.background_url = opened.background_url
         self.background_request = ""
@@ -432,15 +447,15 @@ class EditorState(
             self.values[path] = shown
 
     def _changed(self) -> rx.event.EventSpec | None:
-        now = time.monotonic()
+        now = time.time()
         self._last_change = now
         if not self._first_change:
             self._first_change = now
         if self.save_status == "saved":
             self.save_status = "pending"
-        if self._saving:
+        if self._saving and now - self._saving_beat < SAVE_LEASE_S:
             return None
-        self._saving = True
+        self._saving, self._saving_beat = True, now
         return EditorState.autosave
 
     def _acknowledge(self, op_ids: list[str]) -> None:
@@ -474,12 +489,13 @@ class EditorState(
                 if not self._pending:
                     self._saving, self._first_change = False, 0.0
                     return
+                self._saving_beat = time.time()
                 due = min(
                     self._last_change + SAVE_DELAY_S, self._first_change + SAVE_AT_LEAST_EVERY_S
                 )
-            wait = due - time.monotonic()
+            wait = due - time.time()
             if wait > 0 and attempt == 0:
-                await asyncio.sleep(wait)
+                await asyncio.sleep(min(wait, HEARTBEAT_S))
                 continue
             async with self:
                 batch = first_batch(self._pending_ops())
@@ -495,7 +511,12 @@ class EditorState(
             except ServiceUnavailable:
                 async with self:
                     self.save_status = "retrying"
-                await asyncio.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
+                # Waited out in heartbeats, so that no other worker takes this over.
+                until = time.time() + RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
+                while (left := until - time.time()) > 0:
+                    await asyncio.sleep(min(left, HEARTBEAT_S))
+                    async with self:
+                        self._saving_beat = time.time()
                 attempt += 1
                 continue
             except NotSignedIn:

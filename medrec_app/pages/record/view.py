@@ -102,6 +102,7 @@ def _editor() -> rx.Component:
                 on_blur=EditorState.touch_field,
                 disabled=~EditorState.can_edit,
                 id_prefix="record",
+                key=EditorState.form_loaded,
                 width=rx.breakpoints(initial="100%", md="34%"),
                 data_testid="record-form",
             ),
