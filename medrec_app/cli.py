@@ -1,5 +1,5 @@
 """Operator commands: ``python -m medrec_app.cli {serve,prepare,migrate,create-clinic,
-import-csv,display-images}``.
+import-csv,frontend,display-images}``.
 
 ``serve`` is what ``./scripts/run`` ends in: start the embedded PostgreSQL unless
 ``DATABASE_URL`` is set, migrate, load demo data once, then run ``reflex run --env prod``
@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from medrec_app.db import make_engine, start_embedded
@@ -301,6 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument(
         "--dry-run", action="store_true", help="check every row and report; write nothing"
     )
+    frontend = sub.add_parser(
+        "frontend",
+        help="build the static frontend, and the balancer's path and header snippets, for "
+        "several workers behind Caddy (deploy/caddy/Caddyfile)",
+    )
+    frontend.add_argument("directory", type=Path, help="where to write site/ and the snippets")
+    frontend.add_argument(
+        "--origin",
+        help="the URL browsers open (default: the first of MEDREC_ALLOWED_ORIGINS)",
+    )
     sub.add_parser(
         "display-images",
         help="make the display images of files stored before medrec made them (run once "
@@ -324,6 +335,8 @@ def _run(args: argparse.Namespace) -> int:
     cmd = args.cmd
     if cmd == "serve":
         return serve()
+    if cmd == "frontend":
+        return _frontend(args)
     with database() as url:
         if cmd == "prepare":
             prepare(url)
@@ -336,6 +349,16 @@ def _run(args: argparse.Namespace) -> int:
         else:
             migrate(url)
     return 0
+
+
+def _frontend(args: argparse.Namespace) -> int:
+    from medrec_app.frontend_command import export_frontend
+
+    origin = args.origin or next(iter(get_settings().allowed_origins), None)
+    if origin is None:
+        print("Give --origin URL, or set MEDREC_ALLOWED_ORIGINS.", file=sys.stderr)
+        return 2
+    return export_frontend(args.directory, origin)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -272,8 +273,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-@pytest.fixture
-def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], Page]]:
+@contextmanager
+def page_factory(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
     """Pages in separate browser contexts: each is its own user with its own cookies.
 
     The app runs under its Content-Security-Policy; a test whose pages violated it fails.
@@ -286,7 +287,7 @@ def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], P
     def make(**options: Any) -> Page:
         """A page in a new context; ``options`` go to ``new_context`` (a phone's viewport)."""
         options = {"viewport": {"width": 1400, "height": 1000}, **options}
-        context = browser.new_context(base_url=app_server.url, **options)
+        context = browser.new_context(base_url=base_url, **options)
         context.set_default_timeout(15_000)
         context.expose_function("medrecCspViolation", lambda text: violations.append(text))
         context.add_init_script(_REPORT_CSP_VIOLATIONS)
@@ -301,6 +302,13 @@ def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[[], P
     for context in contexts:
         context.close()
     assert not violations, f"the pages violated the Content-Security-Policy: {violations}"
+
+
+@pytest.fixture
+def new_page(browser: Browser, app_server: AppServer) -> Iterator[Callable[..., Page]]:
+    """Pages of the app (``page_factory``)."""
+    with page_factory(browser, app_server.url) as make:
+        yield make
 
 
 @pytest.fixture
