@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from medrec_app import db
 from medrec_app.db import make_engine, session_scope
 from medrec_app.domain import backup_manifest as mf
 from medrec_app.domain.permissions import Actor, Role
@@ -29,7 +27,7 @@ from medrec_app.services.restore import restore_backup
 from medrec_app.storage import get_store
 from tests import samples
 from tests.file_samples import pdf_bytes, png_bytes, store_patient_file
-from tests.plugins.database import app_database, fresh_database
+from tests.plugins.database import app_database
 from tests.plugins.stores import only_s3
 
 
@@ -37,25 +35,6 @@ from tests.plugins.stores import only_s3
 class Source:
     url: str
     data_dir: Path
-
-
-@pytest.fixture
-def databases(pg_admin_url: str) -> Iterator[list[str]]:
-    """Databases the test makes with ``new_database``; dropped afterwards."""
-    made: list[str] = []
-    yield made
-    for url in made:
-        db.drop_database(pg_admin_url, db.database_name(url))
-
-
-@pytest.fixture
-def new_database(pg_admin_url: str, databases: list[str]):
-    def make(prefix: str = "medrec_restore") -> str:
-        url = fresh_database(pg_admin_url, prefix)
-        databases.append(url)
-        return url
-
-    return make
 
 
 @pytest.fixture
