@@ -1,5 +1,5 @@
 """Operator commands: ``python -m medrec_app.cli {serve,prepare,migrate,create-clinic,
-import-csv,frontend,display-images}``.
+import-csv,frontend,display-images,backup,restore}``.
 
 ``serve`` is what ``./scripts/run`` ends in: start the embedded PostgreSQL unless
 ``DATABASE_URL`` is set, migrate, load demo data once, then run ``reflex run --env prod``
@@ -15,14 +15,18 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medrec_app.db import make_engine, start_embedded
 from medrec_app.migrations import migrate, schema_is_current
 from medrec_app.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from medrec_app.domain.backup_manifest import Manifest
+    from medrec_app.services.restore import Restored
 
 log = logging.getLogger("medrec")
 
@@ -180,6 +184,95 @@ def make_display_images(url: str) -> int:
     return 0
 
 
+def backup(url: str, directory: Path) -> int:
+    """``backup DIR``: 0 when complete; 1 when blobs the database names are missing (the
+    backup is written and names them) or it failed; 2 when refused."""
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    from medrec_app.services.backup import make_backup
+
+    return _guarded("The backup", lambda: _backed_up(make_backup(url, directory), directory))
+
+
+def _backed_up(made: Manifest, directory: Path) -> int:
+    where = "copied into the backup" if made.blobs_copied else "left in the bucket"
+    print(
+        f"Backed up {len(made.table_rows)} tables, {made.row_count} rows "
+        f"({_size(made.database.size)} dump, schema revision {made.alembic_revision}) and "
+        f"{len(made.blobs)} blobs, {_size(made.blob_bytes)} ({where}; checksums in the "
+        f"manifest) to {directory}.",
+        flush=True,
+    )
+    return _report_missing(made.missing, "The backup")
+
+
+def restore(url: str, directory: Path) -> int:
+    """``restore DIR``: 0 when restored and checked; 1 when it failed; 2 when refused."""
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    from medrec_app.services.restore import restore_backup
+
+    return _guarded("The restore", lambda: _restored(restore_backup(url, directory)))
+
+
+def _restored(done: Restored) -> int:
+    made = done.manifest
+    blobs = (
+        f"{done.blobs_put} blobs put and read back"
+        if made.blobs_copied
+        else f"{len(made.blobs)} blobs checked in bucket {made.bucket!r}"
+    )
+    print(
+        f"Restored {len(made.table_rows)} tables, {made.row_count} rows (schema revision "
+        f"{made.alembic_revision}, row counts as in the manifest) and {blobs}, "
+        f"{_size(made.blob_bytes)}, from the backup of {made.created_at:%Y-%m-%d %H:%M} UTC.",
+        flush=True,
+    )
+    if not done.schema_is_newest:
+        print("The schema is older than this medrec: run the migrate command next.", flush=True)
+    return _report_missing(made.missing, "The backup restored")
+
+
+def _guarded(what: str, action: Callable[[], int]) -> int:
+    """Expected failures of backup and restore as a message and an exit code (2: refused,
+    nothing written; 1: failed), never a traceback."""
+    from medrec_app.services.errors import BackupFailed, BackupRefused
+
+    try:
+        return action()
+    except BackupRefused as refused:
+        print(f"{what} was refused: {refused}", file=sys.stderr, flush=True)
+        return 2
+    except BackupFailed as failed:
+        print(f"{what} failed: {failed}", file=sys.stderr, flush=True)
+    except OSError as error:
+        print(f"{what} failed: {error.strerror or error} ({error.filename})", file=sys.stderr)
+    return 1
+
+
+def _report_missing(missing: list[str], what: str) -> int:
+    if not missing:
+        return 0
+    print(
+        f"MISSING: {what} lacks {len(missing)} blobs that the database names and the store "
+        f"did not hold (the manifest lists them): {', '.join(missing)}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return 1
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    scaled, unit = count / 1024, "KB"
+    for larger in ("MB", "GB"):
+        if scaled < 1024:
+            break
+        scaled, unit = scaled / 1024, larger
+    return f"{scaled:.1f} {unit}"
+
+
 def reflex_command(port: int, *, backend_only: bool = False) -> list[str]:
     """The production server: frontend and backend on one port (or the backend alone,
     which serves the HTTP routes and the REST API without building the frontend)."""
@@ -317,6 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         help="make the display images of files stored before medrec made them (run once "
         "after upgrading; safe to run again)",
     )
+    backing_up = sub.add_parser(
+        "backup",
+        help="write a backup into a new folder: a pg_dump of the database, the local "
+        "store's files and a manifest of every blob with its size and SHA-256",
+    )
+    backing_up.add_argument("dir", type=Path, help="a folder that does not exist, or is empty")
+    restoring = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database and an empty store, checking every "
+        "checksum first (an S3 backup: that the bucket holds every object)",
+    )
+    restoring.add_argument("dir", type=Path, help="the backup's folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if args.cmd != "migrate" and (problems := get_settings().production_problems()):
@@ -346,6 +451,10 @@ def _run(args: argparse.Namespace) -> int:
             return create_clinic(url, args)
         elif cmd == "import-csv":
             return import_csv(url, args)
+        elif cmd == "backup":
+            return backup(url, args.dir)
+        elif cmd == "restore":
+            return restore(url, args.dir)
         else:
             migrate(url)
     return 0

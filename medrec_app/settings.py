@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         "", validation_alias=AliasChoices("DATABASE_URL", "MEDREC_DATABASE_URL")
     )
     data_dir: Path = PROJECT_ROOT / "data"
+    # Folder of the pg_dump and pg_restore that backups use; empty: the embedded server's
+    # own when they are of the server's version, else those on PATH.
+    pg_bin_dir: Path | None = None
 
     # Secret for signing local file URLs; generated once into the data folder when unset
     # so that every worker on the machine agrees on it.

@@ -129,3 +129,13 @@ class RecordSigned(ServiceError):
 
     def __init__(self) -> None:
         super().__init__(self.MESSAGE)
+
+
+class BackupRefused(ServiceError):
+    """A backup or restore that would overwrite something, or a backup that does not
+    check out: nothing was written. The message says what to change."""
+
+
+class BackupFailed(ServiceError):
+    """A backup or restore stopped part-way (database unreachable, a program failed, the
+    disk is full); the message says what failed, never a password."""

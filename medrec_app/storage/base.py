@@ -64,6 +64,10 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def size(self, key: str) -> int:
+        """The object's length in bytes, without reading it; ``BlobNotFound`` if missing."""
+        ...
+
     def url_for(
         self, key: str, *, expires_in: int, content_type: str, as_attachment: bool = False
     ) -> str:

@@ -127,6 +127,12 @@ class LocalBlobStore:
     def exists(self, key: str) -> bool:
         return self.path_for(key).is_file()
 
+    def size(self, key: str) -> int:
+        path = self.path_for(key)
+        if not path.is_file():
+            raise BlobNotFound(key)
+        return path.stat().st_size
+
     def url_for(
         self,
         key: str,

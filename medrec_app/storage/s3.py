@@ -172,6 +172,16 @@ class S3BlobStore:
             raise
         return True
 
+    def size(self, key: str) -> int:
+        validate_key(key)
+        try:
+            head = self._client.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if _is_missing(error):
+                raise BlobNotFound(key) from None
+            raise
+        return int(head["ContentLength"])
+
     def url_for(
         self,
         key: str,

@@ -205,6 +205,15 @@ def test_exists(store: BlobStore) -> None:
     assert not store.exists("patients/1")  # a "directory" is not a blob
 
 
+def test_size_without_reading(store: BlobStore) -> None:
+    store.put(KEY, _Bytes(DATA), "image/png")
+    store.put("patients/1/4.png", _Bytes(b""), "image/png")
+    assert (store.size(KEY), store.size("patients/1/4.png")) == (len(DATA), 0)
+    with pytest.raises(BlobNotFound) as excinfo:
+        store.size("patients/1")  # a "directory" is not a blob
+    assert excinfo.value.key == "patients/1"
+
+
 def test_delete_then_gone(store: BlobStore) -> None:
     store.put(KEY, _Bytes(DATA), "image/png")
     store.delete(KEY)
@@ -260,6 +269,7 @@ METHODS: dict[str, Callable[[BlobStore, str], object]] = {
     "put": lambda s, k: s.put(k, _Bytes(b"x"), "image/png"),
     "open": lambda s, k: s.open(k),
     "exists": lambda s, k: s.exists(k),
+    "size": lambda s, k: s.size(k),
     "delete": lambda s, k: s.delete(k),
     "url_for": lambda s, k: s.url_for(k, expires_in=60, content_type="image/png"),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,21 @@ def fresh_database(admin_url: str, prefix: str) -> str:
     db.ensure_database(admin_url, name)
     url = make_url(db.normalize_url(admin_url)).set(database=name)
     return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def new_database(pg_admin_url: str) -> Iterator[Callable[..., str]]:
+    """Make empty databases (``new_database(prefix)`` returns the URL); dropped after the
+    test."""
+    made: list[str] = []
+
+    def make(prefix: str = "medrec_new") -> str:
+        made.append(fresh_database(pg_admin_url, prefix))
+        return made[-1]
+
+    yield make
+    for url in made:
+        db.drop_database(pg_admin_url, db.database_name(url))
 
 
 @contextmanager
