@@ -16,9 +16,8 @@ PATIENT_NAMES = [
     for name in (last, f"{first} {last}", f"{last}, {first}")
 ]
 DEMO_FILE_NAMES = ["knee-xray-right", "imaging-report"]
-LINK_SIGNATURES = re.compile(
-    r"[?&](?:sig|X-Amz-Signature|X-Amz-Credential)=|/(?:phone|set-password)/\w"
-)
+LINK_SIGNATURES = re.compile(r"[?&](?:sig|X-Amz-Signature|X-Amz-Credential)=|\bmr[pst]_[\w-]{8}")
+"""A signed file link's signature, or a phone link, set-password link or API token secret."""
 
 
 def unwrapped(log: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import orjson
@@ -98,7 +99,10 @@ async def _three_requests() -> list[httpx.Response]:
 
 
 def test_each_http_request_gets_a_line_and_its_id_in_the_answer(lines: Lines) -> None:
-    ok, missing, failed = asyncio.run(_three_requests())
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running
+    # in the main thread for the whole session.
+    with ThreadPoolExecutor(1) as thread:
+        ok, missing, failed = thread.submit(asyncio.run, _three_requests()).result()
     hello, nowhere, broken = lines.parsed()
     assert ok.headers["x-request-id"] == hello["request_id"]
     assert (hello["route"], hello["status"], hello["user_id"], hello["clinic_id"]) == (
