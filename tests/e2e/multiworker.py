@@ -116,7 +116,6 @@ class Layout:
     url: str
     db: Engine
     workers: list[Worker]
-    procs: list[subprocess.Popen] = field(default_factory=list)
 
     def marks(self) -> list[int]:
         """How many request-log lines each worker has written so far."""

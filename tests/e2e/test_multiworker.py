@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import text
 from sqlmodel import Session
 
 from medrec_app.db import database_name, drop_database, make_engine
@@ -24,7 +22,7 @@ from medrec_app.storage.s3 import browser_cors_configuration, make_s3_client
 from tests.e2e.conftest import page_factory
 from tests.e2e.multiworker import Layout, Parts, free_port, start_layout
 from tests.e2e.test_editor import drag, wait_saved
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.test_sign_in import idle_out, sign_in
 from tests.plugins.database import fresh_database
 
 OKAFOR = "dr.okafor@riverside.example"
@@ -221,14 +219,7 @@ def test_sign_out_and_the_idle_timeout_hold_on_every_worker(layout: Layout, new_
     idle = new_page()
     sign_in(idle, "auditor@riverside.example")
     expect(idle.get_by_test_id("appointments-table")).to_be_visible()
-    with layout.db.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE user_sessions SET last_seen_at = now() - :idle WHERE user_id = "
-                "(SELECT id FROM users WHERE email = 'auditor@riverside.example')"
-            ),
-            {"idle": timedelta(minutes=16)},
-        )
+    idle_out(layout.db, "auditor@riverside.example")
     expect(idle).to_have_url(re.compile(r"/login\?expired=1"))
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from medrec_app.services.demo import CLINICS, DEMO_PASSWORD
 
@@ -21,6 +21,18 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_test_id("login-email").fill(email)
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
+
+
+def idle_out(db: Engine, email: str) -> None:
+    """Make the user's sessions idle for longer than the idle timeout."""
+    with db.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE user_sessions SET last_seen_at = now() - :idle WHERE user_id = "
+                "(SELECT id FROM users WHERE email = :email)"
+            ),
+            {"idle": timedelta(minutes=16), "email": email},
+        )
 
 
 def test_practitioner_sees_own_clinic_appointments_and_none_of_the_other(page: Page):
@@ -86,14 +98,7 @@ def test_a_first_visit_is_greeted_by_a_sign_in_form_with_named_fields(page: Page
 def test_expired_session_sends_you_back_to_sign_in(page: Page, app_server):
     sign_in(page, "auditor@riverside.example")
     expect(page.get_by_test_id("appointments-table")).to_be_visible()
-    with app_server.db.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE user_sessions SET last_seen_at = now() - :idle WHERE user_id = "
-                "(SELECT id FROM users WHERE email = 'auditor@riverside.example')"
-            ),
-            {"idle": timedelta(minutes=16)},
-        )
+    idle_out(app_server.db, "auditor@riverside.example")
     # The open page's session check, or any next action, finds the session over.
     expect(page).to_have_url(re.compile(r"/login\?expired=1"))
     page.goto("/")
