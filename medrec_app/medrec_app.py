@@ -11,6 +11,7 @@ from medrec_app.api import (
     security_headers,
 )
 from medrec_app.api.request_logging import log_events, log_requests
+from medrec_app.api.upkeep import start_upkeep
 from medrec_app.pages.account import AccountState, account_page
 from medrec_app.pages.appointments import AppointmentsState, appointments_page
 from medrec_app.pages.audit import AuditState, audit_page
@@ -53,6 +54,7 @@ app = rx.App(
     ],
 )
 log_events(app)
+start_upkeep(app)
 app.add_page(login_page, route="/login", title="Sign in · medrec", on_load=LoginState.load)
 app.add_page(
     appointments_page, route="/", title="Appointments · medrec", on_load=AppointmentsState.load

@@ -247,6 +247,8 @@ class MedicalRecord(SQLModel, table=True):
     __table_args__ = (
         Index("idx_medical_records_appointment", "appointment_id", unique=True),
         Index("idx_medical_records_created_at", "created_at"),
+        # The drawings whose tails are waiting to be folded (services/records/tail.py).
+        Index("idx_medical_records_tail", "updated_at", postgresql_where=text("tail_bytes > 0")),
         # The version must be one of the record's template's versions.
         ForeignKeyConstraint(
             ["template_id", "template_version_id"],
@@ -262,6 +264,8 @@ class MedicalRecord(SQLModel, table=True):
             "AND (signed_at IS NULL) = (signature_sha256 IS NULL)",
             name="signature_together",
         ),
+        # Signing folds the tail: a signed drawing is all in drawing_data, hashed and frozen.
+        CheckConstraint("signed_at IS NULL OR tail_bytes = 0", name="signed_without_tail"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -278,6 +282,20 @@ class MedicalRecord(SQLModel, table=True):
     # When each shape, form field, background and stage last changed (ms since the
     # epoch, keyed "shape:<id>", "field:<path>", ...): older edits lose (domain/conflicts).
     edit_clock: dict[str, Any] = _jsonb()
+    # The drawing is drawing_data plus its tail, the applied drawing operations logged
+    # after drawing_revision (domain/drawing_tail.py). The trigger
+    # medical_records_drawing_bounds sets drawing_revision and the drawing_* counts
+    # whenever drawing_data is written, and zeroes the tail_* bounds, which saves that
+    # leave drawing_data alone raise by what their operations may add.
+    drawing_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    drawing_lines: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    drawing_shapes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    drawing_points: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    drawing_bytes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    tail_lines: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    tail_shapes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    tail_points: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    tail_bytes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime | None = _created_at()
     updated_at: datetime | None = _updated_at()
     # Set together by sign-off (services/records/signing.py). A signed record never

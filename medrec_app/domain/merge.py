@@ -68,7 +68,7 @@ class _Elements:
         return list(self._items.values())
 
 
-def _compacted(line: Line) -> dict[str, Any]:
+def stored_line(line: Line) -> dict[str, Any]:
     """The stroke as stored: points rounded to 0.01 px, then simplified within 0.5 px."""
     document = line.model_dump(mode="json", by_alias=True, exclude_unset=True)
     document["points"] = simplify_points(
@@ -117,7 +117,7 @@ def _edited_drawing(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dic
     for op in ops:
         if isinstance(op, AddLine):
             assert op.line.id is not None  # AddLine refuses lines without one
-            lines.put(op.line.id, _compacted(op.line))
+            lines.put(op.line.id, stored_line(op.line))
         elif isinstance(op, PutShape):
             shapes.put(
                 op.shape.id, op.shape.model_dump(mode="json", by_alias=True, exclude_unset=True)

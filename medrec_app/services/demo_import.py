@@ -52,6 +52,7 @@ from medrec_app.services.records.scope import (
     record_of_appointment,
     writable_record,
 )
+from medrec_app.services.records.tail import current_drawing
 from medrec_app.settings import get_settings
 from medrec_app.storage import get_store
 
@@ -299,7 +300,7 @@ def _refuse_or_skip(
     other content and ``merge`` is off."""
     if _imported_before(session, record, export.content_hash):
         return True
-    if not merge and has_content(record.drawing_data or {}, record.form_data or {}):
+    if not merge and has_content(current_drawing(session, record), record.form_data):
         raise RecordHasContent()
     return False
 
@@ -354,6 +355,6 @@ def importable_appointments(session: Session, actor: Actor) -> list[ImportableAp
             practitioner_name=practitioner.full_name,
         )
         for appointment, patient, practitioner, record in rows
-        if record is None or not has_content(record.drawing_data or {}, record.form_data or {})
+        if record is None or not has_content(current_drawing(session, record), record.form_data)
     ]
     return found[:IMPORTABLE_LIMIT]

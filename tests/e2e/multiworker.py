@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy import Engine, text
 
 from medrec_app.settings import PROJECT_ROOT
+from tests.plugins import drawings
 
 START_TIMEOUT_S = 180
 WORKERS = 3
@@ -155,15 +156,9 @@ class Layout:
             )
 
     def stored(self, appointment_id: int) -> tuple[dict, dict]:
-        """The record's drawing and form as the database holds them."""
-        with self.db.connect() as conn:
-            row = conn.execute(
-                text(
-                    "SELECT drawing_data, form_data FROM medical_records WHERE appointment_id = :a"
-                ),
-                {"a": appointment_id},
-            ).one()
-        return row[0], row[1]
+        """The record's drawing (with its tail) and form as the database holds them."""
+        drawing, form, _ = drawings.stored(self.db, appointment_id=appointment_id)
+        return drawing, form
 
 
 def web_folder(root: Path) -> Path:

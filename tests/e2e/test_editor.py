@@ -12,6 +12,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from sqlalchemy import text
 
 from tests.e2e.test_sign_in import sign_in
+from tests.plugins import drawings
 
 PRACTITIONER = "dr.okafor@riverside.example"
 # Demo appointments 1030-1035 lie in the future and start without a record; each test
@@ -47,15 +48,8 @@ def wait_saved(page: Page) -> None:
 
 
 def stored(app_server, appointment_id: int) -> tuple[dict, dict, int]:
-    with app_server.db.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT drawing_data, form_data, revision FROM medical_records "
-                "WHERE appointment_id = :a"
-            ),
-            {"a": appointment_id},
-        ).one()
-    return row.drawing_data, row.form_data, row.revision
+    """The record's drawing (with its tail), form and revision as stored now."""
+    return drawings.stored(app_server.db, appointment_id=appointment_id)
 
 
 def canvas_document(page: Page) -> dict:

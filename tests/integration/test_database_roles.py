@@ -162,7 +162,7 @@ TAMPERING = [
     "DROP FUNCTION medrec_audit_append_only() CASCADE",
     "CREATE OR REPLACE FUNCTION medrec_audit_append_only() RETURNS trigger "
     "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
-    "ALTER TABLE medical_records DROP COLUMN drawing_data",
+    "ALTER TABLE medical_records DROP COLUMN form_data",
     "CREATE TABLE app_owned (id int)",
 ]
 

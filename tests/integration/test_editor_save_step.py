@@ -13,11 +13,11 @@ from sqlalchemy import text
 
 from medrec_app.db import get_engine, session_scope
 from medrec_app.domain.permissions import Role
-from medrec_app.models import MedicalRecord
 from medrec_app.pages.record.save_step import save_batch
 from medrec_app.services import accounts
 from medrec_app.services.errors import NotSignedIn
 from medrec_app.services.records import editing
+from tests.plugins.drawings import stored
 from tests.plugins.factories import PASSWORD
 
 
@@ -66,9 +66,8 @@ def _setup(clinic_factory) -> tuple[str, int]:
 
 def _stored(record_id: int) -> tuple[list[str], dict]:
     with session_scope() as session:
-        record = session.get(MedicalRecord, record_id)
-        assert record is not None
-        return [line["id"] for line in record.drawing_data.get("lines", [])], record.form_data
+        drawing, form, _ = stored(session, record_id=record_id)
+    return [line["id"] for line in drawing.get("lines", [])], form
 
 
 def test_an_operation_the_database_refuses_is_refused_alone(clinic_factory):

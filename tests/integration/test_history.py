@@ -13,7 +13,7 @@ from sqlmodel import select
 from medrec_app.db import session_scope
 from medrec_app.domain.forms import parse_template_schema
 from medrec_app.domain.permissions import Role
-from medrec_app.models import AuditEvent, MedicalRecord, MedicalRecordRevision
+from medrec_app.models import AuditEvent, MedicalRecordRevision
 from medrec_app.services import demo_import, unit_of_work
 from medrec_app.services.errors import NotFound, ValidationFailed
 from medrec_app.services.records import amendments, editing, history, template_choice
@@ -23,6 +23,7 @@ from medrec_app.storage import get_store
 from tests.demo_exports import export_text, saved_state
 from tests.file_samples import png_bytes, store_patient_file
 from tests.integration.test_signing import IP, field_op, line_op, sign, started
+from tests.plugins.drawings import stored
 from tests.plugins.factories import PASSWORD
 
 T = 1_700_000_000_000
@@ -54,10 +55,9 @@ class Recorder:
 
     def take(self) -> int:
         with session_scope() as session:
-            record = session.get(MedicalRecord, self.record_id)
-            assert record is not None
-            self.seen[record.revision] = (record.drawing_data, record.form_data)
-            return record.revision
+            drawing, form, revision = stored(session, record_id=self.record_id)
+        self.seen[revision] = (drawing, form)
+        return revision
 
     def check(self, actor) -> history.RecordHistory:
         """Every revision taken is rebuilt exactly, and the head is what is stored."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -123,14 +124,7 @@ def test_template_rows_become_versions_and_records_keep_theirs(pg_admin_url):
                 ).scalar()
                 for name, v in (("General", 1), ("General", 2), ("Physio", 1))
             ]
-            conn.execute(
-                text(
-                    "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
-                    "practitioner_id, starts_at, duration_minutes) "
-                    "VALUES (1, :c, :p, :u, now(), 30)"
-                ),
-                {"c": clinic, "p": patient, "u": user},
-            )
+            _first_visit(conn, clinic, patient, user)
             conn.execute(
                 text(
                     "INSERT INTO medical_records (appointment_id, template_id, created_by_user_id)"
@@ -315,6 +309,17 @@ def test_existing_records_start_their_history_as_they_are_now(pg_admin_url):
         db.drop_database(pg_admin_url, db.database_name(url))
 
 
+def _first_visit(conn: Connection, clinic: int, patient: int, user: int) -> None:
+    """Appointment 1 of ``patient`` with ``user``, now, in SQL."""
+    conn.execute(
+        text(
+            "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
+            "practitioner_id, starts_at, duration_minutes) VALUES (1, :c, :p, :u, now(), 30)"
+        ),
+        {"c": clinic, "p": patient, "u": user},
+    )
+
+
 def test_existing_amendments_get_an_empty_drawing_and_signed_ones_stay_frozen(pg_admin_url):
     """0019: amendments written before they could draw have an empty drawing (so their
     hashes still hold); a signed one's drawing cannot change; downgrading drops both."""
@@ -324,14 +329,7 @@ def test_existing_amendments_get_an_empty_drawing_and_signed_ones_stay_frozen(pg
         migrations.migrate(url, "0018")
         with engine.begin() as conn:
             clinic, user, patient = _clinic_user_patient(conn)
-            conn.execute(
-                text(
-                    "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id, "
-                    "practitioner_id, starts_at, duration_minutes) "
-                    "VALUES (1, :c, :p, :u, now(), 30)"
-                ),
-                {"c": clinic, "p": patient, "u": user},
-            )
+            _first_visit(conn, clinic, patient, user)
             record = conn.execute(
                 text(
                     "INSERT INTO medical_records (appointment_id, created_by_user_id) "
@@ -357,6 +355,66 @@ def test_existing_amendments_get_an_empty_drawing_and_signed_ones_stay_frozen(pg
         assert "record_amendment_ops" not in inspect(engine).get_table_names()
         columns = {c["name"] for c in inspect(engine).get_columns("record_amendments")}
         assert "drawing_data" not in columns
+    finally:
+        engine.dispose()
+        db.drop_database(pg_admin_url, db.database_name(url))
+
+
+def test_existing_drawings_are_counted_and_a_downgrade_folds_every_tail(pg_admin_url):
+    """0020: the counts of each stored drawing are filled in without moving updated_at;
+    going back to 0019 writes each drawing's tail into drawing_data, so nothing drawn
+    since is lost."""
+    url = fresh_database(pg_admin_url, "medrec_migration_0020")
+    engine = db.make_engine(url)
+    stroke = {"id": "line-0001", "tool": "pen", "points": [1, 2, 3, 4, 5, 6], "color": "#000000"}
+    stroke["strokeWidth"] = 3
+    later = {**stroke, "id": "line-0002", "points": [7, 8, 9, 10]}
+    try:
+        migrations.migrate(url, "0019")
+        with engine.begin() as conn:
+            clinic, user, patient = _clinic_user_patient(conn)
+            _first_visit(conn, clinic, patient, user)
+            record = conn.execute(
+                text(
+                    "INSERT INTO medical_records (appointment_id, created_by_user_id, revision, "
+                    "drawing_data) VALUES (1, :u, 3, CAST(:d AS jsonb)) RETURNING id"
+                ),
+                {"u": user, "d": orjson.dumps({"lines": [stroke, "not a line"]}).decode()},
+            ).scalar_one()
+            written = conn.execute(text("SELECT updated_at FROM medical_records")).scalar()
+        migrations.migrate(url)
+        with engine.connect() as conn:
+            counted = conn.execute(
+                text(
+                    "SELECT drawing_revision, drawing_lines, drawing_shapes, drawing_points, "
+                    "drawing_bytes > 0, tail_bytes, updated_at = :w FROM medical_records"
+                ),
+                {"w": written},
+            ).one()
+        assert tuple(counted) == (3, 2, 0, 6, True, 0, True)
+        with engine.begin() as conn:  # a save that left its stroke in the tail
+            conn.execute(
+                text(
+                    "INSERT INTO medical_record_ops (medical_record_id, revision, op_id, "
+                    "user_id, op, applied) VALUES (:r, 4, 'op-00001', :u, CAST(:o AS jsonb), "
+                    "true)"
+                ),
+                {
+                    "r": record,
+                    "u": user,
+                    "o": orjson.dumps(
+                        {"op": "addLine", "opId": "op-00001", "line": later}
+                    ).decode(),
+                },
+            )
+            conn.execute(text("UPDATE medical_records SET revision = 4, tail_bytes = 90"))
+        migrations.downgrade(url, "0019")
+        with engine.connect() as conn:
+            drawing = conn.execute(text("SELECT drawing_data FROM medical_records")).scalar()
+        assert [e["id"] for e in drawing["lines"] if isinstance(e, dict)] == [
+            "line-0001",
+            "line-0002",
+        ]
     finally:
         engine.dispose()
         db.drop_database(pg_admin_url, db.database_name(url))

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 
 from medrec_app.domain.signature import signature_hash
+from tests.plugins.drawings import stored
 
 
 def mark_signed(conn: Any, record_id: int) -> None:
-    """Sign record ``record_id`` as its creator, now; ``conn`` is a connection or session."""
-    drawing, form = conn.execute(
-        text("SELECT drawing_data, form_data FROM medical_records WHERE id = :r"),
-        {"r": record_id},
-    ).one()
+    """Sign record ``record_id`` as its creator, now; ``conn`` is a connection or session.
+    The drawing is written whole first, as signing folds its tail."""
+    drawing, form, _ = stored(conn, record_id=record_id)
     conn.execute(
         text(
-            "UPDATE medical_records SET signed_at = now(), signed_by_user_id = "
-            "created_by_user_id, signature_sha256 = :h WHERE id = :r"
+            "UPDATE medical_records SET drawing_data = CAST(:d AS jsonb), signed_at = now(), "
+            "signed_by_user_id = created_by_user_id, signature_sha256 = :h WHERE id = :r"
         ),
-        {"h": signature_hash(drawing, form), "r": record_id},
+        {"d": orjson.dumps(drawing).decode(), "h": signature_hash(drawing, form), "r": record_id},
     )

@@ -32,6 +32,7 @@ from medrec_app.services.records.files import (
 )
 from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import get_appointment, record_of_appointment
+from medrec_app.services.records.tail import recounted
 from medrec_app.services.templates import version_for_new_record
 
 DRAWING_DESCRIPTION = (
@@ -98,6 +99,7 @@ def create_record(
     )
     session.add(record)
     session.flush()
+    recounted(session, record)
     assert record.id is not None
     # The starting documents are in no operation log: the history keeps them here.
     log_revision(session, actor, record, "created", documents=True)

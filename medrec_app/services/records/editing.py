@@ -26,10 +26,12 @@ from sqlmodel import Session, col, select
 from medrec_app.domain.conflicts import newest_wins
 from medrec_app.domain.draft_patch import draft_operations
 from medrec_app.domain.drawing import has_content
+from medrec_app.domain.drawing_tail import NOTHING, TAIL_OPS, fold_due, splits_off, tail_bounds
 from medrec_app.domain.edits import (
     Operation,
     RefusedOp,
     SetBackground,
+    SetField,
     parse_each,
     parse_operations,
 )
@@ -69,6 +71,7 @@ from medrec_app.services.records.scope import (
     writable_record,
 )
 from medrec_app.services.records.signing import Signature, signature_of
+from medrec_app.services.records.tail import bounds, current_drawing, grow_tail, recounted
 from medrec_app.services.templates import TemplatePublic
 
 
@@ -159,7 +162,11 @@ def open_for_editing(
             record = first_record(session, actor, appointment_id, chosen)
     template, version = _template(session, record)
     others: list[TemplatePublic] = []
-    if record is not None and can_edit and not has_content(record.drawing_data, record.form_data):
+    if (
+        record is not None
+        and can_edit
+        and not has_content(current_drawing(session, record), record.form_data)
+    ):
         others = [t for t in templates.list_templates(session, actor) if t.id != record.template_id]
     patient = session.get(Patient, appointment.patient_id)
     practitioner = session.get(User, appointment.practitioner_id)
@@ -238,7 +245,7 @@ def load_drawing(session: Session, actor: Actor, record_id: int) -> tuple[int, d
         appointment_id=record.appointment_id,
         record_id=record.id,
     )
-    return record.revision, record.drawing_data
+    return record.revision, current_drawing(session, record)
 
 
 def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: object) -> SaveResult:
@@ -262,11 +269,14 @@ def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: obj
     newer, _ = newest_wins(fresh, record.edit_clock, _now_ms())
     wrong_backgrounds = background_problems(session, patient_id, newer)
     refused += [RefusedOp(op_id, (problem,)) for op_id, problem in wrong_backgrounds.items()]
-    drawing, form, applied, broke_rules = apply_each(
-        record.drawing_data,
-        record.form_data,
-        [op for op in newer if op.op_id not in wrong_backgrounds],
-    )
+    candidates = [op for op in newer if op.op_id not in wrong_backgrounds]
+    drawing: dict[str, Any] | None = None
+    if _goes_to_tail(record, candidates):
+        form, applied, broke_rules = _apply_form_only(record.form_data, candidates)
+    else:
+        drawing, form, applied, broke_rules = apply_each(
+            current_drawing(session, record), record.form_data, candidates
+        )
     refused += broke_rules
     refused_ids = {r.op_id for r in refused}
     logged = [op for op in fresh if op.op_id not in refused_ids]
@@ -307,9 +317,10 @@ def save_draft(
     if expected_revision is not None and record.revision != expected_revision:
         raise RevisionMismatch(record.revision)
     try:
+        current = current_drawing(session, record)
         ops = parse_operations(
             draft_operations(
-                record.drawing_data,
+                current,
                 record.form_data,
                 drawing_patch,
                 form_patch,
@@ -320,7 +331,7 @@ def save_draft(
         wrong_backgrounds = background_problems(session, patient_id, newer)
         if wrong_backgrounds:
             raise DocumentError(list(dict.fromkeys(wrong_backgrounds.values())))
-        drawing, form = apply_operations(record.drawing_data, record.form_data, newer)
+        drawing, form = apply_operations(current, record.form_data, newer)
     except DocumentError as exc:
         raise ValidationFailed(exc.messages) from exc
     updated_at = record.updated_at
@@ -330,6 +341,35 @@ def save_draft(
         )
     assert record.id is not None and updated_at is not None
     return DraftSaved(id=record.id, revision=record.revision, updated_at=updated_at)
+
+
+def _goes_to_tail(record: MedicalRecord, ops: Sequence[Operation]) -> bool:
+    """Whether the save may leave ``drawing_data`` alone and log its drawing operations
+    as the tail: none needs the document, the bounds stay within the limits, and no
+    fold is due (``domain/drawing_tail.py``)."""
+    if not splits_off(ops):
+        return False
+    added = tail_bounds(ops)
+    if added == NOTHING:
+        return True
+    return (bounds(record) + added).within_limits() and not fold_due(
+        record.tail_bytes + added.bytes, record.drawing_bytes
+    )
+
+
+def _apply_form_only(
+    form: dict[str, Any], ops: Sequence[Operation]
+) -> tuple[dict[str, Any], list[Operation], list[RefusedOp]]:
+    """The form after the batch's field changes, and which operations are applied:
+    every drawing operation (it goes to the tail) and the fields that were not refused."""
+    fields = [op for op in ops if isinstance(op, SetField)]
+    _, new_form, applied_fields, refused = apply_each({}, form, fields)
+    taken = {op.op_id for op in applied_fields}
+    return (
+        new_form,
+        [op for op in ops if not isinstance(op, SetField) or op.op_id in taken],
+        refused,
+    )
 
 
 def _refused_as_signed(
@@ -364,7 +404,7 @@ def _write(
     actor: Actor,
     record: MedicalRecord,
     patient_id: int,
-    drawing: dict[str, Any],
+    drawing: dict[str, Any] | None,
     form: dict[str, Any],
     applied: Sequence[Operation],
     logged: Sequence[Operation],
@@ -372,20 +412,29 @@ def _write(
     kind: Literal["edited", "imported"] = "edited",
 ) -> datetime | None:
     """Store the documents as one new revision, log ``logged`` and audit; the new
-    ``updated_at``. ``applied`` are the operations that changed the documents, in the
-    order they were applied and as applied (``newest_wins`` may trim a delete); each is
-    one of ``logged`` by its id. The log keeps them so and marks the others, so that the
-    applied ones replayed from the record's start give this revision (``history.py``)."""
+    ``updated_at``. With ``drawing`` None the applied drawing operations join the
+    drawing's tail, and ``drawing_data`` is left alone. ``applied`` are the operations
+    that changed the documents, in the order they were applied and as applied
+    (``newest_wins`` may trim a delete); each is one of ``logged`` by its id. The log
+    keeps them so and marks the others, so that the applied ones replayed from the
+    record's start give this revision (``history.py``)."""
     assert record.id is not None
     as_applied = {op.op_id: op for op in applied}
     _, clock = newest_wins(applied, record.edit_clock, _now_ms())
     if any(isinstance(op, SetBackground) for op in applied):
+        assert drawing is not None  # a background change never goes to the tail
         set_background_link(session, actor, record.id, patient_id, drawing.get("backgroundFileId"))
-    record.drawing_data, record.form_data, record.edit_clock = drawing, form, clock
+    if drawing is None:
+        grow_tail(record, [op for op in applied if isinstance(op, TAIL_OPS)])
+    else:
+        record.drawing_data = drawing  # the trigger counts it and empties the tail
+    record.form_data, record.edit_clock = form, clock
     record.revision += 1
     record.updated_by_user_id = actor.user_id
     session.add(record)
     session.flush()  # the record row first, then its operations
+    if drawing is not None:
+        recounted(session, record)
     log_record_ops(
         session,
         record.id,

@@ -49,6 +49,7 @@ from medrec_app.services.records.amendments import amendments_of, signed_layers
 from medrec_app.services.records.files import patient_file_rows
 from medrec_app.services.records.scope import record_keys, scoped_record
 from medrec_app.services.records.signing import signature_of
+from medrec_app.services.records.tail import current_drawing
 from medrec_app.services.thumbnails import render_pdf_page
 from medrec_app.services.uploads import StagedFile, commit_or_remove, stage_patient_file
 from medrec_app.storage import get_store
@@ -80,7 +81,7 @@ def export_record(session: Session, actor: Actor, record_id: int) -> RecordExpor
     record = scoped_record(session, actor, record_id)
     appointment = session.get(Appointment, record.appointment_id)
     assert appointment is not None  # foreign key
-    drawing = parse_drawing(record.drawing_data)
+    drawing = parse_drawing(current_drawing(session, record))
     background, notices = _background(session, record, drawing, appointment.patient_id)
     amended = signed_layers(session, record)
     layers = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Select
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.permissions import Actor
@@ -79,9 +80,12 @@ def locked_record(session: Session, actor: Actor, record_id: int) -> tuple[Medic
     ``populate_existing`` makes the session overwrite a copy it loaded earlier in the
     transaction with the row as it is now, under the lock; without it the session would
     hand back its stale copy, and the write would undo a concurrent writer's change.
+    ``drawing_data`` is loaded only when used: most saves never read it
+    (``domain/drawing_tail.py``).
     """
     row = session.exec(
         in_clinic(select(MedicalRecord, Appointment.patient_id), actor, record_id)
+        .options(defer(MedicalRecord.drawing_data))
         .with_for_update(of=MedicalRecord)
         .execution_options(populate_existing=True)
     ).first()

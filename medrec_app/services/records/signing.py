@@ -27,6 +27,7 @@ from medrec_app.services import accounts, audit
 from medrec_app.services.errors import ServiceError, SignInDelayed, SignInFailed
 from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import locked_record, scoped_record
+from medrec_app.services.records.tail import current_drawing, has_tail, recounted
 
 SIGN_REFUSED = "record.sign.denied"
 
@@ -83,6 +84,8 @@ def sign_record(
     if problems:
         listed = "; ".join(problems.values())
         _refuse(session, actor, record, "form_incomplete", f"The form is not complete: {listed}.")
+    if has_tail(record):
+        record.drawing_data = current_drawing(session, record)  # signed whole, then frozen
     digest = signature_hash(record.drawing_data, record.form_data)
     record.signed_at = accounts.now()
     record.signed_by_user_id = actor.user_id
@@ -99,6 +102,7 @@ def sign_record(
         details={"sha256": digest, "revision": record.revision},
     )
     session.flush()
+    recounted(session, record)
     signature = signature_of(session, record)
     assert signature is not None
     return signature

@@ -15,6 +15,7 @@ from medrec_app.services import audit
 from medrec_app.services.errors import ServiceError
 from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import writable_record
+from medrec_app.services.records.tail import current_drawing
 from medrec_app.services.templates import version_for_new_record
 
 
@@ -34,7 +35,7 @@ def change_template(session: Session, actor: Actor, record_id: int, template_id:
     version = version_for_new_record(session, actor, template_id)
     if record.template_version_id == version.id:
         return
-    if has_content(record.drawing_data, record.form_data):
+    if has_content(current_drawing(session, record), record.form_data):
         raise TemplateChangeRefused()
     record.template_id, record.template_version_id = template_id, version.id
     record.revision += 1
