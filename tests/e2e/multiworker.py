@@ -4,7 +4,7 @@ database in the embedded PostgreSQL and a moto S3 bucket.
 
 The frontend is built into a web folder of its own (``REFLEX_WEB_WORKDIR``, its packages
 linked from the project's), so the single-process app of the other browser tests keeps
-its build.
+its build; a checkout no app has run in yet (a benchmark's) builds in its own.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from tests.plugins import drawings
 
 START_TIMEOUT_S = 180
 WORKERS = 3
+BUCKET = "medrec-multiworker"
 
 
 def free_port() -> int:
@@ -161,9 +162,12 @@ class Layout:
         return drawing, form
 
 
-def web_folder(root: Path) -> Path:
-    """A web folder of the project's, without its build, its packages linked."""
+def web_folder(root: Path) -> dict[str, str]:
+    """``REFLEX_WEB_WORKDIR`` for a web folder of the project's, without its build, its
+    packages linked; none where the project has no packages installed yet."""
     source = PROJECT_ROOT / ".web"
+    if not (source / "node_modules").is_dir():
+        return {}
     target = root / "web"
     shutil.copytree(
         source,
@@ -172,7 +176,7 @@ def web_folder(root: Path) -> Path:
         symlinks=True,
     )
     (target / "node_modules").symlink_to(source / "node_modules")
-    return target
+    return {"REFLEX_WEB_WORKDIR": str(target)}
 
 
 @dataclass
@@ -220,10 +224,10 @@ def start_layout(parts: Parts, db: Engine) -> Iterator[Layout]:
         "MEDREC_ALLOWED_ORIGINS": f'["{origin}"]',
         "MEDREC_SECRET_KEY": "multi-worker-test-" + "k" * 40,
         "MEDREC_STORAGE_BACKEND": "s3",
-        "MEDREC_S3_BUCKET": "medrec-multiworker",
+        "MEDREC_S3_BUCKET": BUCKET,
         "MEDREC_S3_ENDPOINT_URL": parts.s3_endpoint,
         "REFLEX_REDIS_URL": f"redis://127.0.0.1:{redis_port}",
-        "REFLEX_WEB_WORKDIR": str(web_folder(root)),
+        **web_folder(root),
         "REFLEX_BACKEND_ONLY": "true",
         "GRANIAN_WORKERS": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
