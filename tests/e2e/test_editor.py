@@ -434,3 +434,25 @@ def test_a_stroke_not_yet_sent_is_saved_when_the_page_is_left(page: Page, app_se
             break
         time.sleep(0.1)
     assert line_id in {line["id"] for line in stored(app_server, 1026)[0]["lines"]}
+
+
+def test_a_stroke_is_saved_about_a_second_after_it_is_drawn_while_typing_goes_on(
+    page: Page, app_server, scratch_visit
+):
+    """A save waits a second for more changes to join it, counted from the first: a
+    clinician who goes on typing after a stroke does not hold the stroke's save back."""
+    visit = scratch_visit()
+    sign_in(page, PRACTITIONER)
+    open_editor(page, visit)
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 100), (250, 160))
+    drawn = time.monotonic()
+    page.get_by_test_id("field-chief_complaint").click()
+    while not stored(app_server, visit)[0].get("lines"):
+        assert time.monotonic() - drawn < 4, "the stroke's save waited for the typing to stop"
+        page.keyboard.type("a")
+        page.wait_for_timeout(200)
+    page.keyboard.type("b")
+    wait_saved(page)
+    _, form, _ = stored(app_server, visit)
+    assert form["chief_complaint"].endswith("ab")

@@ -2,8 +2,8 @@
 
 Page state holds what is shown and the operations received but not yet saved; the
 saved documents live in the database. Every change arrives as an operation (a finished
-stroke, a shape change, a form field) and is saved by ``autosave`` about a second
-after the last change, and at least every five seconds while changes keep coming.
+stroke, a shape change, a form field) and is saved by ``autosave`` a second after the
+first change it has not saved: whatever else arrives in that second goes in the same save.
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ from medrec_app.services.templates import TemplatePublic
 from medrec_app.state import AuthState, row_id, service_event
 
 SAVE_DELAY_S = 1.0
-SAVE_AT_LEAST_EVERY_S = 5.0
+"""How long a change waits for others to join its save. Counted from the first of them,
+not the last, so a change is saved about this long after it was made however fast the
+next ones come (a stroke, then a field typed half a second later)."""
 RETRY_DELAYS_S = (1, 2, 4, 8, 15, 30)
 SAVE_LEASE_S = 6.0
 """How long a running ``autosave`` counts as alive without a sign of life. Its worker can
@@ -120,9 +122,9 @@ class EditorState(
     # wrapped in Reflex proxies, and the save path wants plain JSON values.
     _pending: list[str] = []
     _first_change: float = 0.0
+    """When the oldest change not yet taken into a save arrived (wall clock)."""
     # The record's revision as this page last opened or saved it: what a signature signs.
     _revision: int = 0
-    _last_change: float = 0.0
     _saving: bool = False
     _saving_beat: float = 0.0
     """When the running ``autosave`` last showed it is alive (wall clock: the tab's state
@@ -448,7 +450,6 @@ class EditorState(
 
     def _changed(self) -> rx.event.EventSpec | None:
         now = time.time()
-        self._last_change = now
         if not self._first_change:
             self._first_change = now
         if self.save_status == "saved":
@@ -477,11 +478,13 @@ class EditorState(
 
     @rx.event(background=True)
     async def autosave(self) -> None:
-        """Save pending operations, debounced; retry with backoff while the database is away.
+        """Save pending operations a second after the first; retry with backoff while the
+        database is away.
 
         Only an outage is retried. A refused operation is dropped and reported, and the
         others are saved with it; a session that has ended stops the saving (the browser
-        keeps the changes, and they are saved after signing in again).
+        keeps the changes, and they are saved after signing in again). Each step reads and
+        writes the tab's state once (in Redis, with several workers, a round trip each).
         """
         attempt = 0
         while True:
@@ -489,20 +492,17 @@ class EditorState(
                 if not self._pending:
                     self._saving, self._first_change = False, 0.0
                     return
-                self._saving_beat = time.time()
-                due = min(
-                    self._last_change + SAVE_DELAY_S, self._first_change + SAVE_AT_LEAST_EVERY_S
-                )
-            wait = due - time.time()
-            if wait > 0 and attempt == 0:
+                taken = self._saving_beat = time.time()
+                wait = self._first_change + SAVE_DELAY_S - taken if attempt == 0 else 0.0
+                if wait <= 0:
+                    batch = first_batch(self._pending_ops())
+                    record_id, token = self.record_id, self._token()
+                    amendment_id = self.draft_id
+                    client_ip = self.router.session.client_ip
+                    self.save_status = "saving" if attempt == 0 else "retrying"
+            if wait > 0:
                 await asyncio.sleep(min(wait, HEARTBEAT_S))
                 continue
-            async with self:
-                batch = first_batch(self._pending_ops())
-                record_id, token = self.record_id, self._token()
-                amendment_id = self.draft_id
-                client_ip = self.router.session.client_ip
-                self.save_status = "saving" if attempt == 0 else "retrying"
             try:
                 with audit.client_address(client_ip):  # the thread runs in a copy of it
                     result = await asyncio.to_thread(
@@ -538,6 +538,11 @@ class EditorState(
                     self._report(result.refused)
                 self.save_status = "saved" if not self._pending else "pending"
                 self.save_message = _saved_at(result.updated_at, self.clinic_timezone)
+                if not self._pending:
+                    self._saving = False
+                    return
+                # What arrived during this save came after the batch was taken.
+                self._first_change = taken
 
 
 def _saved_at(value: Any, zone: str) -> str:
