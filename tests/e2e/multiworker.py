@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy import Engine, text
 
 from medrec_app.settings import PROJECT_ROOT
+from medrec_app.storage.s3 import browser_cors_configuration, make_s3_client
 from tests.plugins import drawings
 
 START_TIMEOUT_S = 180
@@ -177,6 +178,16 @@ def web_folder(root: Path) -> dict[str, str]:
     )
     (target / "node_modules").symlink_to(source / "node_modules")
     return {"REFLEX_WEB_WORKDIR": str(target)}
+
+
+def make_bucket(s3_endpoint: str, port: int) -> None:
+    """The layout's bucket, taking the browser's direct uploads from the balancer's origin."""
+    client = make_s3_client("us-east-1", s3_endpoint)
+    client.create_bucket(Bucket=BUCKET)
+    client.put_bucket_cors(
+        Bucket=BUCKET,
+        CORSConfiguration=browser_cors_configuration([f"http://localhost:{port}"]),
+    )
 
 
 @dataclass

@@ -18,9 +18,8 @@ from medrec_app.db import database_name, drop_database, make_engine
 from medrec_app.migrations import migrate
 from medrec_app.services import accounts, tokens
 from medrec_app.services.demo import DEMO_PASSWORD
-from medrec_app.storage.s3 import browser_cors_configuration, make_s3_client
 from tests.e2e.conftest import page_factory
-from tests.e2e.multiworker import BUCKET, Layout, Parts, free_port, start_layout
+from tests.e2e.multiworker import Layout, Parts, free_port, make_bucket, start_layout
 from tests.e2e.test_editor import drag, wait_saved
 from tests.e2e.test_sign_in import idle_out, sign_in
 from tests.plugins.database import fresh_database
@@ -50,14 +49,9 @@ _TRACK_SOCKETS = """
 def layout(pg_admin_url: str, moto_s3_endpoint: str, tmp_path_factory) -> Iterator[Layout]:
     db_url = fresh_database(pg_admin_url, "medrec_multiworker")
     migrate(db_url)
-    client = make_s3_client("us-east-1", moto_s3_endpoint)
-    client.create_bucket(Bucket=BUCKET)
     origin_port = free_port()
+    make_bucket(moto_s3_endpoint, origin_port)
     parts = Parts(db_url, moto_s3_endpoint, tmp_path_factory.mktemp("multiworker"), origin_port)
-    client.put_bucket_cors(
-        Bucket=BUCKET,
-        CORSConfiguration=browser_cors_configuration([f"http://localhost:{origin_port}"]),
-    )
     engine = make_engine(db_url)
     try:
         yield from start_layout(parts, engine)
