@@ -7,9 +7,11 @@ PDFs by cutting good ones, images with Pillow, DICOM and ISO media headers by ha
 from __future__ import annotations
 
 import io
+import statistics
 import time
 
 import pytest
+from pypdf import PdfReader
 
 from medrec_app.domain import pdf_content
 from medrec_app.domain.file_kinds import Kind, recognise
@@ -77,17 +79,28 @@ def test_jpeg_aliases_are_in_the_file_dialog_filter() -> None:
 def test_link_heavy_pdf_is_refused_within_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """The walk stops at the budget; measured on the budget's own clock (this thread's CPU).
 
-    A small budget keeps the test short; the allowance covers parsing the one object in
-    hand when the budget runs out. The unbounded walk took 2-6 s on this file.
+    The check may overrun the budget by the objects in hand when it runs out; on a busy CI
+    machine that overrun was 0.55 s where it is nil here. So the allowance is counted in
+    this machine's own unit, the time to read the file, measured in the same run. The
+    unbounded walk took 2-6 s on this file, 40-100 reads.
     """
+    data = samples.pdf_with_links(32_768)
+    read = statistics.median(_cpu_seconds(lambda: PdfReader(io.BytesIO(data))) for _ in range(3))
     budget = 0.25
     monkeypatch.setattr(pdf_content, "CHECK_CPU_SECONDS", budget)
-    data = samples.pdf_with_links(32_768)
+    spent = _cpu_seconds(lambda: _assert_too_complex(data))
+    assert spent < budget + 10 * read, (spent, read)
+
+
+def _cpu_seconds(work) -> float:
     started = time.thread_time()
+    work()
+    return time.thread_time() - started
+
+
+def _assert_too_complex(data: bytes) -> None:
     error = refusal(data, "links.pdf")
-    spent = time.thread_time() - started
     assert str(error).startswith("The PDF is too complex to check for scripts in the time")
-    assert spent < budget + 0.5, spent
 
 
 def test_many_links_within_the_budget_are_checked() -> None:
