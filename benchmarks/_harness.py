@@ -27,6 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# The benchmarks read the canvas's document through its test hook, as the browser tests
+# do (tests/conftest.py): the frontend is built with it.
+os.environ["VITE_MEDREC_TEST_HOOKS"] = "1"
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 from sqlalchemy import text  # noqa: E402

@@ -1,7 +1,8 @@
 /*
  * The canvas background: the record's own file (an image, or one page of a PDF) when
  * the drawing names one, else the template's image. Renders only; page turns and
- * background changes are `setBackground` operations emitted by MedrecCanvas.
+ * background changes are `setBackground` operations emitted by MedrecCanvas (document.js
+ * applies them).
  *
  * The drawing holds the file id, never a URL: links are short-lived and issued by the
  * server after a permission check. The page passes the link it holds for one file id
@@ -12,26 +13,8 @@
 import React, { useEffect, useRef, useState } from "react";
 import { usePdfDocument, usePdfPage } from "./pdf_page.js";
 
-const KEYS = ["backgroundType", "backgroundFileId", "pdfPageNumber", "pdfNumPages"];
 const RELINK_AFTER_FAILURE_MS = 60000;
 const IMAGE_NOT_DECODED = "the browser could not load the file or read it as an image";
-
-/** The setBackground operation that puts `doc`'s background back (for undo). */
-export function backgroundOp(doc) {
-  const op = { op: "setBackground" };
-  for (const key of KEYS) op[key] = doc[key] == null ? null : doc[key];
-  return op;
-}
-
-/** The document after a setBackground operation: the four keys replaced together. */
-export function applyBackground(doc, op) {
-  const next = { ...doc };
-  for (const key of KEYS) {
-    delete next[key];
-    if (op[key] != null) next[key] = op[key];
-  }
-  return next;
-}
 
 function useImage(url) {
   const [state, setState] = useState({ image: null, error: false });
@@ -80,7 +63,8 @@ export function useBackground({
   const url = wantedId && fileId === wantedId && fileType === type ? fileUrl : "";
   const fileImage = useImage(fileType === "image" ? fileUrl : "");
   const templateImage = useImage(templateUrl);
-  const image = type === "image" ? (url ? fileImage : { image: null, error: false }) : templateImage;
+  const image =
+    type === "image" ? (url ? fileImage : { image: null, error: false }) : templateImage;
   const { pdf, error: pdfError } = usePdfDocument(fileType === "pdf" ? fileUrl : "");
   const pageNumber = type === "pdf" ? doc.pdfPageNumber || 1 : 0;
   const rendered = usePdfPage(
@@ -163,6 +147,7 @@ export function PdfPager({ page, numPages, disabled, onGo, buttonStyle }) {
   const canBack = !disabled && numPages > 0 && page > 1;
   const canForward = !disabled && numPages > 0 && page < numPages;
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a form's fieldset
     <div style={pagerStyle} data-testid="pdf-pager" role="group" aria-label="PDF page">
       <button
         type="button"

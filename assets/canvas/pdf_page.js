@@ -50,16 +50,16 @@ function loadPdfjs() {
 function dataUrls(version) {
   const base = new URL(`/pdfjs/${version}/`, window.location.href).href;
   return {
-    wasmUrl: base + "wasm/",
-    cMapUrl: base + "cmaps/",
+    wasmUrl: `${base}wasm/`,
+    cMapUrl: `${base}cmaps/`,
     cMapPacked: true,
-    standardFontDataUrl: base + "standard_fonts/",
-    iccUrl: base + "iccs/",
+    standardFontDataUrl: `${base}standard_fonts/`,
+    iccUrl: `${base}iccs/`,
   };
 }
 
 const EMPTY_PAGE = { canvas: null, page: 0, error: "", missing: "" };
-const message = (err) => String((err && err.message) || err || "unknown error");
+const message = (err) => String(err?.message || err || "unknown error");
 
 /** {pdf, error} for `url` ("" for none); the previous document is destroyed. */
 export function usePdfDocument(url) {
@@ -101,7 +101,7 @@ export function usePdfDocument(url) {
 
 /** What went wrong, in words a person can pass on (pdf.js's names are for developers). */
 function readable(err) {
-  const name = err && err.name;
+  const name = err?.name;
   if (name === "InvalidPDFException") return "the file is damaged or is not a PDF";
   if (name === "PasswordException") return "the file is protected by a password";
   if (name === "ResponseException" || name === "MissingPDFException") {
@@ -118,9 +118,9 @@ function pictureIds(OPS, fn, args) {
       return [args[0]];
     case OPS.paintImageMaskXObject:
     case OPS.paintImageMaskXObjectRepeat:
-      return [args[0] && args[0].data];
+      return [args[0]?.data];
     case OPS.paintImageMaskXObjectGroup:
-      return (args[0] || []).map((image) => image && image.data);
+      return (args[0] || []).map((image) => image?.data);
     default:
       return [];
   }

@@ -2,34 +2,16 @@
  * UnloadFlush: when the tab is hidden or closed, send every change the server has not
  * acknowledged yet over HTTP, so it is saved even if the page never comes back.
  *
- * It renders nothing. Both queues live in localStorage already: the canvas's pending
- * operations ("medrec:pending:" + canvasKey) and the form's unsaved fields
- * ("medrec_form_drafts", by record id). The POST uses `keepalive`, which outlives the
- * page; browsers cap keepalive bodies at 64 KB, so one batch goes and anything beyond
- * stays queued for the next opening. The server skips operations it has applied
+ * It renders nothing. Both queues live in localStorage already (local_queues.js): the
+ * canvas's pending operations and the form's unsaved fields. The POST uses `keepalive`,
+ * which outlives the page; browsers cap keepalive bodies at 64 KB, so one batch goes and
+ * anything beyond stays queued for the next opening. The server skips operations it has applied
  * before (by opId), so sending one twice is harmless.
  */
 import { useEffect } from "react";
+import { unsavedOps } from "./local_queues.js";
 
 const MAX_BODY_CHARS = 60000;
-
-function readJson(key) {
-  try {
-    let value = JSON.parse(window.localStorage.getItem(key) || "null");
-    if (typeof value === "string") value = JSON.parse(value);
-    return value;
-  } catch (err) {
-    return null;
-  }
-}
-
-function unsavedOps(recordId, canvasKey) {
-  const canvas = readJson("medrec:pending:" + canvasKey);
-  const drafts = readJson("medrec_form_drafts");
-  const formOps = drafts && drafts[String(recordId)] ? Object.values(drafts[String(recordId)]) : [];
-  const canvasOps = Array.isArray(canvas) ? canvas.map((e) => e && e.op) : [];
-  return [...formOps, ...canvasOps].filter((op) => op && typeof op.opId === "string");
-}
 
 function firstBatch(ops) {
   const batch = [];

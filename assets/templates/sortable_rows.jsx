@@ -53,6 +53,7 @@ export function SortableRows({ onMove, children, ...rest }) {
   };
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: mouse drag-and-drop of rows; each row's move buttons are the keyboard way
     <div
       {...rest}
       onDragStart={onDragStart}

@@ -35,10 +35,10 @@ function humanSize(size) {
 function serverMessage(xhr) {
   try {
     const body = JSON.parse(xhr.responseText);
-    if (body && body.error && typeof body.error.message === "string") {
+    if (body?.error && typeof body.error.message === "string") {
       return body.error.message;
     }
-  } catch (e) {
+  } catch (_e) {
     // Not JSON (a proxy's error page): fall through to the status line.
   }
   if (xhr.status === 413) return "The file is larger than the server accepts.";
@@ -48,7 +48,7 @@ function serverMessage(xhr) {
 function parseJson(text) {
   try {
     return JSON.parse(text);
-  } catch (e) {
+  } catch (_e) {
     return {};
   }
 }
@@ -212,10 +212,8 @@ export function MedrecUpload({
   // Start waiting files while fewer than maxConcurrent are in flight.
   useEffect(() => {
     const free = Math.max(1, maxConcurrent) - requests.current.size;
-    items
-      .filter((item) => item.state === "queued")
-      .slice(0, Math.max(0, free))
-      .forEach((item) => start(item.key));
+    const queued = items.filter((item) => item.state === "queued");
+    for (const item of queued.slice(0, Math.max(0, free))) start(item.key);
   }, [items, maxConcurrent, start]);
 
   // Another destination (or leaving the page): stop what is running, forget the list.
@@ -223,7 +221,7 @@ export function MedrecUpload({
     const running = requests.current;
     const waiting = files.current;
     return () => {
-      running.forEach((xhr) => xhr.abort());
+      for (const xhr of running.values()) xhr.abort();
       running.clear();
       waiting.clear();
       setItems([]);
@@ -274,13 +272,14 @@ export function MedrecUpload({
     event.preventDefault();
     event.stopPropagation();
     setDragging(false);
-    add(event.dataTransfer && event.dataTransfer.files);
+    add(event.dataTransfer?.files);
   };
 
   const finished = items.some((i) => i.state !== "queued" && i.state !== "uploading");
 
   return (
     <div {...rest}>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for dragged files; the file button inside it is the keyboard way */}
       <div
         data-testid="upload-dropzone"
         data-dragging={dragging ? "true" : "false"}
@@ -307,7 +306,7 @@ export function MedrecUpload({
           className={SOLID}
           data-testid="upload-choose"
           disabled={!uploadUrl}
-          onClick={() => input.current && input.current.click()}
+          onClick={() => input.current?.click()}
         >
           Choose files
         </button>

@@ -35,8 +35,17 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.api.pdfjs_assets import PDFJS_VERSION
+from medrec_app.domain.drawing import MAX_POINTS_PER_LINE, MAX_STROKE_WIDTH, MAX_TEXT_CHARS
+from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 
 CANVAS_LIBRARY = "$/public/canvas/medrec_canvas.jsx"
+CANVAS_LIMITS = {
+    "maxBatchOps": MAX_OPS_PER_BATCH,
+    "maxPointsPerLine": MAX_POINTS_PER_LINE,
+    "maxTextChars": MAX_TEXT_CHARS,
+    "maxStrokeWidth": MAX_STROKE_WIDTH,
+}
+"""Sent to the browser with every canvas, so its limits are the server's, never copies."""
 
 
 class MedrecCanvas(rx.Component):
@@ -73,8 +82,9 @@ class MedrecCanvas(rx.Component):
     reload_request: rx.Var[str]
     """A new value makes the canvas load the stored drawing again (after changes it
     showed were refused), with what it still has pending on top."""
-    max_batch_ops: rx.Var[int]
-    """The most operations the server takes in one batch; the canvas sends no more."""
+    limits: rx.Var[dict[str, int]]
+    """The server's own limits the canvas keeps to (:data:`CANVAS_LIMITS`): the most
+    operations in one batch, points in one stroke, characters in one text, stroke width."""
     layers_url: rx.Var[str]
     """Same-origin GET answering ``{"below": [...], "above": [...]}``, each item
     ``{"drawing": {...}, "tint": "#rrggbb" | null}``: drawings shown under or over the
@@ -93,4 +103,6 @@ class MedrecCanvas(rx.Component):
     """Receives how many changes the canvas holds unacknowledged, whenever that changes."""
 
 
-canvas = MedrecCanvas.create
+def canvas(**props) -> MedrecCanvas:
+    """The canvas, keeping to the server's limits."""
+    return MedrecCanvas.create(limits=CANVAS_LIMITS, **props)

@@ -17,6 +17,12 @@ from medrec_app.domain.drawing import parse_drawing
 
 ROOT = Path(__file__).resolve().parents[2]
 JSX = ROOT / "assets" / "canvas" / "medrec_canvas.jsx"
+MODULES = sorted(JSX.parent.rglob("*.js*"))
+"""The canvas and the modules it is made of (tools/ too)."""
+
+
+def _sources() -> str:
+    return "\n".join(p.read_text() for p in MODULES)
 
 
 class _State(rx.State):
@@ -50,7 +56,7 @@ def test_library_points_at_the_asset_file():
 
 def test_npm_packages_the_jsx_imports_are_pinned_dependencies():
     """Every npm package the canvas modules import, statically or lazily, is pinned."""
-    sources = "\n".join(p.read_text() for p in sorted(JSX.parent.glob("*.js*")))
+    sources = _sources()
     static = re.findall(r'^\s*}?\s*(?:import .* )?from "([^"$./][^"?]*)";', sources, re.M)
     lazy = re.findall(r'import\("([^"$./][^"?]*)(?:\?url)?"\)', sources)
     packages = {name if name.startswith("@") else name.split("/")[0] for name in static + lazy}
@@ -79,6 +85,8 @@ def test_props_reach_the_jsx_under_their_camel_case_names():
         "onBackgroundNeeded",
     ):
         assert re.search(rf"\b{name}\b", JSX.read_text()), name
+    assert props["limits"].startswith("({")
+    assert '["maxPointsPerLine"] : 20000' in props["limits"]
 
 
 def test_on_ops_passes_the_list_straight_to_the_handler():
@@ -88,7 +96,7 @@ def test_on_ops_passes_the_list_straight_to_the_handler():
 
 
 def test_test_ids_the_browser_tests_rely_on_exist():
-    text = JSX.read_text()
+    text = _sources()
     for testid in (
         "canvas-stage",
         "canvas-pending",
@@ -107,7 +115,8 @@ def test_test_ids_the_browser_tests_rely_on_exist():
     assert "data-background-page={background.page}" in text
     assert "data-testid={`tool-${t.name}`}" in text
     assert "window.__medrecCanvas" in text
-    assert '"medrec:pending:"' in text
+    queues = (ROOT / "assets" / "record" / "local_queues.js").read_text()
+    assert '"medrec:pending:"' in queues
 
 
 def test_what_the_canvas_emits_is_accepted_by_the_server():

@@ -193,7 +193,6 @@ def _revision_documents() -> rx.Component:
                 read_only=True,
                 acked_op_ids=[],
                 reload_request="",
-                max_batch_ops=0,
                 on_background_needed=EditorState.need_history_background,
             ),
             width="100%",

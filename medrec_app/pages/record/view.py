@@ -10,7 +10,6 @@ from medrec_app.components.layout import signed_in_page
 from medrec_app.components.template_form import template_form
 from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
-from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 from medrec_app.pages.phone_link import add_from_phone
 from medrec_app.pages.record.amend_view import amendments_panel
 from medrec_app.pages.record.export_view import exports_panel
@@ -122,7 +121,6 @@ def _editor() -> rx.Component:
                     background_locked=EditorState.signed_text != "",
                     acked_op_ids=EditorState.acked_op_ids,
                     reload_request=EditorState.drawing_reload,
-                    max_batch_ops=MAX_OPS_PER_BATCH,
                     on_ops=EditorState.receive_ops,
                     on_background_needed=EditorState.need_background,
                     on_pending_change=EditorState.canvas_pending_changed,

@@ -1,0 +1,129 @@
+/*
+ * The saved document and the operations that change it: the browser's copy of the
+ * server's merge (medrec_app/domain/merge.py). Pure: no React, no storage, no clock.
+ *
+ *   {op: "addLine", opId, at, line: {id, tool, points, color, strokeWidth}}
+ *   {op: "putShape", opId, at, shape: {id, type, x, y, ...}}
+ *   {op: "deleteElements", opId, at, lineIds: [...], shapeIds: [...]}
+ *   {op: "setStage", opId, at, width, height}
+ *   {op: "setBackground", opId, at, backgroundType, backgroundFileId, pdfPageNumber, pdfNumPages}
+ *
+ * Lines and shapes are addressed by id: putting an id replaces the element in its place,
+ * a new id appends. As on the server, an element without an id, or repeating an earlier
+ * element's id, can be named by no operation and passes through untouched. A stroke is
+ * kept as the server stores it (roundPoints, then simplifyPoints). Which of two tabs'
+ * changes wins is the server's edit clock (domain/conflicts.py); this copy applies its
+ * own changes, the newest it knows. tests/fixtures/edits/ pins both sides to one result.
+ */
+import { roundPoints, simplifyPoints } from "./geometry.js";
+
+export const DEFAULT_STAGE = { width: 800, height: 600 };
+const BACKGROUND_KEYS = ["backgroundType", "backgroundFileId", "pdfPageNumber", "pdfNumPages"];
+const POINT_DECIMALS = 2;
+const SIMPLIFY_TOLERANCE = 0.5;
+
+/** A drawing with lines, shapes and stageSize always there (the spec's defaults). */
+export function normaliseDocument(raw) {
+  const drawing = raw && typeof raw === "object" ? raw : {};
+  const stage = drawing.stageSize || {};
+  return {
+    ...drawing,
+    lines: Array.isArray(drawing.lines) ? drawing.lines : [],
+    shapes: Array.isArray(drawing.shapes) ? drawing.shapes : [],
+    stageSize: {
+      width: stage.width > 0 ? stage.width : DEFAULT_STAGE.width,
+      height: stage.height > 0 ? stage.height : DEFAULT_STAGE.height,
+    },
+  };
+}
+
+/** The stroke as the server stores it: points to 0.01 px, simplified within 0.5 px. */
+export function storedLine(line) {
+  const points = simplifyPoints(roundPoints(line.points, POINT_DECIMALS), SIMPLIFY_TOLERANCE);
+  return { ...line, points };
+}
+
+/** Where each usable id sits: the first element with it; later repeats are not named. */
+function firstIndexById(elements) {
+  const index = new Map();
+  elements.forEach((element, i) => {
+    const id = element && typeof element === "object" ? element.id : undefined;
+    if (typeof id === "string" && !index.has(id)) index.set(id, i);
+  });
+  return index;
+}
+
+function putElement(elements, element) {
+  const i = firstIndexById(elements).get(element.id);
+  const next = elements.slice();
+  if (i === undefined) next.push(element);
+  else next[i] = element;
+  return next;
+}
+
+function removeElements(elements, ids) {
+  if (!ids?.length) return elements;
+  const index = firstIndexById(elements);
+  const gone = new Set(ids.map((id) => index.get(id)).filter((i) => i !== undefined));
+  return gone.size ? elements.filter((_e, i) => !gone.has(i)) : elements;
+}
+
+/** The setBackground operation that puts `doc`'s background back (for undo). */
+export function backgroundOp(doc) {
+  const op = { op: "setBackground" };
+  for (const key of BACKGROUND_KEYS) op[key] = doc[key] == null ? null : doc[key];
+  return op;
+}
+
+/** The document after a setBackground operation: the four keys replaced together. */
+export function applyBackground(doc, op) {
+  const next = { ...doc };
+  for (const key of BACKGROUND_KEYS) {
+    delete next[key];
+    if (op[key] != null) next[key] = op[key];
+  }
+  return next;
+}
+
+/** The document after one operation; an unknown operation changes nothing. */
+export function applyOp(doc, op) {
+  switch (op.op) {
+    case "addLine":
+      return { ...doc, lines: putElement(doc.lines, storedLine(op.line)) };
+    case "putShape":
+      return { ...doc, shapes: putElement(doc.shapes, op.shape) };
+    case "deleteElements":
+      return {
+        ...doc,
+        lines: removeElements(doc.lines, op.lineIds),
+        shapes: removeElements(doc.shapes, op.shapeIds),
+      };
+    case "setStage":
+      return { ...doc, stageSize: { width: op.width, height: op.height } };
+    case "setBackground":
+      return applyBackground(doc, op);
+    default:
+      return doc;
+  }
+}
+
+export function applyOps(doc, ops) {
+  return ops.reduce(applyOp, doc);
+}
+
+/** `hexBytes` random bytes as hex. */
+function randomHex(hexBytes) {
+  const bytes = new Uint8Array(hexBytes);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** 32 hex characters: the server's opId rule ([A-Za-z0-9_-]{8,64}). */
+export const newOpId = () => randomHex(16);
+
+/** An element id within the server's rule ([A-Za-z0-9_.:-]{1,100}). */
+export const newElementId = (prefix) => `${prefix}-${randomHex(16)}`;
+
+export const round2 = (v) => Math.round(v * 100) / 100;
+
+export const clone = (v) => JSON.parse(JSON.stringify(v));

@@ -1,0 +1,151 @@
+/*
+ * The drawing's elements as Konva nodes: shapes, finished strokes, and read-only layers
+ * (the signed record under an amendment, signed amendments in their tints).
+ */
+import React, { memo } from "react";
+import { Arrow, Circle, Layer, Line, Rect, Text } from "react-konva";
+import { normaliseDocument } from "./document.js";
+import { tinted } from "./palette.js";
+
+// Unfilled circles and rects still take clicks inside them (select tool).
+const CLEAR_FILL = "rgba(0,0,0,0)";
+const arrowHead = (w) => Math.max(8, w * 3);
+
+export function ShapeNode({
+  shape,
+  draggable,
+  hidden,
+  onSelect,
+  onDragEnd,
+  onTransformEnd,
+  onEditText,
+}) {
+  const common = {
+    id: shape.id,
+    name: "medrec-shape",
+    x: shape.x,
+    y: shape.y,
+    rotation: shape.rotation || 0,
+    draggable,
+    visible: !hidden,
+    onPointerDown: onSelect,
+    onDragStart: onSelect,
+    onDragEnd,
+    onTransformEnd,
+    hitStrokeWidth: Math.max(12, shape.strokeWidth || 0),
+  };
+  switch (shape.type) {
+    case "circle":
+      return (
+        <Circle
+          {...common}
+          radius={shape.radius}
+          stroke={shape.color}
+          strokeWidth={shape.strokeWidth}
+          fill={shape.fill || CLEAR_FILL}
+        />
+      );
+    case "rect":
+      return (
+        <Rect
+          {...common}
+          width={shape.width}
+          height={shape.height}
+          stroke={shape.color}
+          strokeWidth={shape.strokeWidth}
+          fill={shape.fill || CLEAR_FILL}
+        />
+      );
+    case "arrow":
+      return (
+        <Arrow
+          {...common}
+          points={[0, 0, ...(shape.points || [])]}
+          stroke={shape.color}
+          fill={shape.color}
+          strokeWidth={shape.strokeWidth}
+          pointerLength={arrowHead(shape.strokeWidth)}
+          pointerWidth={arrowHead(shape.strokeWidth)}
+          lineCap="round"
+          lineJoin="round"
+        />
+      );
+    case "text":
+      return (
+        <Text
+          {...common}
+          text={shape.text}
+          fontSize={shape.fontSize || shape.strokeWidth}
+          fill={shape.color}
+          onDblClick={onEditText}
+          onDblTap={onEditText}
+        />
+      );
+    default:
+      return null;
+  }
+}
+
+/**
+ * A drawing shown but never changed here: the signed record under an amendment, or a
+ * signed amendment's layer (in its tint). Its eraser strokes cut only its own strokes.
+ */
+export function ReadOnlyLayer({ drawing, tint }) {
+  const doc = normaliseDocument(drawing);
+  const lines = tint ? doc.lines.map((l) => ({ ...l, color: tinted(l.color, tint) })) : doc.lines;
+  const shapes = tint
+    ? doc.shapes.map((s) => ({ ...s, color: tinted(s.color, tint), fill: tinted(s.fill, tint) }))
+    : doc.shapes;
+  return (
+    <>
+      <Layer listening={false}>
+        <CommittedLines lines={lines} />
+      </Layer>
+      <Layer listening={false}>
+        {shapes.map((shape) => (
+          <ShapeNode key={shape.id} shape={shape} draggable={false} hidden={false} />
+        ))}
+      </Layer>
+    </>
+  );
+}
+
+/** Finished strokes. Memoised: re-renders only when the lines array changes. */
+export const CommittedLines = memo(function CommittedLines({ lines }) {
+  return lines.map((line, i) => (
+    <Line
+      key={line.id || `i${i}`}
+      points={line.points}
+      stroke={line.color}
+      strokeWidth={line.strokeWidth}
+      lineCap="round"
+      lineJoin="round"
+      listening={false}
+      perfectDrawEnabled={false}
+      globalCompositeOperation={line.tool === "eraser" ? "destination-out" : "source-over"}
+    />
+  ));
+});
+
+export const ShapesList = memo(function ShapesList({
+  shapes,
+  draggable,
+  editingId,
+  onSelect,
+  onDragEnd,
+  onTransformEnd,
+  onEditText,
+}) {
+  return shapes.map((shape) => (
+    <ShapeNode
+      key={shape.id}
+      shape={shape}
+      draggable={draggable}
+      hidden={shape.id === editingId}
+      onSelect={onSelect}
+      onDragEnd={onDragEnd}
+      onTransformEnd={onTransformEnd}
+      onEditText={onEditText}
+    />
+  ));
+});

@@ -1,0 +1,190 @@
+/* Keys, pointers, user-level changes, the stroke cache, the palette and the browser queues. */
+import { beforeEach, describe, expect, test } from "bun:test";
+import {
+  clearChange,
+  pageChange,
+  putShapeChange,
+  resizeStrokeChange,
+  textEditChange,
+} from "../../assets/canvas/changes.js";
+import { normaliseDocument } from "../../assets/canvas/document.js";
+import { pointerDecision } from "../../assets/canvas/input.js";
+import { keyAction } from "../../assets/canvas/keyboard.js";
+import { sizeOptions, tinted } from "../../assets/canvas/palette.js";
+import { splitLines } from "../../assets/canvas/stroke_cache.js";
+import {
+  FORM_DRAFTS_KEY,
+  markRequestDone,
+  readPending,
+  requestDone,
+  unsavedOps,
+  writePending,
+} from "../../assets/record/local_queues.js";
+
+const key = (k, extra = {}) => ({ key: k, target: { tagName: "DIV" }, ...extra });
+
+describe("keyboard", () => {
+  test("undo, redo, delete and tool letters", () => {
+    expect(keyAction(key("z", { ctrlKey: true }))).toEqual({ action: "undo" });
+    expect(keyAction(key("Z", { metaKey: true, shiftKey: true }))).toEqual({ action: "redo" });
+    expect(keyAction(key("y", { ctrlKey: true }))).toEqual({ action: "redo" });
+    expect(keyAction(key("Delete"))).toEqual({ action: "delete" });
+    expect(keyAction(key("Backspace"))).toEqual({ action: "delete" });
+    expect(keyAction(key("e"))).toEqual({ action: "tool", tool: "eraser" });
+  });
+
+  test("keys typed into the page's fields, held keys and other chords are left alone", () => {
+    expect(keyAction(key("e", { target: { tagName: "INPUT" } }))).toBeNull();
+    expect(keyAction(key("z", { ctrlKey: true, target: { tagName: "TEXTAREA" } }))).toBeNull();
+    expect(keyAction(key("p", { target: { tagName: "DIV", isContentEditable: true } }))).toBeNull();
+    expect(keyAction(key("p", { repeat: true }))).toBeNull();
+    expect(keyAction(key("p", { altKey: true }))).toBeNull();
+    expect(keyAction(key("s", { ctrlKey: true }))).toBeNull();
+    expect(keyAction(key("p", { defaultPrevented: true }))).toBeNull();
+  });
+});
+
+describe("pointers", () => {
+  const mode = { penOnly: false, autoPenOnly: true };
+  test("the first pen event turns stylus-only on, and from then touches do not draw", () => {
+    expect(pointerDecision({ pointerType: "pen", button: 0 }, mode)).toEqual({
+      accept: true,
+      penModeOn: true,
+    });
+    const on = { penOnly: true, autoPenOnly: false };
+    expect(pointerDecision({ pointerType: "touch", button: 0 }, on).accept).toBe(false);
+    expect(pointerDecision({ pointerType: "touch", button: 0 }, mode).accept).toBe(true);
+  });
+
+  test("only the main mouse button draws", () => {
+    expect(pointerDecision({ pointerType: "mouse", button: 2 }, mode).accept).toBe(false);
+    expect(pointerDecision({ pointerType: "mouse", button: 0 }, mode).accept).toBe(true);
+  });
+});
+
+describe("changes", () => {
+  const circle = { id: "c", type: "circle", x: 1, y: 1, radius: 5, color: "#000", strokeWidth: 2 };
+
+  test("an unchanged shape is no change", () => {
+    expect(putShapeChange(circle, { ...circle })).toBeNull();
+  });
+
+  test("clear names what it removes and puts it all back on undo", () => {
+    const doc = normaliseDocument({
+      lines: [{ points: [1, 1, 2, 2] }, { id: "l1", points: [3, 3, 4, 4] }],
+      shapes: [circle],
+    });
+    const { doOps, undoOps } = clearChange(doc);
+    expect(doOps).toEqual([{ op: "deleteElements", lineIds: ["l1"], shapeIds: ["c"] }]);
+    expect(undoOps.map((o) => o.op)).toEqual(["addLine", "putShape"]);
+    expect(clearChange(normaliseDocument(null))).toBeNull();
+  });
+
+  test("text: made, changed, emptied (removed) or never typed", () => {
+    const shape = { id: "t", type: "text", x: 0, y: 0, text: "", strokeWidth: 24 };
+    expect(textEditChange({ value: "  ", old: null, shape }, 10)).toBeNull();
+    expect(textEditChange({ value: "abcdefghijkl", old: null, shape }, 5).doOps[0].shape.text).toBe(
+      "abcde",
+    );
+    const old = { ...shape, text: "old" };
+    expect(textEditChange({ value: "", old, shape }, 10).doOps[0].op).toBe("deleteElements");
+    expect(textEditChange({ value: "new", old, shape }, 10).undoOps[0].shape.text).toBe("old");
+  });
+
+  test("a text's size is its font size when it has one", () => {
+    const text = { id: "t", type: "text", fontSize: 20 };
+    expect(resizeStrokeChange(text, 48).doOps[0].shape).toEqual({ ...text, fontSize: 48 });
+    expect(resizeStrokeChange(circle, 8).doOps[0].shape.strokeWidth).toBe(8);
+  });
+
+  test("page turns stay within the PDF", () => {
+    const doc = normaliseDocument({ backgroundType: "pdf", backgroundFileId: 4, pdfPageNumber: 1 });
+    expect(pageChange(doc, 2, 3).doOps[0]).toMatchObject({ pdfPageNumber: 2, pdfNumPages: 3 });
+    expect(pageChange(doc, 2, 3).undoOps[0]).toMatchObject({ pdfPageNumber: 1 });
+    expect(pageChange(doc, 4, 3)).toBeNull();
+    expect(pageChange(normaliseDocument(null), 1, 1)).toBeNull();
+  });
+});
+
+describe("stroke cache", () => {
+  const lines = Array.from({ length: 10 }, (_v, i) => ({ id: `l${i}` }));
+  test("the base is kept while only a short tail is added", () => {
+    const first = splitLines(lines.slice(0, 8), [], 4);
+    expect(first.baseLines).toHaveLength(8);
+    const next = splitLines(lines, first.baseLines, 4);
+    expect(next.baseLines).toBe(first.baseLines);
+    expect(next.recentLines).toEqual(lines.slice(8));
+  });
+
+  test("a changed old stroke or a full tail rebuilds the base", () => {
+    const base = lines.slice(0, 5);
+    const changed = [{ id: "l0", moved: true }, ...lines.slice(1)];
+    expect(splitLines(changed, base, 64).baseLines).not.toBe(base);
+    expect(splitLines(lines, base, 2).baseLines).toHaveLength(10);
+  });
+});
+
+describe("palette", () => {
+  test("a tint keeps the colour's own opacity", () => {
+    expect(tinted("#e5393580", "#8e24aa")).toBe("#8e24aa80");
+    expect(tinted("#000", "#8e24aa")).toBe("#8e24aa");
+    expect(tinted("transparent", "#8e24aa")).toBe("transparent");
+    expect(tinted("#000", "")).toBe("#000");
+  });
+
+  test("an odd size is offered beside the usual ones", () => {
+    expect(sizeOptions([1, 3, 5], 4)).toEqual([1, 3, 4, 5]);
+    expect(sizeOptions([1, 3, 5], 3)).toEqual([1, 3, 5]);
+  });
+});
+
+describe("local queues", () => {
+  beforeEach(() => {
+    const items = new Map();
+    globalThis.localStorage = {
+      getItem: (k) => (items.has(k) ? items.get(k) : null),
+      setItem: (k, v) => items.set(k, String(v)),
+      removeItem: (k) => items.delete(k),
+    };
+  });
+
+  test("the canvas queue round-trips and an empty queue leaves no key", () => {
+    const entries = [{ op: { opId: "a".repeat(32) }, sentAt: 1, tries: 0, seq: 1 }];
+    expect(writePending("record-1", entries)).toBe(true);
+    expect(readPending("record-1")).toEqual(entries);
+    expect(readPending("record-2")).toEqual([]);
+    writePending("record-1", []);
+    expect(localStorage.getItem("medrec:pending:record-1")).toBeNull();
+  });
+
+  test("damaged storage reads as empty", () => {
+    localStorage.setItem("medrec:pending:record-1", "{not json");
+    expect(readPending("record-1")).toEqual([]);
+    localStorage.setItem("medrec:pending:record-1", JSON.stringify([{ op: {} }, null]));
+    expect(readPending("record-1")).toEqual([]);
+  });
+
+  test("a full storage is reported, not thrown", () => {
+    localStorage.setItem = () => {
+      throw new Error("QuotaExceededError");
+    };
+    expect(writePending("record-1", [{ op: { opId: "x".repeat(16) } }])).toBe(false);
+    expect(() => markRequestDone("record-1", "n")).not.toThrow();
+  });
+
+  test("unsaved ops: the form's fields (a JSON string inside), then the canvas's", () => {
+    const field = { op: "setField", opId: "f".repeat(16), path: "notes", value: "x" };
+    localStorage.setItem(FORM_DRAFTS_KEY, JSON.stringify(JSON.stringify({ 42: { notes: field } })));
+    const line = { op: "addLine", opId: "l".repeat(16) };
+    writePending("record-42", [{ op: line, sentAt: 0, tries: 0, seq: 0 }]);
+    expect(unsavedOps(42, "record-42")).toEqual([field, line]);
+    expect(unsavedOps(7, "record-7")).toEqual([]);
+  });
+
+  test("a background request is done once per nonce", () => {
+    expect(requestDone("record-1", "n1")).toBe(false);
+    markRequestDone("record-1", "n1");
+    expect(requestDone("record-1", "n1")).toBe(true);
+    expect(requestDone("record-1", "n2")).toBe(false);
+  });
+});
