@@ -22,7 +22,7 @@
  * short-lived link the page holds for that file, "image" or "pdf"), backgroundRequest
  * (JSON {nonce, op}: a setBackground op chosen on the page, emitted once per nonce),
  * readOnly, ackedOpIds, reloadRequest (a new value reloads the stored drawing: the page
- * had changes refused), limits (the server's own: maxBatchOps, maxPointsPerLine,
+ * had changes refused), limits (required, the server's own: maxBatchOps, maxPointsPerLine,
  * maxTextChars, maxStrokeWidth), layersUrl, lockedColor, backgroundLocked, onOps,
  * onBackgroundNeeded(fileId) (asks the page for a link), onPendingChange(count) (how
  * many changes are not yet acknowledged: the page will not sign while any are). See
@@ -68,12 +68,6 @@ const ALL_ANCHORS = [
 ];
 const CORNER_ANCHORS = ["top-left", "top-right", "bottom-left", "bottom-right"];
 const RESEND_TICK_MS = 1000;
-const NO_LIMITS = {
-  maxBatchOps: 0,
-  maxPointsPerLine: 20000,
-  maxTextChars: 5000,
-  maxStrokeWidth: 1000,
-};
 
 const keepsAspect = (shape) => !!shape && (shape.type === "circle" || shape.type === "text");
 
@@ -88,7 +82,7 @@ export function MedrecCanvas({
   readOnly = false,
   ackedOpIds = [],
   reloadRequest = "",
-  limits = NO_LIMITS,
+  limits,
   layersUrl = "",
   lockedColor = "",
   backgroundLocked = false,
@@ -133,7 +127,7 @@ export function MedrecCanvas({
 
   // Latest props for handlers that outlive a render.
   const propsRef = useRef({});
-  propsRef.current = { recordKey, onOps, readOnly, limits: limits || NO_LIMITS, onPendingChange };
+  propsRef.current = { recordKey, onOps, readOnly, limits, onPendingChange };
 
   const stageSize = doc.stageSize;
   const scale = containerWidth > 0 ? containerWidth / stageSize.width : 0;
@@ -869,7 +863,7 @@ export function MedrecCanvas({
             data-testid="canvas-text-input"
             aria-label="Text"
             value={textEdit.value}
-            maxLength={(limits || NO_LIMITS).maxTextChars}
+            maxLength={limits.maxTextChars}
             rows={Math.max(1, textEdit.value.split("\n").length)}
             onChange={(e) => {
               const value = e.target.value;
