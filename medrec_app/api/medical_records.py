@@ -25,7 +25,14 @@ from medrec_app.api.record_uploads import (
 from medrec_app.domain.ids import MAX_ID
 from medrec_app.domain.permissions import Actor
 from medrec_app.services import unit_of_work
-from medrec_app.services.records import create, documents, editing, export, history
+from medrec_app.services.records import (
+    create,
+    documents,
+    editing,
+    export,
+    history,
+    previous_visit,
+)
 from medrec_app.services.records.create import (
     DRAWING_DESCRIPTION,
     FORM_DESCRIPTION,
@@ -297,6 +304,14 @@ async def get_drawing(record_id: RecordId, actor: ActorDep) -> Response:
         media_type="application/json",
         headers=NO_STORE,
     )
+
+
+@router.get("/{record_id}/previous-visit", include_in_schema=False)
+async def get_previous_visit(record_id: RecordId, actor: ActorDep) -> Response:
+    """The last earlier visit's drawing (same patient and template), shown faded under
+    this one: ``{"recordId", "visitDate", "drawing"}``, or ``{"recordId": null}``."""
+    found = await call(previous_visit.previous_visit, actor, record_id)
+    return Response(orjson.dumps(found), media_type="application/json", headers=NO_STORE)
 
 
 @router.get("/{record_id}/revisions/{revision}/drawing", include_in_schema=False)

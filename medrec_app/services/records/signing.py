@@ -19,6 +19,7 @@ from typing import NoReturn
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from medrec_app.domain.carry_forward import unconfirmed, unconfirmed_message
 from medrec_app.domain.forms import DEFAULT_TEMPLATE_SCHEMA, validate_form_against_schema
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.domain.signature import signature_hash
@@ -84,8 +85,12 @@ def sign_record(
     if problems:
         listed = "; ".join(problems.values())
         _refuse(session, actor, record, "form_incomplete", f"The form is not complete: {listed}.")
+    drawing = current_drawing(session, record)
+    marks = unconfirmed(drawing)
+    if marks:
+        _refuse(session, actor, record, "carried_unconfirmed", unconfirmed_message(marks))
     if has_tail(record):
-        record.drawing_data = current_drawing(session, record)  # signed whole, then frozen
+        record.drawing_data = drawing  # signed whole, then frozen
     digest = signature_hash(record.drawing_data, record.form_data)
     record.signed_at = accounts.now()
     record.signed_by_user_id = actor.user_id

@@ -1,0 +1,106 @@
+"""The last visit under this one, and marks carried from it, on real PostgreSQL: which
+record is the last visit, who may see it (audited), and that unconfirmed carried marks
+hold up signing (issue 16 item 4)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlmodel import select
+
+from medrec_app.db import session_scope
+from medrec_app.domain.permissions import Role
+from medrec_app.models import AuditEvent
+from medrec_app.services import unit_of_work
+from medrec_app.services.errors import NotFound
+from medrec_app.services.records import editing
+from medrec_app.services.records.previous_visit import previous_visit
+from medrec_app.services.records.signing import SignRefused
+from tests.integration.test_signing import field_op, line_op, sign
+
+
+def opened(clinic, index: int) -> editing.EditorRecord:
+    actor = clinic.actors[Role.PRACTITIONER]
+    with session_scope() as session:
+        return editing.open_for_editing(session, actor, clinic.appointment_ids[index])
+
+
+def save(clinic, record: editing.EditorRecord, ops: list[dict]) -> editing.EditorRecord:
+    actor = clinic.actors[Role.PRACTITIONER]
+    with session_scope() as session:
+        result = editing.save_operations(session, actor, record.record_id, ops)
+    assert result.refused == []
+    with session_scope() as session:
+        return editing.open_for_editing(session, actor, record.appointment_id)
+
+
+def test_the_last_visit_is_the_latest_earlier_record_of_the_patient(clinic_factory):
+    clinic = clinic_factory(appointments=3)  # today, yesterday, two days ago
+    today, yesterday, older = opened(clinic, 0), opened(clinic, 1), opened(clinic, 2)
+    save(clinic, yesterday, [line_op(30)])
+    save(clinic, older, [line_op(60)])
+    reader = clinic.actors[Role.READ_ONLY]
+
+    found = unit_of_work.run(previous_visit, reader, today.record_id)
+    assert found["recordId"] == yesterday.record_id
+    assert found["drawing"]["lines"][0]["points"][0] == 30
+    assert len(found["visitDate"]) == 10
+    assert unit_of_work.run(previous_visit, reader, older.record_id) == {"recordId": None}
+    with session_scope() as session:
+        audited = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "record.drawing_read",
+                AuditEvent.record_id == yesterday.record_id,
+                AuditEvent.user_id == reader.user_id,
+            )
+        ).all()
+    assert [e.details for e in audited] == [{"shown_under_record": today.record_id}]
+
+
+def test_another_clinic_sees_no_last_visit_of_this_one(clinic_factory):
+    clinic, other = clinic_factory(appointments=2), clinic_factory(appointments=1)
+    today = opened(clinic, 0)
+    opened(clinic, 1)
+    with pytest.raises(NotFound):
+        unit_of_work.run(previous_visit, other.actors[Role.PRACTITIONER], today.record_id)
+
+
+def carried_line(record_id: int, *, confirmed: bool) -> dict:
+    op = line_op(90)
+    kind = "from" if confirmed else "carried"
+    op["line"]["id"] = f"{kind}.{record_id}.20261112.line-{uuid.uuid4().hex}"
+    return op
+
+
+def test_a_record_with_unconfirmed_carried_marks_is_not_signed(clinic_factory):
+    clinic = clinic_factory(appointments=2)
+    earlier = opened(clinic, 1)
+    record = save(
+        clinic,
+        opened(clinic, 0),
+        [
+            carried_line(earlier.record_id, confirmed=False),
+            carried_line(earlier.record_id, confirmed=True),
+            field_op("chief_complaint", "Review"),
+        ],
+    )
+    with pytest.raises(SignRefused) as refused:
+        sign(clinic, record)
+    assert refused.value.reason == "carried_unconfirmed"
+    assert "1 mark carried forward from the visit of 12 Nov 2026" in str(refused.value)
+
+    with session_scope() as session:
+        actor = clinic.actors[Role.PRACTITIONER]
+        _, drawing = editing.load_drawing(session, actor, record.record_id)
+    pending = next(line for line in drawing["lines"] if line["id"].startswith("carried."))
+    confirmed = {**pending, "id": pending["id"].replace("carried.", "from.", 1)}
+    record = save(
+        clinic,
+        record,
+        [
+            {"op": "deleteElements", "opId": uuid.uuid4().hex, "lineIds": [pending["id"]]},
+            {"op": "addLine", "opId": uuid.uuid4().hex, "line": confirmed},
+        ],
+    )
+    assert sign(clinic, record).sha256
