@@ -53,19 +53,6 @@ export function clearChange(doc) {
   );
 }
 
-/** The shape in another colour; null when it has it already. */
-export function recolourChange(shape, hex) {
-  return putShapeChange(shape, { ...shape, color: hex });
-}
-
-/** A text's font size, or another shape's stroke width. */
-export function resizeStrokeChange(shape, size) {
-  if (shape.type === "text" && shape.fontSize) {
-    return putShapeChange(shape, { ...shape, fontSize: size });
-  }
-  return putShapeChange(shape, { ...shape, strokeWidth: size });
-}
-
 /** The text editor closed: the text made, changed or (emptied) removed; null for none. */
 export function textEditChange(edit, maxChars) {
   const text = edit.value.slice(0, maxChars);

@@ -1,7 +1,8 @@
 /*
  * Undo and redo as operations: each entry holds the ops that made a change and the ops
  * that take it back. Undoing emits fresh copies of the inverse ops (new opIds), so the
- * server sees an ordinary change. Bounded: the oldest entries fall off.
+ * server sees an ordinary change. Bounded: the oldest entries fall off. `stacks()` and
+ * `restore()` let the canvas keep them per record across reloads (local_queues.js).
  */
 import { clone } from "./document.js";
 
@@ -40,6 +41,16 @@ export class History {
   clear() {
     this.undoStack = [];
     this.redoStack = [];
+  }
+
+  stacks() {
+    return { undo: this.undoStack, redo: this.redoStack };
+  }
+
+  /** Take up stored stacks ({undo, redo}, or null for none), within the limit. */
+  restore(stored) {
+    this.undoStack = stored ? stored.undo.slice(-this.limit) : [];
+    this.redoStack = stored ? stored.redo.slice(-this.limit) : [];
   }
 
   sizes() {

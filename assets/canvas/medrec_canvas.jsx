@@ -5,16 +5,11 @@
  * becomes an *operation* (document.js) handed to the server through `onOps`, with `opId`
  * and `at` (when the change was made, ms since the epoch).
  *
- * Each op is written to the browser's queue (assets/record/local_queues.js) *before* it
- * is emitted, and stays there until its opId shows up in `ackedOpIds`. Unacknowledged
- * ops are re-emitted with back-off (pending_queue.js) and, after a reload, re-applied
- * on top of the fetched document and re-emitted, so work survives a lost socket, a
- * backend restart or a crash. The server treats ops idempotently (by opId).
- *
- * The saved document (doc) is apart from session state: tool, colour, width, selection,
- * the text being edited. Tools are small state machines (tools/), history.js keeps undo,
- * shapes.jsx and toolbar.jsx render, keyboard.js maps keys, stroke_cache.js keeps long
- * drawings fast. Coordinates are always the document's stage coordinates (stageSize,
+ * use_document.js holds the saved document, its loading, the queue that gets every op
+ * to the server and undo; the canvas keeps session state apart from it: tool, colour,
+ * width, selection, the text being edited (text_editor.jsx). Tools are small state
+ * machines (tools/), shapes.jsx and toolbar.jsx render, keyboard.js maps keys,
+ * stroke_cache.js keeps long drawings fast. Coordinates are always the document's stage coordinates (stageSize,
  * default 800x600); the stage is only scaled for display.
  *
  * Props: recordKey, documentUrl, backgroundUrl (the template's image, shown when the
@@ -23,38 +18,54 @@
  * (JSON {nonce, op}: a setBackground op chosen on the page, emitted once per nonce),
  * readOnly, ackedOpIds, reloadRequest (a new value reloads the stored drawing: the page
  * had changes refused), limits (required, the server's own: maxBatchOps, maxPointsPerLine,
- * maxTextChars, maxStrokeWidth), layersUrl, lockedColor, backgroundLocked, onOps,
+ * maxTextChars, maxStrokeWidth), layersUrl, previousUrl (the last visit, previous_visit.jsx),
+ * lockedColor, backgroundLocked, onOps,
  * onBackgroundNeeded(fileId) (asks the page for a link), onPendingChange(count) (how
  * many changes are not yet acknowledged: the page will not sign while any are). See
  * background.jsx and medrec_app/components/canvas.py.
  */
 import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Group, Image as KonvaImage, Layer, Line, Stage, Transformer } from "react-konva";
-import { markRequestDone, readPending, requestDone, writePending } from "../record/local_queues.js";
+import { markRequestDone, requestDone } from "../record/local_queues.js";
 import { PdfPager, useBackground } from "./background.jsx";
+import { carryChange, confirmChange, unconfirmedCount } from "./carry.js";
 import {
   backgroundChange,
   clearChange,
-  deleteShapeChange,
   pageChange,
   putShapeChange,
-  recolourChange,
-  resizeStrokeChange,
   textEditChange,
 } from "./changes.js";
-import { applyOps, clone, newOpId, normaliseDocument, round2 } from "./document.js";
-import { History } from "./history.js";
+import { normaliseDocument, round2 } from "./document.js";
 import { pointerDecision } from "./input.js";
 import { listenForKeys } from "./keyboard.js";
 import { FONT_SIZES, STROKE_WIDTHS } from "./palette.js";
-import { anyAcked, batches, mergeQueues, newEntries, restarted, takeDue } from "./pending_queue.js";
+import { CarriedLabels, GhostLayer, PreviousVisitBar } from "./previous_visit.jsx";
+import {
+  deleteChange,
+  duplicateChange,
+  EMPTY_SELECTION,
+  isEmpty,
+  moveChange,
+  pruned,
+  recolourSelectionChange,
+  resizeSelectionChange,
+  selectedElements,
+  selectionBounds,
+  size,
+} from "./selection.js";
+import { SelectionLayer } from "./selection_layer.jsx";
 import { CommittedLines, ReadOnlyLayer, ShapeNode, ShapesList } from "./shapes.jsx";
-import { rebuildCache, splitLines } from "./stroke_cache.js";
+import { cachePixelRatio, rebuildCache, splitLines } from "./stroke_cache.js";
 import { S } from "./styles.js";
-import { installTestHook } from "./test_hook.js";
+import { TextEditor } from "./text_editor.jsx";
 import { Toolbar } from "./toolbar.jsx";
 import { createTools } from "./tools/index.js";
-import { movedShape, transformedShape } from "./tools/select.js";
+import { createSelectTool, transformedShape } from "./tools/select.js";
+import { useTouchSized } from "./touch_size.js";
+import { useDocument, useLayers, usePreviousVisit } from "./use_document.js";
+import { useView } from "./use_view.js";
+import { isFit, toScreen } from "./view.js";
 
 const ALL_ANCHORS = [
   "top-left",
@@ -66,8 +77,10 @@ const ALL_ANCHORS = [
   "bottom-center",
   "bottom-right",
 ];
+// A PDF page is drawn at most 4x the document's size, however far the view zooms in.
+const MAX_PDF_RATIO = 4;
+const EMPTY_DOCUMENT = normaliseDocument(null);
 const CORNER_ANCHORS = ["top-left", "top-right", "bottom-left", "bottom-right"];
-const RESEND_TICK_MS = 1000;
 
 const keepsAspect = (shape) => !!shape && (shape.type === "circle" || shape.type === "text");
 
@@ -84,257 +97,149 @@ export function MedrecCanvas({
   reloadRequest = "",
   limits,
   layersUrl = "",
+  previousUrl = "",
   lockedColor = "",
   backgroundLocked = false,
   onOps,
   onBackgroundNeeded,
   onPendingChange,
 }) {
-  const [doc, setDoc] = useState(() => normaliseDocument(null));
-  const [loadState, setLoadState] = useState("loading"); // loading | ready | error
-  const [loadError, setLoadError] = useState("");
-  const [reloadToken, setReloadToken] = useState(0);
   const [tool, setTool] = useState("pen");
   const [color, setColor] = useState("#000000");
   const [strokeWidth, setStrokeWidth] = useState(3);
   const [fontSize, setFontSize] = useState(24);
   const [penOnly, setPenOnly] = useState(false);
-  const [selectedId, setSelectedId] = useState(null);
+  const [selection, setSelection] = useState(EMPTY_SELECTION);
+  const [moveOffset, setMoveOffset] = useState(null); // {dx, dy} while a selection is dragged
+  const [lasso, setLasso] = useState(null); // [x0, y0, ...] while a lasso is drawn
   const [draft, setDraft] = useState(null); // shape being dragged out
   const [textEdit, setTextEdit] = useState(null); // {id, x, y, value, old, shape}
   const [confirmClear, setConfirmClear] = useState(false);
-  const [pendingCount, setPendingCount] = useState(0);
-  const [historySizes, setHistorySizes] = useState({ undo: 0, redo: 0 });
   const [containerWidth, setContainerWidth] = useState(0);
+  const [previousShown, setPreviousShown] = useState(false);
+  const [picking, setPicking] = useState(false); // picking from the last visit
+  const [picked, setPicked] = useState(EMPTY_SELECTION);
+  const touchSized = useTouchSized();
 
-  const docRef = useRef(doc);
-  docRef.current = doc;
-  const revisionRef = useRef(null);
-  const pendingRef = useRef([]); // in-memory mirror of the stored queue
-  const historyRef = useRef(null);
-  if (!historyRef.current) historyRef.current = new History();
   const toolsRef = useRef(null);
-  if (!toolsRef.current) toolsRef.current = createTools();
+  if (!toolsRef.current) toolsRef.current = { ...createTools(), pick: createSelectTool() };
+  const pickingRef = useRef(picking);
+  pickingRef.current = picking;
+  const activeTool = () => toolsRef.current[pickingRef.current ? "pick" : toolRef.current];
+  const toolRef = useRef(tool);
+  toolRef.current = tool;
+  const textEditRef = useRef(null);
+  textEditRef.current = textEdit;
   const containerRef = useRef(null);
   const stageRef = useRef(null);
   const strokesGroupRef = useRef(null);
   const liveLineRef = useRef(null);
   const baseLinesRef = useRef([]);
   const transformerRef = useRef(null);
-  const textareaRef = useRef(null);
   const colorInputRef = useRef(null);
   const autoPenOnlyRef = useRef(true); // the first stylus event turns pen-only mode on
-
+  const toolContextRef = useRef(null);
   // Latest props for handlers that outlive a render.
   const propsRef = useRef({});
-  propsRef.current = { recordKey, onOps, readOnly, limits, onPendingChange };
+  propsRef.current = { readOnly, limits };
+
+  /** The document goes away: keep what the gesture and the text being typed made. */
+  const onLeave = useCallback(
+    (commitQuietly) => {
+      const ctx = { ...toolContextRef.current, commit: commitQuietly };
+      toolsRef.current[toolRef.current].finish(ctx);
+      const edit = textEditRef.current;
+      if (edit) commitQuietly(textEditChange(edit, limits.maxTextChars));
+    },
+    [limits.maxTextChars],
+  );
+
+  const {
+    doc,
+    docRef,
+    loadState,
+    loadError: documentError,
+    reloadToken,
+    retry,
+    commit,
+    undo: undoChange,
+    redo: redoChange,
+    historySizes,
+    pendingCount,
+  } = useDocument({
+    recordKey,
+    documentUrl,
+    readOnly,
+    ackedOpIds,
+    reloadRequest,
+    limits,
+    onOps,
+    onPendingChange,
+    onLeave,
+  });
+  const { layers, error: layersError } = useLayers(layersUrl, reloadToken);
+  const previousVisit = usePreviousVisit(previousUrl, previousShown);
+  const previousDocRef = useRef(null);
+  previousDocRef.current = previousVisit.status === "ready" ? previousVisit.doc : null;
+  const pickedRef = useRef(picked);
+  pickedRef.current = picked;
+  const loadError = documentError || layersError;
+  const shownState = layersError ? "error" : loadState;
 
   const stageSize = doc.stageSize;
   const scale = containerWidth > 0 ? containerWidth / stageSize.width : 0;
   const interactive = !readOnly && loadState === "ready";
+  const drawingWithRef = useRef(null); // the pointerType of the stroke in progress
 
-  /* ------------------------------------------------ pending queue + emit */
+  const { view, settledZoom, spaceHeld, panning, zoomIn, zoomOut, fit, documentPoint } = useView({
+    containerRef,
+    size: stageSize,
+    scale,
+    resetKey: recordKey,
+    gestureEnv: () => ({
+      penOnly,
+      drawingWith: activeTool().busy() ? drawingWithRef.current : null,
+    }),
+    onGesture: ({ cancelTool, undo: undoNow }) => {
+      if (cancelTool) activeTool().reset(toolContextRef.current);
+      if (undoNow && interactive) undo();
+    },
+  });
+  const zoomScale = scale * view.zoom;
 
-  // The handler's identity changes with every render: only a new count is reported.
+  // Another document: nothing of the previous one stays selected or edited.
   useEffect(() => {
-    const handler = propsRef.current.onPendingChange;
-    if (typeof handler === "function") handler(pendingCount);
-  }, [pendingCount]);
-
-  const refreshPendingCount = useCallback(() => {
-    setPendingCount(pendingRef.current.length);
-  }, []);
-
-  const sendOps = useCallback((ops) => {
-    const { onOps: handler, limits: current } = propsRef.current;
-    if (typeof handler !== "function" || !ops.length) return;
-    for (const batch of batches(ops, current.maxBatchOps)) handler(batch);
-  }, []);
-
-  /** Merge our queue with what other tabs wrote, then store it. */
-  const persistPending = useCallback((added, removedIds) => {
-    const key = propsRef.current.recordKey;
-    const merged = mergeQueues(readPending(key), pendingRef.current, added, removedIds);
-    pendingRef.current = merged;
-    writePending(key, merged);
-  }, []);
-
-  /** Queue (persist first), apply locally, emit. `templates` lack opIds. */
-  const emit = useCallback(
-    (templates) => {
-      if (propsRef.current.readOnly || !templates.length) return;
-      const now = Date.now();
-      // `at` lets the server keep the newer of two changes to one element.
-      const ops = templates.map((t) => ({ ...t, opId: newOpId(), at: now }));
-      persistPending(newEntries(ops, now), null);
-      const next = applyOps(docRef.current, ops);
-      docRef.current = next;
-      setDoc(next);
-      refreshPendingCount();
-      sendOps(ops);
-    },
-    [persistPending, refreshPendingCount, sendOps],
-  );
-
-  const showHistory = useCallback(() => setHistorySizes(historyRef.current.sizes()), []);
-
-  /** Record a change ({doOps, undoOps}, or null for none) for undo and emit it. */
-  const commit = useCallback(
-    (change) => {
-      if (!change?.doOps.length) return;
-      historyRef.current.record(change.doOps, change.undoOps);
-      showHistory();
-      emit(change.doOps);
-    },
-    [emit, showHistory],
-  );
+    setSelection(EMPTY_SELECTION);
+    setTextEdit(null);
+  }, [documentUrl, recordKey, reloadToken]);
 
   const undo = useCallback(() => {
-    const ops = historyRef.current.undo();
-    if (!ops) return;
-    showHistory();
-    setSelectedId(null);
-    emit(ops);
-  }, [emit, showHistory]);
+    if (undoChange()) setSelection(EMPTY_SELECTION);
+  }, [undoChange]);
 
   const redo = useCallback(() => {
-    const ops = historyRef.current.redo();
-    if (!ops) return;
-    showHistory();
-    setSelectedId(null);
-    emit(ops);
-  }, [emit, showHistory]);
-
-  // Acknowledged ops leave the queue.
-  useEffect(() => {
-    if (!Array.isArray(ackedOpIds) || !ackedOpIds.length) return;
-    const acked = new Set(ackedOpIds);
-    if (!anyAcked(acked, pendingRef.current, readPending(recordKey))) return;
-    persistPending([], acked);
-    refreshPendingCount();
-  }, [ackedOpIds, recordKey, persistPending, refreshPendingCount]);
-
-  // Re-send ops that stay unacknowledged, with back-off, oldest first.
-  useEffect(() => {
-    if (readOnly || loadState !== "ready") return undefined;
-    const timer = window.setInterval(() => {
-      const due = takeDue(pendingRef.current, Date.now());
-      if (due.length) {
-        persistPending([], null);
-        sendOps(due);
-      }
-    }, RESEND_TICK_MS);
-    return () => window.clearInterval(timer);
-  }, [readOnly, loadState, sendOps, persistPending]);
-
-  /* -------------------------------------------------------- loading */
-
-  useEffect(() => {
-    let cancelled = false;
-    // Another record (or a retry): never show the previous drawing or merge its queue.
-    pendingRef.current = [];
-    setPendingCount(0);
-    docRef.current = normaliseDocument(null);
-    setDoc(docRef.current);
-    setLoadState("loading");
-    setLoadError("");
-    setSelectedId(null);
-    setTextEdit(null);
-    historyRef.current.clear();
-    showHistory();
-
-    const finish = (drawing, revision) => {
-      if (cancelled) return;
-      revisionRef.current = revision;
-      let next = normaliseDocument(drawing);
-      const stored = propsRef.current.readOnly ? [] : readPending(recordKey);
-      const pending = restarted(stored, Date.now());
-      pendingRef.current = pending;
-      next = applyOps(
-        next,
-        pending.map((e) => e.op),
-      );
-      docRef.current = next;
-      setDoc(next);
-      setLoadState("ready");
-      setPendingCount(pending.length);
-      if (pending.length) {
-        writePending(recordKey, pending);
-        sendOps(pending.map((e) => e.op));
-      }
-    };
-
-    if (!documentUrl) {
-      finish(null, null);
-      return () => {
-        cancelled = true;
-      };
-    }
-    fetch(documentUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((res) => {
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        return res.json();
-      })
-      .then((body) => finish(body?.drawing, body ? body.revision : null))
-      .catch((err) => {
-        if (cancelled) return;
-        setLoadState("error");
-        setLoadError(String(err?.message || err));
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [documentUrl, recordKey, reloadToken, sendOps, showHistory]);
-
-  // Changes this canvas showed were refused by the server: show what is stored (and what
-  // is still pending on top of it) instead.
-  useEffect(() => {
-    if (reloadRequest) setReloadToken((n) => n + 1);
-  }, [reloadRequest]);
-
-  /* --------------------------------------------------- read-only layers */
-
-  const [layers, setLayers] = useState({ below: [], above: [] });
-  useEffect(() => {
-    setLayers({ below: [], above: [] });
-    if (!layersUrl) return undefined;
-    let cancelled = false;
-    fetch(layersUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((res) => {
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        return res.json();
-      })
-      .then((body) => {
-        if (cancelled || !body) return;
-        const list = (v) => (Array.isArray(v) ? v.filter((l) => l?.drawing) : []);
-        setLayers({ below: list(body.below), above: list(body.above) });
-      })
-      .catch((err) => {
-        if (cancelled) return;
-        setLoadState("error");
-        setLoadError(String(err?.message || err));
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [layersUrl, reloadToken]);
+    if (redoChange()) setSelection(EMPTY_SELECTION);
+  }, [redoChange]);
 
   // An amendment draws in its own colour only.
   useEffect(() => {
     if (lockedColor) setColor(lockedColor);
   }, [lockedColor]);
 
-  /* ------------------------------------------------------ test hook */
-
-  useEffect(
-    () =>
-      installTestHook(readOnly, {
-        getDocument: () => ({ ...clone(docRef.current), revision: revisionRef.current }),
-        pendingCount: () => pendingRef.current.length,
-        pendingOps: () => clone(pendingRef.current.map((e) => e.op)),
-      }),
-    [],
-  );
+  // Leaving the page keeps a stroke in progress: it is queued before UnloadFlush sends
+  // the queue (capture listeners on the same target run first).
+  useEffect(() => {
+    const finishGesture = () => {
+      if (document.visibilityState === "visible") return;
+      toolsRef.current[toolRef.current].finish(toolContextRef.current);
+    };
+    window.addEventListener("pagehide", finishGesture, true);
+    document.addEventListener("visibilitychange", finishGesture, true);
+    return () => {
+      window.removeEventListener("pagehide", finishGesture, true);
+      document.removeEventListener("visibilitychange", finishGesture, true);
+    };
+  }, []);
 
   /* --------------------------------------------------------- sizing */
 
@@ -362,57 +267,54 @@ export function MedrecCanvas({
   useLayoutEffect(() => {
     const group = strokesGroupRef.current;
     if (!group || !scale) return;
-    const pixelRatio = scale * (window.devicePixelRatio || 1);
-    rebuildCache(group, stageSize, pixelRatio, baseLines.length > 0);
-  }, [baseLines, scale, stageSize]);
+    const screenRatio = scale * settledZoom * (window.devicePixelRatio || 1);
+    rebuildCache(group, stageSize, cachePixelRatio(stageSize, screenRatio), baseLines.length > 0);
+  }, [baseLines, scale, settledZoom, stageSize]);
 
   /* ------------------------------------------------------ selection */
 
-  const selectedShape = useMemo(
-    () => (selectedId ? doc.shapes.find((s) => s.id === selectedId) || null : null),
-    [doc.shapes, selectedId],
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
+  const select = useCallback((next) => {
+    selectionRef.current = next;
+    setSelection(next);
+  }, []);
+
+  // What others' changes or an undo removed is no longer selected.
+  useEffect(() => {
+    const kept = pruned(doc, selection);
+    if (kept !== selection) select(kept);
+  }, [doc, selection, select]);
+
+  useEffect(() => {
+    if (tool !== "select") select(EMPTY_SELECTION);
+  }, [tool, select]);
+
+  const selected = useMemo(() => selectedElements(doc, selection), [doc, selection]);
+  // One shape alone gets the transformer's handles and shows its own width or size.
+  const selectedShape =
+    selected.shapes.length === 1 && selected.lines.length === 0 ? selected.shapes[0] : null;
+  const selectionBox = useMemo(
+    () => (isEmpty(selection) ? null : selectionBounds(doc, selection)),
+    [doc, selection],
   );
-
-  useEffect(() => {
-    if (selectedId && !selectedShape) setSelectedId(null);
-  }, [selectedId, selectedShape]);
-
-  useEffect(() => {
-    if (tool !== "select") setSelectedId(null);
-  }, [tool]);
 
   useEffect(() => {
     const tr = transformerRef.current;
     const stage = stageRef.current;
     if (!tr || !stage) return;
+    const id = selectedShape?.id;
     const node =
-      selectedId && tool === "select" && interactive && (!textEdit || textEdit.id !== selectedId)
-        ? stage.findOne((n) => n.id() === selectedId && n.name() === "medrec-shape")
+      id && tool === "select" && interactive && !moveOffset && (!textEdit || textEdit.id !== id)
+        ? stage.findOne((n) => n.id() === id && n.name() === "medrec-shape")
         : null;
     tr.nodes(node ? [node] : []);
     tr.getLayer()?.batchDraw();
-  }, [selectedId, selectedShape, tool, interactive, textEdit]);
+  }, [selectedShape, tool, interactive, textEdit, moveOffset]);
 
   /* ------------------------------------------------- shape edits */
 
   const findShape = (id) => docRef.current.shapes.find((s) => s.id === id) || null;
-
-  const toolRef = useRef(tool);
-  toolRef.current = tool;
-  const onShapeSelect = useCallback((e) => {
-    if (!propsRef.current.readOnly && toolRef.current === "select") {
-      setSelectedId(e.target.id());
-    }
-  }, []);
-
-  const onShapeDragEnd = useCallback(
-    (e) => {
-      const node = e.target;
-      const old = findShape(node.id());
-      if (old) commit(putShapeChange(old, movedShape(old, node.x(), node.y())));
-    },
-    [commit],
-  );
 
   const onShapeTransformEnd = useCallback(
     (e) => {
@@ -454,8 +356,6 @@ export function MedrecCanvas({
     [startTextEdit],
   );
 
-  const textEditRef = useRef(null);
-  textEditRef.current = textEdit;
   const finishTextEdit = useCallback(
     (cancel) => {
       const edit = textEditRef.current;
@@ -467,41 +367,49 @@ export function MedrecCanvas({
     [commit],
   );
 
-  useEffect(() => {
-    if (!textEdit) return undefined;
-    const timer = window.setTimeout(() => {
-      const ta = textareaRef.current;
-      if (!ta) return;
-      ta.focus();
-      ta.setSelectionRange(ta.value.length, ta.value.length);
-    }, 0);
-    return () => window.clearTimeout(timer);
-  }, [textEdit?.id]);
-
   const deleteSelection = useCallback(() => {
-    const shape = selectedId ? findShape(selectedId) : null;
-    if (!shape) return;
-    setSelectedId(null);
-    commit(deleteShapeChange(shape));
-  }, [selectedId, commit]);
+    const change = deleteChange(docRef.current, selectionRef.current);
+    if (!change) return;
+    select(EMPTY_SELECTION);
+    commit(change);
+  }, [commit, select]);
+
+  const duplicateSelection = useCallback(() => {
+    const made = duplicateChange(docRef.current, selectionRef.current);
+    if (!made.change) return;
+    commit(made.change);
+    select(made.selection);
+  }, [commit, select]);
+
+  const nudgeSelection = useCallback(
+    (dx, dy) => commit(moveChange(docRef.current, selectionRef.current, dx, dy)),
+    [commit],
+  );
+
+  const selectAll = useCallback(() => {
+    const doc = docRef.current;
+    select({
+      lines: doc.lines.filter((l) => l.id && l.tool !== "eraser").map((l) => l.id),
+      shapes: doc.shapes.map((s) => s.id),
+    });
+  }, [select]);
 
   const clearAll = useCallback(() => {
     setConfirmClear(false);
     const change = clearChange(docRef.current);
     if (!change) return;
-    setSelectedId(null);
+    select(EMPTY_SELECTION);
     commit(change);
-  }, [commit]);
+  }, [commit, select]);
 
   /* --------------------------------------------- colour / width */
 
   const pickColour = useCallback(
     (hex) => {
       setColor(hex);
-      const shape = selectedId ? findShape(selectedId) : null;
-      if (shape) commit(recolourChange(shape, hex));
+      commit(recolourSelectionChange(docRef.current, selectionRef.current, hex));
     },
-    [selectedId, commit],
+    [commit],
   );
 
   // The native colour picker fires `input` continuously; recolour a selection only on
@@ -516,13 +424,13 @@ export function MedrecCanvas({
     return () => el.removeEventListener("change", onChange);
   }, [lockedColor]);
 
-  const isTextTool = tool === "text" || selectedShape?.type === "text";
-  const widthValue = isTextTool
-    ? selectedShape?.type === "text"
-      ? selectedShape.fontSize || selectedShape.strokeWidth
-      : fontSize
-    : selectedShape
-      ? selectedShape.strokeWidth
+  // The width shown is the first selected element's (a text's font size), else the tool's.
+  const firstSelected = selected.lines[0] || selected.shapes[0] || null;
+  const isTextTool = firstSelected ? firstSelected.type === "text" : tool === "text";
+  const widthValue = firstSelected
+    ? firstSelected.fontSize || firstSelected.strokeWidth
+    : isTextTool
+      ? fontSize
       : strokeWidth;
   const widthOptions = isTextTool ? FONT_SIZES : STROKE_WIDTHS;
 
@@ -530,31 +438,23 @@ export function MedrecCanvas({
     (value) => {
       const n = Number(value);
       if (!(n > 0)) return;
-      const shape = selectedId ? findShape(selectedId) : null;
-      const textSize = shape ? shape.type === "text" : toolRef.current === "text";
-      if (textSize) setFontSize(n);
+      const sel = selectionRef.current;
+      if (!isEmpty(sel)) {
+        commit(resizeSelectionChange(docRef.current, sel, n));
+        return;
+      }
+      if (toolRef.current === "text") setFontSize(n);
       else setStrokeWidth(n);
-      if (shape) commit(resizeStrokeChange(shape, n));
     },
-    [selectedId, commit],
+    [commit],
   );
 
   /* ------------------------------------------------------ pointers */
 
-  const stagePoint = useCallback(
-    (evt) => {
-      const el = containerRef.current;
-      if (!el || !scale) return null;
-      const rect = el.getBoundingClientRect();
-      const borderLeft = el.clientLeft || 0;
-      const borderTop = el.clientTop || 0;
-      return {
-        x: round2((evt.clientX - rect.left - borderLeft) / scale),
-        y: round2((evt.clientY - rect.top - borderTop) / scale),
-      };
-    },
-    [scale],
-  );
+  const stagePoint = (evt) => {
+    const p = documentPoint(evt);
+    return p && { x: round2(p.x), y: round2(p.y) };
+  };
 
   const showLive = useCallback((live) => {
     const node = liveLineRef.current;
@@ -577,11 +477,28 @@ export function MedrecCanvas({
     showLive,
     showDraft: setDraft,
     startTextEdit: (shape) => startTextEdit(shape, true),
-    select: setSelectedId,
+    doc: () => docRef.current,
+    selection: () => selectionRef.current,
+    select,
+    showMove: setMoveOffset,
+    showLasso: setLasso,
   };
-  const toolContextRef = useRef(toolContext);
-  toolContextRef.current = toolContext;
-  const activeTool = () => toolsRef.current[toolRef.current];
+  // Picking from the last visit: the select tool on its drawing, which never changes.
+  const pickContext = {
+    ...toolContext,
+    commit: () => {},
+    showMove: () => {},
+    doc: () => previousDocRef.current || EMPTY_DOCUMENT,
+    selection: () => pickedRef.current,
+    select: (next) => {
+      pickedRef.current = next;
+      setPicked(next);
+    },
+    pickOnly: true,
+    hitShapes: true,
+  };
+  const activeContext = picking ? pickContext : toolContext;
+  toolContextRef.current = activeContext;
 
   // A tool left mid-gesture (a key picked another) finishes what it was doing.
   const previousToolRef = useRef(tool);
@@ -611,17 +528,19 @@ export function MedrecCanvas({
     const input = {
       pointerId: evt.pointerId,
       point,
-      onShape: target?.name?.() === "medrec-shape",
+      shapeId: target?.name?.() === "medrec-shape" ? target.id() : null,
       onTransformer: parent?.className === "Transformer",
+      shift: evt.shiftKey,
     };
-    if (tool !== "select") {
+    drawingWithRef.current = evt.pointerType;
+    if (!input.onTransformer) {
       try {
         evt.target.setPointerCapture(evt.pointerId);
       } catch (_err) {
         /* not capturable: moves outside the stage end the stroke */
       }
     }
-    activeTool().onPointerDown(toolContext, input);
+    activeTool().onPointerDown(activeContext, input);
   };
 
   const onPointerMove = (e) => {
@@ -630,19 +549,61 @@ export function MedrecCanvas({
     if (!current.busy()) return;
     const coalesced = typeof evt.getCoalescedEvents === "function" ? evt.getCoalescedEvents() : [];
     const points = (coalesced.length ? coalesced : [evt]).map(stagePoint).filter(Boolean);
-    current.onPointerMove(toolContext, { pointerId: evt.pointerId, points });
+    current.onPointerMove(activeContext, { pointerId: evt.pointerId, points });
   };
 
   const onPointerUp = (e) => {
     const evt = e.evt;
     const current = activeTool();
     if (!current.busy()) return;
-    current.onPointerUp(toolContext, { pointerId: evt.pointerId, point: stagePoint(evt) });
+    current.onPointerUp(activeContext, { pointerId: evt.pointerId, point: stagePoint(evt) });
   };
 
   const onPointerCancel = (e) => {
-    activeTool().onCancel(toolContext, { pointerId: e.evt.pointerId });
+    activeTool().onCancel(activeContext, { pointerId: e.evt.pointerId });
   };
+
+  /* ------------------------------------------------ the last visit */
+
+  // Hidden, or this record cannot change: nothing is being picked.
+  const canPick = interactive && previousShown && previousVisit.status === "ready";
+  useEffect(() => {
+    if (canPick) return;
+    toolsRef.current.pick.reset(toolContextRef.current);
+    setPicking(false);
+    setPicked(EMPTY_SELECTION);
+  }, [canPick]);
+
+  // Another record's last visit is another visit.
+  useEffect(() => {
+    setPreviousShown(false);
+  }, [previousUrl]);
+
+  const togglePicking = () => {
+    if (!picking) toolsRef.current[toolRef.current].finish(toolContext);
+    else toolsRef.current.pick.reset(pickContext);
+    setPicking(!picking);
+  };
+
+  const carryForward = () => {
+    const visit = previousVisit;
+    if (visit.status !== "ready") return;
+    const made = carryChange(visit.doc, pickedRef.current, {
+      recordId: visit.recordId,
+      visitDate: visit.visitDate,
+    });
+    if (!made.change) return;
+    commit(made.change);
+    setPicking(false);
+    setPicked(EMPTY_SELECTION);
+    setTool("select");
+    select(made.selection);
+  };
+
+  const confirmCarried = useCallback(
+    () => commit(confirmChange(docRef.current, selectionRef.current)),
+    [commit],
+  );
 
   // Leaving read-only mode mid-gesture, or losing the document, drops the gesture.
   useEffect(() => {
@@ -663,7 +624,7 @@ export function MedrecCanvas({
     fileUrl: fileBackgroundUrl,
     templateUrl: backgroundUrl,
     // PDF pages are drawn for the screen, in half steps so small resizes keep the page.
-    pixelRatio: Math.max(1, Math.ceil(scale * dpr * 2) / 2),
+    pixelRatio: Math.min(MAX_PDF_RATIO, Math.max(1, Math.ceil(scale * settledZoom * dpr * 2) / 2)),
     onNeeded: onBackgroundNeeded,
   });
   const pdfPage = doc.backgroundType === "pdf" ? doc.pdfPageNumber || 1 : 0;
@@ -695,16 +656,33 @@ export function MedrecCanvas({
   /* ------------------------------------------------------ keyboard */
 
   const keyActions = useRef({});
-  keyActions.current = { undo, redo, deleteSelection, setTool, interactive, textEdit };
+  keyActions.current = {
+    undo,
+    redo,
+    delete: deleteSelection,
+    duplicate: duplicateSelection,
+    selectAll,
+    deselect: () => select(EMPTY_SELECTION),
+    nudge: nudgeSelection,
+    zoomIn,
+    zoomOut,
+    fit,
+    setTool,
+    interactive,
+    textEdit,
+  };
   useEffect(
     () =>
-      listenForKeys(window, ({ action, tool: name }) => {
+      listenForKeys(window, ({ action, tool: name, dx, dy }) => {
         const a = keyActions.current;
         if (!a.interactive || a.textEdit) return false;
-        if (action === "undo") a.undo();
-        else if (action === "redo") a.redo();
-        else if (action === "delete") a.deleteSelection();
-        else a.setTool(name);
+        // Keys that act on a selection are the page's own when there is none.
+        const onSelection = ["nudge", "duplicate", "deselect", "delete"].includes(action);
+        if (onSelection && isEmpty(selectionRef.current)) return false;
+        if (action === "selectAll" && toolRef.current !== "select") return false;
+        if (action === "tool") a.setTool(name);
+        else if (action === "nudge") a.nudge(dx, dy);
+        else a[action]();
         return true;
       }),
     [],
@@ -714,13 +692,24 @@ export function MedrecCanvas({
 
   const disabled = !interactive;
   const touchAction = interactive ? "none" : "auto";
-  const cursor = !interactive
-    ? "default"
-    : tool === "select"
-      ? "default"
-      : tool === "text"
-        ? "text"
-        : "crosshair";
+  const cursor = panning
+    ? "grabbing"
+    : spaceHeld
+      ? "grab"
+      : !interactive
+        ? "default"
+        : tool === "select"
+          ? "default"
+          : tool === "text"
+            ? "text"
+            : "crosshair";
+
+  // Shapes being moved are shown at the pointer instead; a text being typed in its editor.
+  const hiddenShapeIds = useMemo(() => {
+    const ids = new Set(moveOffset ? selection.shapes : []);
+    if (textEdit) ids.add(textEdit.id);
+    return ids;
+  }, [moveOffset, selection, textEdit]);
 
   const toolbar = (
     <Toolbar
@@ -739,8 +728,11 @@ export function MedrecCanvas({
       historySizes={historySizes}
       undo={undo}
       redo={redo}
-      selectedShape={selectedShape}
+      selectionSize={size(selection)}
       deleteSelection={deleteSelection}
+      duplicateSelection={duplicateSelection}
+      unconfirmedCount={unconfirmedCount(doc, selection)}
+      confirmCarried={confirmCarried}
       penOnly={penOnly}
       togglePenOnly={() => {
         autoPenOnlyRef.current = false;
@@ -750,30 +742,40 @@ export function MedrecCanvas({
       setConfirmClear={setConfirmClear}
       clearAll={clearAll}
       pendingCount={pendingCount}
+      zoom={{ level: view.zoom, fitted: isFit(view), in: zoomIn, out: zoomOut, fit }}
+      big={touchSized}
     />
   );
-
-  const editingTextShape = textEdit ? { ...textEdit.shape, ...(textEdit.old || {}) } : null;
-  const editFont = editingTextShape
-    ? (editingTextShape.fontSize || editingTextShape.strokeWidth) * scale
-    : 0;
 
   return (
     <div style={S.root} data-testid="medrec-canvas" data-read-only={readOnly ? "true" : "false"}>
       {toolbar}
+      {previousUrl && (
+        <PreviousVisitBar
+          visit={previousVisit}
+          shown={previousShown}
+          onToggle={() => setPreviousShown((v) => !v)}
+          editable={interactive}
+          picking={picking}
+          onPick={togglePicking}
+          pickedCount={size(picked)}
+          onCarry={carryForward}
+          big={touchSized}
+        />
+      )}
       {pdfPage > 0 && (
         <PdfPager
           page={pdfPage}
           numPages={background.numPages}
           disabled={disabled || backgroundLocked}
           onGo={goToPage}
-          buttonStyle={S.button}
+          buttonStyle={(pressed, off) => S.button(pressed, off, touchSized)}
         />
       )}
-      {loadState === "error" && (
+      {shownState === "error" && (
         <div style={S.error} role="alert" data-testid="canvas-error">
           The drawing could not be loaded ({loadError}).{" "}
-          <button type="button" onClick={() => setReloadToken((n) => n + 1)}>
+          <button type="button" onClick={retry}>
             Retry
           </button>
         </div>
@@ -781,9 +783,10 @@ export function MedrecCanvas({
       <div
         ref={containerRef}
         data-testid="canvas-stage"
-        data-state={loadState}
+        data-state={shownState}
         data-background={background.status}
         data-background-page={background.page}
+        data-previous={previousShown ? previousVisit.status : "hidden"}
         style={{ ...S.stage(touchAction), cursor }}
       >
         {background.status === "error" && (
@@ -797,8 +800,10 @@ export function MedrecCanvas({
             ref={stageRef}
             width={Math.round(stageSize.width * scale)}
             height={Math.round(stageSize.height * scale)}
-            scaleX={scale}
-            scaleY={scale}
+            scaleX={zoomScale}
+            scaleY={zoomScale}
+            x={-view.x * zoomScale}
+            y={-view.y * zoomScale}
             onPointerDown={onPointerDown}
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
@@ -819,6 +824,7 @@ export function MedrecCanvas({
               <CommittedLines lines={recentLines} />
               <Line
                 ref={liveLineRef}
+                name="medrec-live"
                 points={[]}
                 visible={false}
                 lineCap="round"
@@ -827,13 +833,19 @@ export function MedrecCanvas({
                 perfectDrawEnabled={false}
               />
             </Layer>
-            <Layer listening={interactive && tool === "select"}>
+            {previousShown && previousVisit.status === "ready" && (
+              <GhostLayer
+                doc={previousVisit.doc}
+                picked={picked}
+                stageSize={stageSize}
+                pixelRatio={cachePixelRatio(stageSize, scale * settledZoom * dpr)}
+                zoomScale={zoomScale}
+              />
+            )}
+            <Layer listening={interactive && tool === "select" && !picking}>
               <ShapesList
                 shapes={doc.shapes}
-                draggable={interactive && tool === "select"}
-                editingId={textEdit ? textEdit.id : null}
-                onSelect={onShapeSelect}
-                onDragEnd={onShapeDragEnd}
+                hiddenIds={hiddenShapeIds}
                 onTransformEnd={onShapeTransformEnd}
                 onEditText={onEditText}
               />
@@ -849,44 +861,28 @@ export function MedrecCanvas({
                 }
               />
             </Layer>
+            <CarriedLabels doc={doc} zoomScale={zoomScale} />
             {layers.above.map((layer, i) => (
               <ReadOnlyLayer key={`above${i}`} drawing={layer.drawing} tint={layer.tint} />
             ))}
-            <Layer listening={false}>
-              {draft && <ShapeNode shape={draft} draggable={false} hidden={false} />}
-            </Layer>
+            <SelectionLayer
+              selected={selected}
+              box={selectedShape && !moveOffset ? null : selectionBox}
+              moveOffset={moveOffset}
+              lasso={lasso}
+              zoomScale={zoomScale}
+            />
+            <Layer listening={false}>{draft && <ShapeNode shape={draft} />}</Layer>
           </Stage>
         )}
         {textEdit && scale > 0 && (
-          <textarea
-            ref={textareaRef}
-            data-testid="canvas-text-input"
-            aria-label="Text"
-            value={textEdit.value}
-            maxLength={limits.maxTextChars}
-            rows={Math.max(1, textEdit.value.split("\n").length)}
-            onChange={(e) => {
-              const value = e.target.value;
-              setTextEdit((t) => (t ? { ...t, value } : t));
-            }}
-            onKeyDown={(e) => {
-              if (e.key === "Escape") {
-                e.preventDefault();
-                finishTextEdit(true);
-              } else if (e.key === "Enter" && !e.shiftKey) {
-                e.preventDefault();
-                finishTextEdit(false);
-              }
-            }}
-            onBlur={() => finishTextEdit(false)}
-            style={{
-              ...S.textarea,
-              left: `${textEdit.x * scale}px`,
-              top: `${textEdit.y * scale}px`,
-              fontSize: `${editFont}px`,
-              color: editingTextShape.color,
-              width: `${Math.max(120, Math.min(600, (textEdit.value.length + 2) * editFont * 0.6))}px`,
-            }}
+          <TextEditor
+            edit={textEdit}
+            toScreen={(p) => toScreen(view, scale, p)}
+            scale={zoomScale}
+            maxChars={limits.maxTextChars}
+            onChange={(value) => setTextEdit((t) => (t ? { ...t, value } : t))}
+            onFinish={finishTextEdit}
           />
         )}
       </div>

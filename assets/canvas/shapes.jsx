@@ -4,33 +4,26 @@
  */
 import React, { memo } from "react";
 import { Arrow, Circle, Layer, Line, Rect, Text } from "react-konva";
+import { isUnconfirmed } from "./carry.js";
 import { normaliseDocument } from "./document.js";
 import { tinted } from "./palette.js";
 
 // Unfilled circles and rects still take clicks inside them (select tool).
 const CLEAR_FILL = "rgba(0,0,0,0)";
 const arrowHead = (w) => Math.max(8, w * 3);
+// Carried from the last visit and not confirmed yet (carry.js).
+const CARRIED_DASH = [10, 6];
 
-export function ShapeNode({
-  shape,
-  draggable,
-  hidden,
-  onSelect,
-  onDragEnd,
-  onTransformEnd,
-  onEditText,
-}) {
+/** One shape; `name` "medrec-shape" marks the document's own (the select tool hits them). */
+export function ShapeNode({ shape, hidden = false, name, onTransformEnd, onEditText }) {
   const common = {
     id: shape.id,
-    name: "medrec-shape",
+    name,
     x: shape.x,
     y: shape.y,
     rotation: shape.rotation || 0,
-    draggable,
     visible: !hidden,
-    onPointerDown: onSelect,
-    onDragStart: onSelect,
-    onDragEnd,
+    dash: isUnconfirmed(shape) ? CARRIED_DASH : undefined,
     onTransformEnd,
     hitStrokeWidth: Math.max(12, shape.strokeWidth || 0),
   };
@@ -103,7 +96,7 @@ export function ReadOnlyLayer({ drawing, tint }) {
       </Layer>
       <Layer listening={false}>
         {shapes.map((shape) => (
-          <ShapeNode key={shape.id} shape={shape} draggable={false} hidden={false} />
+          <ShapeNode key={shape.id} shape={shape} />
         ))}
       </Layer>
     </>
@@ -123,16 +116,15 @@ export const CommittedLines = memo(function CommittedLines({ lines }) {
       listening={false}
       perfectDrawEnabled={false}
       globalCompositeOperation={line.tool === "eraser" ? "destination-out" : "source-over"}
+      dash={isUnconfirmed(line) ? CARRIED_DASH : undefined}
     />
   ));
 });
 
+/** The document's shapes; those in `hiddenIds` (a Set: edited or being moved) not shown. */
 export const ShapesList = memo(function ShapesList({
   shapes,
-  draggable,
-  editingId,
-  onSelect,
-  onDragEnd,
+  hiddenIds,
   onTransformEnd,
   onEditText,
 }) {
@@ -140,10 +132,8 @@ export const ShapesList = memo(function ShapesList({
     <ShapeNode
       key={shape.id}
       shape={shape}
-      draggable={draggable}
-      hidden={shape.id === editingId}
-      onSelect={onSelect}
-      onDragEnd={onDragEnd}
+      name="medrec-shape"
+      hidden={hiddenIds.has(shape.id)}
       onTransformEnd={onTransformEnd}
       onEditText={onEditText}
     />

@@ -5,6 +5,15 @@
  * 10,000-stroke drawing.
  */
 export const RECENT_MAX = 64;
+// The bitmap stays under 8 million pixels (32 MB) however far the view zooms in; past
+// that the cached strokes are drawn a little soft until the view zooms out again.
+export const MAX_CACHE_PIXELS = 8_000_000;
+
+/** The bitmap's pixels per document unit: the screen's, within MAX_CACHE_PIXELS. */
+export function cachePixelRatio(stageSize, screenRatio) {
+  const fits = Math.sqrt(MAX_CACHE_PIXELS / (stageSize.width * stageSize.height));
+  return Math.min(screenRatio, fits);
+}
 
 /**
  * {baseLines, recentLines}: `previousBase` is kept (same array, so its bitmap stays)

@@ -1,4 +1,8 @@
-/* Inline styles of the canvas and its toolbar. */
+/* Inline styles of the canvas and its toolbar; `big`: sized for fingers (touch_size.js). */
+import { TOUCH_TARGET_PX } from "./touch_size.js";
+
+const target = (big) =>
+  big ? { minWidth: `${TOUCH_TARGET_PX}px`, minHeight: `${TOUCH_TARGET_PX}px` } : {};
 export const S = {
   root: { display: "flex", flexDirection: "column", gap: "6px", width: "100%" },
   toolbar: {
@@ -8,8 +12,9 @@ export const S = {
     gap: "4px",
     font: "13px system-ui, sans-serif",
   },
-  button: (pressed, disabled) => ({
-    padding: "4px 8px",
+  button: (pressed, disabled, big = false) => ({
+    ...target(big),
+    padding: big ? "4px 12px" : "4px 8px",
     border: `1px solid ${pressed ? "#0d9488" : "#c4c4c4"}`,
     borderRadius: "4px",
     background: pressed ? "#ccfbf1" : "#fff",
@@ -17,9 +22,9 @@ export const S = {
     cursor: disabled ? "default" : "pointer",
     font: "inherit",
   }),
-  swatch: (colour, selected) => ({
-    width: "22px",
-    height: "22px",
+  swatch: (colour, selected, big = false) => ({
+    width: big ? `${TOUCH_TARGET_PX}px` : "22px",
+    height: big ? `${TOUCH_TARGET_PX}px` : "22px",
     padding: 0,
     borderRadius: "50%",
     border: selected ? "2px solid #0d9488" : "1px solid #9e9e9e",
@@ -27,6 +32,15 @@ export const S = {
     background: colour,
     cursor: "pointer",
   }),
+  group: {
+    display: "inline-flex",
+    alignItems: "center",
+    gap: "4px",
+    border: "none",
+    margin: 0,
+    padding: 0,
+  },
+  zoomLevel: { minWidth: "3.5em", textAlign: "center", fontVariantNumeric: "tabular-nums" },
   sep: { width: "1px", alignSelf: "stretch", background: "#ddd", margin: "0 4px" },
   stage: (touchAction) => ({
     position: "relative",
@@ -39,6 +53,7 @@ export const S = {
     WebkitUserSelect: "none",
   }),
   pending: { font: "12px system-ui, sans-serif", color: "#92400e" },
+  note: { font: "12px system-ui, sans-serif", color: "#115e59" },
   error: { font: "13px system-ui, sans-serif", color: "#b91c1c" },
   // On the stage, over whatever part of the background could be drawn: never a silent
   // white page. It lets pointer input through to the drawing.

@@ -1,12 +1,32 @@
 /*
- * The canvas's toolbar: tools, colours, width or font size, undo and redo, delete,
- * stylus-only mode, clear (with a confirmation) and how many changes are not yet saved.
+ * The canvas's toolbar: tools, colours, width or font size, undo and redo, delete and
+ * duplicate the selection,
+ * stylus-only mode, clear (with a confirmation), zoom (`zoom`: {level, fitted, in, out,
+ * fit}; usable on a read-only record too) and how many changes are not yet saved.
  * Renders only; every action is a prop of MedrecCanvas's.
  */
 import React from "react";
 import { PALETTE, sizeOptions } from "./palette.js";
 import { S } from "./styles.js";
 import { TOOLS } from "./tools/index.js";
+import { MAX_ZOOM, MIN_ZOOM } from "./view.js";
+
+/** A toolbar command; `label` names it for assistive technology when its text is a sign. */
+function ActionButton({ testId, title, label, disabled, onClick, big, children }) {
+  return (
+    <button
+      type="button"
+      data-testid={testId}
+      title={title}
+      aria-label={label}
+      disabled={disabled}
+      onClick={onClick}
+      style={S.button(false, disabled, big)}
+    >
+      {children}
+    </button>
+  );
+}
 
 export function Toolbar({
   tool,
@@ -24,14 +44,19 @@ export function Toolbar({
   historySizes,
   undo,
   redo,
-  selectedShape,
+  selectionSize,
   deleteSelection,
+  duplicateSelection,
+  unconfirmedCount,
+  confirmCarried,
   penOnly,
   togglePenOnly,
   confirmClear,
   setConfirmClear,
   clearAll,
   pendingCount,
+  zoom,
+  big,
 }) {
   return (
     <div style={S.toolbar} role="toolbar" aria-label="Drawing tools">
@@ -44,7 +69,7 @@ export function Toolbar({
           title={`${t.label} (${t.key.toUpperCase()})`}
           disabled={disabled}
           onClick={() => setTool(t.name)}
-          style={S.button(tool === t.name, disabled)}
+          style={S.button(tool === t.name, disabled, big)}
         >
           {t.label}
         </button>
@@ -70,7 +95,7 @@ export function Toolbar({
               title={hex}
               disabled={disabled}
               onClick={() => pickColour(hex)}
-              style={S.swatch(hex, color === hex)}
+              style={S.swatch(hex, color === hex, big)}
             />
           ))}
           <input
@@ -83,8 +108,8 @@ export function Toolbar({
             value={/^#[0-9a-f]{6}$/i.test(color) ? color.toLowerCase() : "#000000"}
             onChange={(e) => setColor(e.target.value)}
             style={{
-              width: "28px",
-              height: "24px",
+              width: big ? "44px" : "28px",
+              height: big ? "44px" : "24px",
               padding: 0,
               border: "none",
               background: "none",
@@ -97,6 +122,7 @@ export function Toolbar({
         <select
           data-testid="stroke-width"
           disabled={disabled}
+          style={big ? { minHeight: "44px", minWidth: "44px" } : undefined}
           value={String(widthValue)}
           onChange={(e) => pickWidth(e.target.value)}
         >
@@ -108,36 +134,58 @@ export function Toolbar({
         </select>
       </label>
       <span style={S.sep} />
-      <button
-        type="button"
-        data-testid="undo"
+      <ActionButton
+        big={big}
+        testId="undo"
         title="Undo (Ctrl+Z)"
         disabled={disabled || historySizes.undo === 0}
         onClick={undo}
-        style={S.button(false, disabled || historySizes.undo === 0)}
       >
         Undo
-      </button>
-      <button
-        type="button"
-        data-testid="redo"
+      </ActionButton>
+      <ActionButton
+        big={big}
+        testId="redo"
         title="Redo (Ctrl+Shift+Z)"
         disabled={disabled || historySizes.redo === 0}
         onClick={redo}
-        style={S.button(false, disabled || historySizes.redo === 0)}
       >
         Redo
-      </button>
-      <button
-        type="button"
-        data-testid="delete-selection"
-        title="Delete selected shape (Delete)"
-        disabled={disabled || !selectedShape}
+      </ActionButton>
+      <ActionButton
+        big={big}
+        testId="delete-selection"
+        title="Delete the selection (Delete)"
+        disabled={disabled || selectionSize === 0}
         onClick={deleteSelection}
-        style={S.button(false, disabled || !selectedShape)}
       >
         Delete
-      </button>
+      </ActionButton>
+      <ActionButton
+        big={big}
+        testId="duplicate-selection"
+        title="Duplicate the selection (Ctrl+D)"
+        disabled={disabled || selectionSize === 0}
+        onClick={duplicateSelection}
+      >
+        Duplicate
+      </ActionButton>
+      {unconfirmedCount > 0 && (
+        <ActionButton
+          big={big}
+          testId="confirm-carried"
+          title="Confirm the selected marks carried from the last visit: they stay, unmarked"
+          disabled={disabled}
+          onClick={confirmCarried}
+        >
+          {unconfirmedCount === 1 ? "Confirm 1 carried" : `Confirm ${unconfirmedCount} carried`}
+        </ActionButton>
+      )}
+      {selectionSize > 0 && (
+        <span data-testid="selection-size" role="status" style={S.note}>
+          {selectionSize === 1 ? "1 selected" : `${selectionSize} selected`}
+        </span>
+      )}
       <button
         type="button"
         data-testid="pen-only"
@@ -145,7 +193,7 @@ export function Toolbar({
         title="Stylus only: ignore finger touches (palm rejection)"
         disabled={disabled}
         onClick={togglePenOnly}
-        style={S.button(penOnly, disabled)}
+        style={S.button(penOnly, disabled, big)}
       >
         Stylus only
       </button>
@@ -156,7 +204,7 @@ export function Toolbar({
             type="button"
             data-testid="clear-confirm"
             onClick={clearAll}
-            style={{ ...S.button(false, false), borderColor: "#b91c1c", color: "#b91c1c" }}
+            style={{ ...S.button(false, false, big), borderColor: "#b91c1c", color: "#b91c1c" }}
           >
             Clear
           </button>
@@ -164,7 +212,7 @@ export function Toolbar({
             type="button"
             data-testid="clear-cancel"
             onClick={() => setConfirmClear(false)}
-            style={S.button(false, false)}
+            style={S.button(false, false, big)}
           >
             Cancel
           </button>
@@ -175,11 +223,47 @@ export function Toolbar({
           data-testid="clear"
           disabled={disabled}
           onClick={() => setConfirmClear(true)}
-          style={S.button(false, disabled)}
+          style={S.button(false, disabled, big)}
         >
           Clear
         </button>
       )}
+      <span style={S.sep} />
+      <fieldset aria-label="Zoom" style={S.group}>
+        <ActionButton
+          big={big}
+          testId="zoom-out"
+          title="Zoom out (-)"
+          label="Zoom out"
+          disabled={zoom.level <= MIN_ZOOM}
+          onClick={zoom.out}
+        >
+          −
+        </ActionButton>
+        <span data-testid="zoom-level" aria-live="polite" style={S.zoomLevel}>
+          {Math.round(zoom.level * 100)}%
+        </span>
+        <ActionButton
+          big={big}
+          testId="zoom-in"
+          title="Zoom in (+)"
+          label="Zoom in"
+          disabled={zoom.level >= MAX_ZOOM}
+          onClick={zoom.in}
+        >
+          +
+        </ActionButton>
+        <ActionButton
+          big={big}
+          testId="zoom-fit"
+          title="Fit the whole drawing (0)"
+          label="Fit the whole drawing"
+          disabled={zoom.fitted}
+          onClick={zoom.fit}
+        >
+          Fit
+        </ActionButton>
+      </fieldset>
       {pendingCount > 0 && (
         <span data-testid="canvas-pending" role="status" style={S.pending}>
           {pendingCount === 1 ? "1 change not yet saved" : `${pendingCount} changes not yet saved`}

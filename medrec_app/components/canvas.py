@@ -90,6 +90,11 @@ class MedrecCanvas(rx.Component):
     ``{"drawing": {...}, "tint": "#rrggbb" | null}``: drawings shown under or over the
     document and never changed here (the signed record under an amendment, signed
     amendments in their colours). ``""``: none."""
+    previous_url: rx.Var[str]
+    """Same-origin GET answering ``{"recordId", "visitDate", "drawing"}`` (or
+    ``{"recordId": null}``): the patient's last visit with this template, which the
+    canvas can show faded under its own and carry elements from
+    (``domain/carry_forward.py``). Fetched when first shown; ``""``: no such overlay."""
     locked_color: rx.Var[str]
     """The one colour tools draw in (an amendment's); ``""``: the user picks."""
     background_locked: rx.Var[bool]

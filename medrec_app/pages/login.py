@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from medrec_app.components.forget_history import forget_history
 from medrec_app.components.labels import field_label
 from medrec_app.components.messages import page_message
 from medrec_app.components.native_form import native_form
@@ -49,7 +50,7 @@ class LoginState(rx.State):
 
 
 def login_page() -> rx.Component:
-    return rx.el.main(login_form())
+    return rx.el.main(login_form(), forget_history())
 
 
 def login_form() -> rx.Component:

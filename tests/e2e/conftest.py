@@ -216,30 +216,34 @@ def scratch_visit(app_server: AppServer) -> Iterator[Callable[[], int]]:
     """Makes visits (appointment ids) of new patients of the Riverside clinic, with Dr
     Okafor, for a test of its own; after it, they and all made on them are removed, so
     the demo clinic's lists stay what the other tests expect. Audit rows stay (they are
-    append-only and hold only ids)."""
+    append-only and hold only ids). ``make(same_patient_as=visit, days_ago=n)`` makes
+    another visit of that visit's patient, ``n`` days earlier than now."""
     made: list[tuple[int, int]] = []
 
-    def make() -> int:
+    def make(same_patient_as: int | None = None, days_ago: int = 0) -> int:
         visit = next(_scratch_ids)
         with app_server.db.begin() as conn:
             clinic_id, user_id = conn.execute(
                 text("SELECT clinic_id, id FROM users WHERE email = :e"),
                 {"e": SCRATCH_PRACTITIONER},
             ).one()
-            patient_id = conn.execute(
-                text(
-                    "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth)"
-                    " VALUES (:c, 'Scratch', :last, '1970-05-04') RETURNING id"
-                ),
-                {"c": clinic_id, "last": f"Visit{visit}"},
-            ).scalar_one()
+            if same_patient_as is None:
+                patient_id = conn.execute(
+                    text(
+                        "INSERT INTO patients (clinic_id, first_name, last_name, date_of_birth)"
+                        " VALUES (:c, 'Scratch', :last, '1970-05-04') RETURNING id"
+                    ),
+                    {"c": clinic_id, "last": f"Visit{visit}"},
+                ).scalar_one()
+            else:
+                patient_id = dict(made)[same_patient_as]
             conn.execute(
                 text(
                     "INSERT INTO appointments (calendar_event_id, clinic_id, patient_id,"
                     " practitioner_id, starts_at, duration_minutes)"
-                    " VALUES (:a, :c, :p, :u, now(), 30)"
+                    " VALUES (:a, :c, :p, :u, now() - make_interval(days => :d), 30)"
                 ),
-                {"a": visit, "c": clinic_id, "p": patient_id, "u": user_id},
+                {"a": visit, "c": clinic_id, "p": patient_id, "u": user_id, "d": days_ago},
             )
         made.append((visit, patient_id))
         return visit
@@ -252,7 +256,8 @@ def scratch_visit(app_server: AppServer) -> Iterator[Callable[[], int]]:
             conn.execute(text("DELETE FROM medical_records WHERE appointment_id = :a"), ids)
             conn.execute(text("DELETE FROM patient_files WHERE patient_id = :p"), ids)
             conn.execute(text("DELETE FROM appointments WHERE calendar_event_id = :a"), ids)
-            conn.execute(text("DELETE FROM patients WHERE id = :p"), ids)
+        for patient_id in dict.fromkeys(p for _, p in made):
+            conn.execute(text("DELETE FROM patients WHERE id = :p"), {"p": patient_id})
 
 
 @pytest.fixture(scope="session")

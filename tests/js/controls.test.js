@@ -4,7 +4,6 @@ import {
   clearChange,
   pageChange,
   putShapeChange,
-  resizeStrokeChange,
   textEditChange,
 } from "../../assets/canvas/changes.js";
 import { normaliseDocument } from "../../assets/canvas/document.js";
@@ -31,6 +30,11 @@ describe("keyboard", () => {
     expect(keyAction(key("Delete"))).toEqual({ action: "delete" });
     expect(keyAction(key("Backspace"))).toEqual({ action: "delete" });
     expect(keyAction(key("e"))).toEqual({ action: "tool", tool: "eraser" });
+    expect(keyAction(key("+"))).toEqual({ action: "zoomIn" });
+    expect(keyAction(key("="))).toEqual({ action: "zoomIn" });
+    expect(keyAction(key("-"))).toEqual({ action: "zoomOut" });
+    expect(keyAction(key("0"))).toEqual({ action: "fit" });
+    expect(keyAction(key("-", { target: { tagName: "INPUT" } }))).toBeNull();
   });
 
   test("keys typed into the page's fields, held keys and other chords are left alone", () => {
@@ -89,12 +93,6 @@ describe("changes", () => {
     const old = { ...shape, text: "old" };
     expect(textEditChange({ value: "", old, shape }, 10).doOps[0].op).toBe("deleteElements");
     expect(textEditChange({ value: "new", old, shape }, 10).undoOps[0].shape.text).toBe("old");
-  });
-
-  test("a text's size is its font size when it has one", () => {
-    const text = { id: "t", type: "text", fontSize: 20 };
-    expect(resizeStrokeChange(text, 48).doOps[0].shape).toEqual({ ...text, fontSize: 48 });
-    expect(resizeStrokeChange(circle, 8).doOps[0].shape.strokeWidth).toBe(8);
   });
 
   test("page turns stay within the PDF", () => {

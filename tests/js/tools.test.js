@@ -1,6 +1,12 @@
 /* The tools as state machines, driven with the inputs the canvas gives them. */
 import { describe, expect, test } from "bun:test";
-import { addPoint, createPenTool, finishedLine } from "../../assets/canvas/tools/pen.js";
+import {
+  addPoint,
+  createPenTool,
+  finishedLine,
+  HIGHLIGHTER_ALPHA,
+  strokeStyle,
+} from "../../assets/canvas/tools/pen.js";
 import { createSelectTool, transformedShape } from "../../assets/canvas/tools/select.js";
 import { createShapeTool, shapeFromDrag } from "../../assets/canvas/tools/shape.js";
 import { createTextTool } from "../../assets/canvas/tools/text.js";
@@ -58,6 +64,24 @@ describe("pen", () => {
     expect(ctx.done.commits).toHaveLength(0);
     pen.onPointerUp(ctx, up(20, 20, 1));
     expect(ctx.done.commits[0].doOps[0].line.points).toEqual([10, 10, 20, 20]);
+  });
+
+  test("a highlighter stroke is a wide translucent pen stroke", () => {
+    const ctx = context({ maxPointsPerLine: 20000, maxStrokeWidth: 12 });
+    const marker = createPenTool("highlighter");
+    marker.onPointerDown(ctx, down(10, 10));
+    marker.onPointerUp(ctx, up(40, 10));
+    const line = ctx.done.commits[0].doOps[0].line;
+    expect(line).toMatchObject({
+      tool: "pen",
+      color: `#e53935${HIGHLIGHTER_ALPHA}`,
+      strokeWidth: 12,
+    });
+    expect(strokeStyle("highlighter", { color: "#abc", strokeWidth: 2 }, 100)).toEqual({
+      tool: "pen",
+      color: "#aabbcc66",
+      strokeWidth: 8,
+    });
   });
 
   test("a tap is a dot, a cancelled stroke is kept, the eraser cuts in white", () => {
@@ -178,14 +202,12 @@ describe("text and select", () => {
     });
   });
 
-  test("select clears the selection off shapes and handles only", () => {
+  test("select leaves the transformer's handles to Konva", () => {
     const ctx = context();
     const select = createSelectTool();
-    select.onPointerDown(ctx, { ...down(1, 1), onShape: true });
     select.onPointerDown(ctx, { ...down(1, 1), onTransformer: true });
+    expect(select.busy()).toBe(false);
     expect(ctx.done.selected).toEqual([]);
-    select.onPointerDown(ctx, down(1, 1));
-    expect(ctx.done.selected).toEqual([null]);
   });
 
   test("a transform folds the scale into the shape's own sizes", () => {

@@ -106,8 +106,15 @@ def test_test_ids_the_browser_tests_rely_on_exist():
         "clear-confirm",
         "pen-only",
         "stroke-width",
+        "duplicate-selection",
+        "selection-size",
+        "zoom-in",
+        "zoom-out",
+        "zoom-fit",
+        "zoom-level",
     ):
-        assert f'data-testid="{testid}"' in text, testid
+        # Set on the element, or through the toolbar's ActionButton.
+        assert re.search(rf'(data-testid|testId)="{testid}"', text), testid
     background = (JSX.parent / "background.jsx").read_text()
     for testid in ("pdf-pager", "pdf-prev", "pdf-next", "pdf-page-label"):
         assert f'data-testid="{testid}"' in background, testid

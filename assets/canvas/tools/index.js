@@ -19,6 +19,7 @@ import { createTextTool } from "./text.js";
 export const TOOLS = [
   { name: "select", label: "Select", key: "v" },
   { name: "pen", label: "Pen", key: "p" },
+  { name: "highlighter", label: "Highlighter", key: "h" },
   { name: "eraser", label: "Eraser", key: "e" },
   { name: "circle", label: "Circle", key: "c" },
   { name: "rect", label: "Rect", key: "r" },
@@ -31,6 +32,7 @@ export function createTools() {
   return {
     select: createSelectTool(),
     pen: createPenTool("pen"),
+    highlighter: createPenTool("highlighter"),
     eraser: createPenTool("eraser"),
     circle: createShapeTool("circle"),
     rect: createShapeTool("rect"),

@@ -1,6 +1,9 @@
 /*
- * The pen and the eraser: idle -> drawing (one pointer) -> idle. An eraser stroke is a
- * line drawn with "destination-out", cutting the strokes under it.
+ * The pen, the highlighter and the eraser: idle -> drawing (one pointer) -> idle. An
+ * eraser stroke is a line drawn with "destination-out", cutting the strokes under it.
+ * A highlighter stroke is a pen stroke in a translucent colour (#RRGGBBAA, which the spec's
+ * colours allow) four times as wide: the spec knows only "pen" and "eraser" strokes, and
+ * strokes lie under the shapes.
  *
  * Points closer than MIN_POINT_DISTANCE to the last one are skipped; a stroke that
  * reaches the server's per-line limit is finished and drawing goes on in a new one.
@@ -10,6 +13,30 @@ import { newElementId } from "../document.js";
 
 export const MIN_POINT_DISTANCE = 0.5;
 const ERASER_COLOUR = "#ffffff";
+export const HIGHLIGHTER_ALPHA = "66"; // 40 %
+const HIGHLIGHTER_WIDTH_FACTOR = 4;
+
+/** #RRGGBB of a #RGB, #RRGGBB or #RRGGBBAA colour, or null. */
+export function opaqueHex(colour) {
+  const c = String(colour || "");
+  if (/^#[0-9a-f]{3}$/i.test(c)) return `#${[...c.slice(1)].map((h) => h + h).join("")}`;
+  return /^#[0-9a-f]{6}([0-9a-f]{2})?$/i.test(c) ? c.slice(0, 7) : null;
+}
+
+/** {tool, color, strokeWidth} of a stroke the `name` tool draws in `style`. */
+export function strokeStyle(name, style, maxStrokeWidth) {
+  if (name === "eraser")
+    return { tool: "eraser", color: ERASER_COLOUR, strokeWidth: style.strokeWidth };
+  if (name === "highlighter") {
+    const opaque = opaqueHex(style.color) || "#ffeb3b";
+    return {
+      tool: "pen",
+      color: opaque + HIGHLIGHTER_ALPHA,
+      strokeWidth: Math.min(maxStrokeWidth, style.strokeWidth * HIGHLIGHTER_WIDTH_FACTOR),
+    };
+  }
+  return { tool: "pen", color: style.color, strokeWidth: style.strokeWidth };
+}
 
 /** The line a finished live stroke makes, or null for none (no point at all). */
 export function finishedLine(live) {
@@ -64,15 +91,11 @@ export function createPenTool(name) {
   return {
     name,
     busy: () => live !== null,
-    /** The stroke so far, for a flush when the canvas goes away mid-stroke. */
-    live: () => live,
     onPointerDown(ctx, input) {
       if (live) return;
       live = {
         pointerId: input.pointerId,
-        tool: name,
-        color: name === "eraser" ? ERASER_COLOUR : ctx.style.color,
-        strokeWidth: ctx.style.strokeWidth,
+        ...strokeStyle(name, ctx.style, ctx.limits.maxStrokeWidth),
         points: [input.point.x, input.point.y],
       };
       ctx.showLive(live);

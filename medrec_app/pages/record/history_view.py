@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.components.canvas import canvas
+from medrec_app.pages.record import columns
 from medrec_app.pages.record.state import EditorState
 
 
@@ -44,7 +45,7 @@ def _dialog() -> rx.Component:
             rx.flex(
                 _revision_list(),
                 _chosen(),
-                direction=rx.breakpoints(initial="column", md="row"),
+                direction=columns.direction(),
                 gap="20px",
                 width="100%",
             ),
@@ -82,7 +83,7 @@ def _revision_list() -> rx.Component:
             ),
         ),
         spacing="2",
-        width=rx.breakpoints(initial="100%", md="36%"),
+        width=columns.width("36%"),
         max_height="70vh",
         overflow_y="auto",
         data_testid="history-revisions",
@@ -168,7 +169,7 @@ def _chosen() -> rx.Component:
                 spacing="3",
             ),
         ),
-        width=rx.breakpoints(initial="100%", md="64%"),
+        width=columns.width("64%"),
         spacing="3",
     )
 

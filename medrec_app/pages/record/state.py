@@ -179,6 +179,14 @@ class EditorState(
         return f"{base}?amendment={self.draft_id}" if self.draft_id else base
 
     @rx.var
+    def previous_visit_url(self) -> str:
+        """The patient's last earlier visit with this template, for the canvas's overlay;
+        none while amending (an amendment corrects this visit, it carries nothing)."""
+        if not self.record_id or self.draft_id:
+            return ""
+        return f"/api/medical-records/{self.record_id}/previous-visit"
+
+    @rx.var
     def can_draw(self) -> bool:
         """The canvas takes changes: of the record, or of the user's draft amendment."""
         return self.can_edit or self.draft_id > 0

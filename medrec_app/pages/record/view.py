@@ -11,6 +11,7 @@ from medrec_app.components.template_form import template_form
 from medrec_app.components.unload_flush import unload_flush
 from medrec_app.components.upload import upload_widget
 from medrec_app.pages.phone_link import add_from_phone
+from medrec_app.pages.record import columns
 from medrec_app.pages.record.amend_view import amendments_panel
 from medrec_app.pages.record.export_view import exports_panel
 from medrec_app.pages.record.history_view import history_button
@@ -102,7 +103,7 @@ def _editor() -> rx.Component:
                 disabled=~EditorState.can_edit,
                 id_prefix="record",
                 key=EditorState.form_loaded,
-                width=rx.breakpoints(initial="100%", md="34%"),
+                width=columns.width("34%"),
                 data_testid="record-form",
             ),
             rx.vstack(
@@ -117,6 +118,7 @@ def _editor() -> rx.Component:
                     background_request=EditorState.background_request,
                     read_only=~EditorState.can_draw,
                     layers_url=EditorState.layers_url,
+                    previous_url=EditorState.previous_visit_url,
                     locked_color=rx.cond(EditorState.draft_id > 0, EditorState.amend_colour, ""),
                     background_locked=EditorState.signed_text != "",
                     acked_op_ids=EditorState.acked_op_ids,
@@ -135,10 +137,10 @@ def _editor() -> rx.Component:
                 ),
                 _attachments(),
                 exports_panel(),
-                width=rx.breakpoints(initial="100%", md="66%"),
+                width=columns.width("66%"),
                 spacing="3",
             ),
-            direction=rx.breakpoints(initial="column", md="row"),
+            direction=columns.direction(),
             gap="24px",
             width="100%",
         ),

@@ -1,0 +1,154 @@
+/*
+ * The last visit as a guide: its drawing faded under this one (GhostLayer), the bar
+ * that shows it, picks from it and carries what was picked forward (PreviousVisitBar),
+ * and the "from 12 Nov" labels of carried elements not yet confirmed (CarriedLabels).
+ * Nothing here is ever part of this record's document except what is carried, as
+ * copies (carry.js).
+ */
+import React, { useLayoutEffect, useRef } from "react";
+import { Group, Layer, Line, Text } from "react-konva";
+import { carriedMark, isUnconfirmed, visitLabel } from "./carry.js";
+import { lineBounds, shapeBounds } from "./selection.js";
+import { SELECTION_COLOUR } from "./selection_layer.jsx";
+import { CommittedLines, ShapeNode } from "./shapes.jsx";
+import { rebuildCache } from "./stroke_cache.js";
+import { S } from "./styles.js";
+
+export const GHOST_OPACITY = 0.35;
+const CARRIED_COLOUR = "#0f766e";
+
+/** The last visit's drawing, faded, drawn from one cached bitmap; picked elements haloed. */
+export function GhostLayer({ doc, picked, stageSize, pixelRatio, zoomScale }) {
+  const groupRef = useRef(null);
+  useLayoutEffect(() => {
+    const group = groupRef.current;
+    if (group) rebuildCache(group, stageSize, pixelRatio, doc.lines.length + doc.shapes.length > 0);
+  }, [doc, stageSize, pixelRatio]);
+  const pickedLines = new Set(picked.lines);
+  const pickedShapes = new Set(picked.shapes);
+  const halo = 6 / (zoomScale || 1);
+  return (
+    <Layer listening={false}>
+      <Group ref={groupRef} opacity={GHOST_OPACITY}>
+        <CommittedLines lines={doc.lines} />
+        {doc.shapes.map((shape) => (
+          <ShapeNode key={shape.id} shape={shape} />
+        ))}
+      </Group>
+      {doc.lines
+        .filter((l) => pickedLines.has(l.id))
+        .map((line) => (
+          <Line
+            key={`picked-${line.id}`}
+            points={line.points}
+            stroke={SELECTION_COLOUR}
+            strokeWidth={line.strokeWidth + halo}
+            opacity={0.5}
+            lineCap="round"
+            lineJoin="round"
+          />
+        ))}
+      {doc.shapes
+        .filter((s) => pickedShapes.has(s.id))
+        .map((shape) => (
+          <ShapeNode key={`picked-${shape.id}`} shape={{ ...shape, color: SELECTION_COLOUR }} />
+        ))}
+    </Layer>
+  );
+}
+
+/** "from 12 Nov" over each carried element that is not confirmed yet. */
+export function CarriedLabels({ doc, zoomScale }) {
+  const size = 11 / (zoomScale || 1);
+  const marked = [
+    ...doc.lines.filter(isUnconfirmed).map((l) => [l, lineBounds(l)]),
+    ...doc.shapes.filter(isUnconfirmed).map((s) => [s, shapeBounds(s)]),
+  ].filter(([, box]) => box);
+  if (!marked.length) return null;
+  return (
+    <Layer listening={false}>
+      {marked.map(([element, box]) => (
+        <Text
+          key={`from-${element.id}`}
+          x={box.x}
+          y={box.y - size * 1.3}
+          text={`from ${visitLabel(carriedMark(element.id).visitDate)}`}
+          fontSize={size}
+          fontStyle="italic"
+          fill={CARRIED_COLOUR}
+        />
+      ))}
+    </Layer>
+  );
+}
+
+/** Show the last visit; pick from it and carry forward (editors only). */
+export function PreviousVisitBar({
+  visit,
+  shown,
+  onToggle,
+  editable,
+  picking,
+  onPick,
+  pickedCount,
+  onCarry,
+  big,
+}) {
+  const label =
+    visit.status === "ready"
+      ? `Visit of ${visitLabel(visit.visitDate)} shown faded`
+      : visit.status === "none"
+        ? "No earlier visit with this template"
+        : visit.status === "error"
+          ? `The last visit could not be loaded (${visit.error})`
+          : visit.status === "loading"
+            ? "Loading the last visit…"
+            : "";
+  return (
+    <fieldset
+      style={{ ...S.toolbar, ...S.group }}
+      aria-label="Last visit"
+      data-testid="previous-visit"
+    >
+      <button
+        type="button"
+        data-testid="previous-toggle"
+        aria-pressed={shown}
+        title="Show the patient's last visit with this template, faded under this drawing"
+        onClick={onToggle}
+        style={S.button(shown, false, big)}
+      >
+        Last visit
+      </button>
+      {shown && label && (
+        <span data-testid="previous-status" role="status" style={S.note}>
+          {label}
+        </span>
+      )}
+      {shown && editable && visit.status === "ready" && (
+        <>
+          <button
+            type="button"
+            data-testid="previous-pick"
+            aria-pressed={picking}
+            title="Pick strokes and shapes of the last visit: click them, or draw round them"
+            onClick={onPick}
+            style={S.button(picking, false, big)}
+          >
+            Pick from it
+          </button>
+          <button
+            type="button"
+            data-testid="carry-forward"
+            disabled={pickedCount === 0}
+            title="Copy what was picked into this record, marked until you confirm it"
+            onClick={onCarry}
+            style={S.button(false, pickedCount === 0, big)}
+          >
+            {pickedCount === 1 ? "Carry 1 forward" : `Carry ${pickedCount} forward`}
+          </button>
+        </>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,337 @@
+/*
+ * useDocument: the saved document of one canvas and everything that gets it to the
+ * server: loading (and reloading), the queue of unacknowledged operations, emitting,
+ * re-sending, acknowledgements and undo/redo (kept per record in the browser, so a
+ * reload keeps them too). Session state (tool, colour, selection) stays in the canvas.
+ *
+ * Each op is written to the browser's queue (assets/record/local_queues.js) *before* it
+ * is emitted, and stays there until its opId shows up in `ackedOpIds`. Unacknowledged
+ * ops are re-emitted with back-off (pending_queue.js) and, after a reload, re-applied
+ * on top of the fetched document and re-emitted, so work survives a lost socket, a
+ * backend restart or a crash. The server treats ops idempotently (by opId).
+ *
+ * When the document goes away (another record, a reload, the canvas unmounted) the
+ * canvas's `onLeave(commitQuietly)` runs first: what a gesture in progress made is
+ * committed into the document it was made on, queued but not sent (the page's state
+ * may already belong to another record); the next opening of that record sends it.
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { readHistory, readPending, writeHistory, writePending } from "../record/local_queues.js";
+import { applyOps, clone, newOpId, normaliseDocument } from "./document.js";
+import { History } from "./history.js";
+import { anyAcked, batches, mergeQueues, newEntries, restarted, takeDue } from "./pending_queue.js";
+import { installTestHook } from "./test_hook.js";
+
+const RESEND_TICK_MS = 1000;
+// Undo is stored a moment after the last change (a long history is a big write), and
+// at once when the page or the document goes away.
+const HISTORY_SAVE_MS = 1000;
+
+function fetchJson(url) {
+  return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(
+    (res) => {
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.json();
+    },
+  );
+}
+
+export function useDocument({
+  recordKey,
+  documentUrl,
+  readOnly,
+  ackedOpIds,
+  reloadRequest,
+  limits,
+  onOps,
+  onPendingChange,
+  onLeave,
+}) {
+  const [doc, setDoc] = useState(() => normaliseDocument(null));
+  const [loadState, setLoadState] = useState("loading"); // loading | ready | error
+  const [loadError, setLoadError] = useState("");
+  const [reloadToken, setReloadToken] = useState(0);
+  const [pendingCount, setPendingCount] = useState(0);
+  const [historySizes, setHistorySizes] = useState({ undo: 0, redo: 0 });
+
+  const docRef = useRef(doc);
+  docRef.current = doc;
+  const revisionRef = useRef(null);
+  const pendingRef = useRef([]); // in-memory mirror of the stored queue
+  // The record the shown document belongs to: ops made on it are queued under its key,
+  // even when the props already name the next record.
+  const loadedKeyRef = useRef(null);
+  const historyRef = useRef(null);
+  if (!historyRef.current) historyRef.current = new History();
+
+  // Latest props for handlers that outlive a render.
+  const propsRef = useRef({});
+  propsRef.current = { onOps, readOnly, limits, onPendingChange, onLeave };
+
+  // The handler's identity changes with every render: only a new count is reported.
+  useEffect(() => {
+    const handler = propsRef.current.onPendingChange;
+    if (typeof handler === "function") handler(pendingCount);
+  }, [pendingCount]);
+
+  const sendOps = useCallback((ops) => {
+    const { onOps: handler, limits: current } = propsRef.current;
+    if (typeof handler !== "function" || !ops.length) return;
+    for (const batch of batches(ops, current.maxBatchOps)) handler(batch);
+  }, []);
+
+  /** Merge our queue with what other tabs wrote, then store it. */
+  const persistPending = useCallback((added, removedIds) => {
+    const key = loadedKeyRef.current;
+    if (key === null) return;
+    const merged = mergeQueues(readPending(key), pendingRef.current, added, removedIds);
+    pendingRef.current = merged;
+    writePending(key, merged);
+    setPendingCount(merged.length);
+  }, []);
+
+  /** Queue (persist first), apply locally and, when `send`, emit. Templates lack opIds. */
+  const emit = useCallback(
+    (templates, send) => {
+      if (!templates.length || loadedKeyRef.current === null) return;
+      const now = Date.now();
+      // `at` lets the server keep the newer of two changes to one element.
+      const ops = templates.map((t) => ({ ...t, opId: newOpId(), at: now }));
+      persistPending(newEntries(ops, now), null);
+      docRef.current = applyOps(docRef.current, ops);
+      setDoc(docRef.current);
+      if (send) sendOps(ops);
+    },
+    [persistPending, sendOps],
+  );
+
+  const historyTimerRef = useRef(0);
+  const saveHistory = useCallback(() => {
+    window.clearTimeout(historyTimerRef.current);
+    historyTimerRef.current = 0;
+    const key = loadedKeyRef.current;
+    if (key !== null && !propsRef.current.readOnly) {
+      writeHistory(key, historyRef.current.stacks(), Date.now());
+    }
+  }, []);
+  const showHistory = useCallback(() => {
+    setHistorySizes(historyRef.current.sizes());
+    if (loadedKeyRef.current === null) return;
+    window.clearTimeout(historyTimerRef.current);
+    historyTimerRef.current = window.setTimeout(saveHistory, HISTORY_SAVE_MS);
+  }, [saveHistory]);
+
+  useEffect(() => {
+    const onHide = () => {
+      if (historyTimerRef.current) saveHistory();
+    };
+    window.addEventListener("pagehide", onHide);
+    document.addEventListener("visibilitychange", onHide);
+    return () => {
+      window.removeEventListener("pagehide", onHide);
+      document.removeEventListener("visibilitychange", onHide);
+    };
+  }, [saveHistory]);
+
+  /** Record a change ({doOps, undoOps}, or null for none) for undo and emit it. */
+  const commit = useCallback(
+    (change) => {
+      if (!change?.doOps.length || propsRef.current.readOnly) return;
+      historyRef.current.record(change.doOps, change.undoOps);
+      showHistory();
+      emit(change.doOps, true);
+    },
+    [emit, showHistory],
+  );
+
+  /** Undo (or redo, `again`) the last change; false when there was none. */
+  const step = useCallback(
+    (again) => {
+      if (propsRef.current.readOnly) return false;
+      const ops = again ? historyRef.current.redo() : historyRef.current.undo();
+      if (!ops) return false;
+      showHistory();
+      emit(ops, true);
+      return true;
+    },
+    [emit, showHistory],
+  );
+  const undo = useCallback(() => step(false), [step]);
+  const redo = useCallback(() => step(true), [step]);
+
+  // Acknowledged ops leave the queue.
+  useEffect(() => {
+    if (!Array.isArray(ackedOpIds) || !ackedOpIds.length || loadedKeyRef.current === null) return;
+    const acked = new Set(ackedOpIds);
+    if (!anyAcked(acked, pendingRef.current, readPending(loadedKeyRef.current))) return;
+    persistPending([], acked);
+  }, [ackedOpIds, persistPending]);
+
+  // Re-send ops that stay unacknowledged, with back-off, oldest first.
+  useEffect(() => {
+    if (readOnly || loadState !== "ready") return undefined;
+    const timer = window.setInterval(() => {
+      const due = takeDue(pendingRef.current, Date.now());
+      if (due.length) {
+        persistPending([], null);
+        sendOps(due);
+      }
+    }, RESEND_TICK_MS);
+    return () => window.clearInterval(timer);
+  }, [readOnly, loadState, sendOps, persistPending]);
+
+  useEffect(() => {
+    let cancelled = false;
+    // Another record (or a retry): never show the previous drawing or merge its queue.
+    loadedKeyRef.current = null;
+    pendingRef.current = [];
+    setPendingCount(0);
+    docRef.current = normaliseDocument(null);
+    setDoc(docRef.current);
+    setLoadState("loading");
+    setLoadError("");
+    historyRef.current.clear();
+    setHistorySizes(historyRef.current.sizes());
+
+    const show = (drawing, revision) => {
+      if (cancelled) return;
+      revisionRef.current = revision;
+      loadedKeyRef.current = recordKey;
+      if (!propsRef.current.readOnly) {
+        historyRef.current.restore(readHistory(recordKey, Date.now()));
+        setHistorySizes(historyRef.current.sizes());
+      }
+      const stored = propsRef.current.readOnly ? [] : readPending(recordKey);
+      const pending = restarted(stored, Date.now());
+      pendingRef.current = pending;
+      docRef.current = applyOps(
+        normaliseDocument(drawing),
+        pending.map((e) => e.op),
+      );
+      setDoc(docRef.current);
+      setLoadState("ready");
+      setPendingCount(pending.length);
+      if (pending.length) {
+        writePending(recordKey, pending);
+        sendOps(pending.map((e) => e.op));
+      }
+    };
+
+    if (documentUrl) {
+      fetchJson(documentUrl)
+        .then((body) => show(body?.drawing, body ? body.revision : null))
+        .catch((err) => {
+          if (cancelled) return;
+          setLoadState("error");
+          setLoadError(String(err?.message || err));
+        });
+    } else {
+      show(null, null);
+    }
+    return () => {
+      cancelled = true;
+      const leave = propsRef.current.onLeave;
+      if (typeof leave === "function" && loadedKeyRef.current !== null) {
+        leave((change) => {
+          if (change?.doOps.length) emit(change.doOps, false);
+        });
+      }
+      if (historyTimerRef.current) saveHistory();
+    };
+  }, [documentUrl, recordKey, reloadToken, sendOps, emit, saveHistory]);
+
+  // Changes this canvas showed were refused by the server: show what is stored (and what
+  // is still pending on top of it) instead.
+  useEffect(() => {
+    if (reloadRequest) setReloadToken((n) => n + 1);
+  }, [reloadRequest]);
+
+  const retry = useCallback(() => setReloadToken((n) => n + 1), []);
+
+  useEffect(
+    () =>
+      installTestHook(readOnly, {
+        getDocument: () => ({ ...clone(docRef.current), revision: revisionRef.current }),
+        pendingCount: () => pendingRef.current.length,
+        pendingOps: () => clone(pendingRef.current.map((e) => e.op)),
+      }),
+    [],
+  );
+
+  return {
+    doc,
+    docRef,
+    loadState,
+    loadError,
+    reloadToken,
+    retry,
+    commit,
+    undo,
+    redo,
+    historySizes,
+    pendingCount,
+  };
+}
+
+/** The read-only drawings shown under and over this one ({below, above}), and an error. */
+export function useLayers(layersUrl, reloadToken) {
+  const [layers, setLayers] = useState({ below: [], above: [] });
+  const [error, setError] = useState("");
+  useEffect(() => {
+    setLayers({ below: [], above: [] });
+    setError("");
+    if (!layersUrl) return undefined;
+    let cancelled = false;
+    fetchJson(layersUrl)
+      .then((body) => {
+        if (cancelled || !body) return;
+        const list = (v) => (Array.isArray(v) ? v.filter((l) => l?.drawing) : []);
+        setLayers({ below: list(body.below), above: list(body.above) });
+      })
+      .catch((err) => {
+        if (!cancelled) setError(String(err?.message || err));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [layersUrl, reloadToken]);
+  return { layers, error };
+}
+
+/**
+ * The patient's last visit ({status, recordId, visitDate, doc}), fetched from `url` the
+ * first time it is `wanted` (it can be a drawing of MBs): status is "idle", "loading",
+ * "ready", "none" (no earlier visit with this template) or "error".
+ */
+export function usePreviousVisit(url, wanted) {
+  const [visit, setVisit] = useState({ status: "idle" });
+  const fetchedRef = useRef(null); // the url fetched (or being fetched) for `visit`
+  useEffect(() => {
+    if (!url || !wanted || fetchedRef.current === url) return;
+    fetchedRef.current = url;
+    const current = () => fetchedRef.current === url; // another record's answer is dropped
+    setVisit({ status: "loading" });
+    fetchJson(url)
+      .then((body) => {
+        if (!current()) return;
+        if (!body?.recordId) {
+          setVisit({ status: "none" });
+          return;
+        }
+        setVisit({
+          status: "ready",
+          recordId: body.recordId,
+          visitDate: body.visitDate,
+          doc: normaliseDocument(body.drawing),
+        });
+      })
+      .catch((err) => {
+        if (!current()) return;
+        fetchedRef.current = null; // showing it again retries
+        setVisit({ status: "error", error: String(err?.message || err) });
+      });
+  }, [url, wanted]);
+  // Another record: what was fetched for the last one is not shown.
+  const stale = fetchedRef.current !== url && visit.status !== "idle";
+  return stale ? { status: "idle" } : visit;
+}
