@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -118,6 +119,20 @@ def running_app(db_url: str) -> Iterator[RunningApp]:
         yield RunningApp(url=url, db_url=db_url)
     finally:
         stop_group(proc)
+
+
+@contextmanager
+def bench_app(prefix: str) -> Iterator[RunningApp]:
+    """The embedded server, a fresh database named ``prefix...`` and the app on it, all
+    undone on exit; prints how long the app took to come up."""
+    started = time.monotonic()
+    with (
+        embedded_admin_url() as admin_url,
+        bench_database(admin_url, prefix) as db_url,
+        running_app(db_url) as app,
+    ):
+        print(f"app up after {time.monotonic() - started:.1f} s")
+        yield app
 
 
 def stop_group(proc: subprocess.Popen) -> None:

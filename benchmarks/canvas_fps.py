@@ -35,13 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
     RunningApp,
-    bench_database,
+    bench_app,
     chromium,
     editor_page,
-    embedded_admin_url,
     load_strokes,
     open_editor,
-    running_app,
     stage_point,
 )
 
@@ -122,12 +120,7 @@ def report(label: str, runs: list[Run]) -> float:
 
 def main() -> None:
     started = time.monotonic()
-    with (
-        embedded_admin_url() as admin_url,
-        bench_database(admin_url, "medrec_bench_fps") as db_url,
-        running_app(db_url) as app,
-    ):
-        print(f"app up after {time.monotonic() - started:.1f} s")
+    with bench_app("medrec_bench_fps") as app:
         load_strokes(LOADED_APPOINTMENT, LOADED_STROKES)
         load_strokes(EMPTY_APPOINTMENT, 0)
         with chromium() as browser:

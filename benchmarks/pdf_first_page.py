@@ -37,12 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
     RunningApp,
-    bench_database,
+    bench_app,
     chromium,
     editor_page,
-    embedded_admin_url,
     practitioner_actor,
-    running_app,
 )
 
 from medrec_app import db
@@ -182,12 +180,7 @@ def main() -> None:
         f"small: 1 page, {len(small) / 1024:.1f} KB "
         f"(made in {time.monotonic() - started:.1f} s)"
     )
-    with (
-        embedded_admin_url() as admin_url,
-        bench_database(admin_url, "medrec_bench_pdf") as db_url,
-        running_app(db_url) as app,
-    ):
-        print(f"app up after {time.monotonic() - started:.1f} s")
+    with bench_app("medrec_bench_pdf") as app:
         for visit, data in files.items():
             put_background(visit, data, 1 if visit == SMALL_VISIT else LARGE_PAGES)
         runs: dict[int, list[Run]] = {visit: [] for visit in files}

@@ -44,14 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
     RunningApp,
-    bench_database,
+    bench_app,
     chromium,
     editor_page,
-    embedded_admin_url,
     load_strokes,
     open_editor,
     pct,
-    running_app,
     stage_point,
 )
 
@@ -163,12 +161,7 @@ def report(label: str, strokes: list[Stroke]) -> None:
 
 def main() -> None:
     started = time.monotonic()
-    with (
-        embedded_admin_url() as admin_url,
-        bench_database(admin_url, "medrec_bench_rtt") as db_url,
-        running_app(db_url) as app,
-    ):
-        print(f"app up after {time.monotonic() - started:.1f} s")
+    with bench_app("medrec_bench_rtt") as app:
         t = time.monotonic()
         load_strokes(LOADED_APPOINTMENT, LOADED_STROKES)
         load_strokes(EMPTY_APPOINTMENT, 0)

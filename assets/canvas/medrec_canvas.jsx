@@ -25,10 +25,10 @@
  * background.jsx and medrec_app/components/canvas.py.
  */
 import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { Group, Image as KonvaImage, Layer, Line, Stage, Transformer } from "react-konva";
+import { Image as KonvaImage, Layer, Stage, Transformer } from "react-konva";
 import { markRequestDone, requestDone } from "../record/local_queues.js";
 import { PdfPager, useBackground } from "./background.jsx";
-import { carryChange, confirmChange, unconfirmedCount } from "./carry.js";
+import { confirmChange, unconfirmedCount } from "./carry.js";
 import {
   backgroundChange,
   clearChange,
@@ -36,11 +36,16 @@ import {
   putShapeChange,
   textEditChange,
 } from "./changes.js";
-import { normaliseDocument, round2 } from "./document.js";
+import { round2 } from "./document.js";
 import { pointerDecision } from "./input.js";
 import { listenForKeys } from "./keyboard.js";
 import { FONT_SIZES, STROKE_WIDTHS } from "./palette.js";
-import { CarriedLabels, GhostLayer, PreviousVisitBar } from "./previous_visit.jsx";
+import {
+  CarriedLabels,
+  GhostLayer,
+  PreviousVisitBar,
+  unconfirmedMarks,
+} from "./previous_visit.jsx";
 import {
   deleteChange,
   duplicateChange,
@@ -55,15 +60,17 @@ import {
   size,
 } from "./selection.js";
 import { SelectionLayer } from "./selection_layer.jsx";
-import { CommittedLines, ReadOnlyLayer, ShapeNode, ShapesList } from "./shapes.jsx";
-import { cachePixelRatio, rebuildCache, splitLines } from "./stroke_cache.js";
+import { ReadOnlyLayer, ShapeNode, ShapesList } from "./shapes.jsx";
+import { cachePixelRatio } from "./stroke_cache.js";
+import { LiveLayer, StrokesLayer } from "./strokes_layer.jsx";
 import { S } from "./styles.js";
 import { TextEditor } from "./text_editor.jsx";
 import { Toolbar } from "./toolbar.jsx";
 import { createTools } from "./tools/index.js";
 import { createSelectTool, transformedShape } from "./tools/select.js";
 import { useTouchSized } from "./touch_size.js";
-import { useDocument, useLayers, usePreviousVisit } from "./use_document.js";
+import { useDocument, useLayers } from "./use_document.js";
+import { useLastVisit } from "./use_last_visit.js";
 import { useView } from "./use_view.js";
 import { isFit, toScreen } from "./view.js";
 
@@ -79,7 +86,6 @@ const ALL_ANCHORS = [
 ];
 // A PDF page is drawn at most 4x the document's size, however far the view zooms in.
 const MAX_PDF_RATIO = 4;
-const EMPTY_DOCUMENT = normaliseDocument(null);
 const CORNER_ANCHORS = ["top-left", "top-right", "bottom-left", "bottom-right"];
 
 const keepsAspect = (shape) => !!shape && (shape.type === "circle" || shape.type === "text");
@@ -116,25 +122,21 @@ export function MedrecCanvas({
   const [textEdit, setTextEdit] = useState(null); // {id, x, y, value, old, shape}
   const [confirmClear, setConfirmClear] = useState(false);
   const [containerWidth, setContainerWidth] = useState(0);
-  const [previousShown, setPreviousShown] = useState(false);
-  const [picking, setPicking] = useState(false); // picking from the last visit
-  const [picked, setPicked] = useState(EMPTY_SELECTION);
   const touchSized = useTouchSized();
 
   const toolsRef = useRef(null);
   if (!toolsRef.current) toolsRef.current = { ...createTools(), pick: createSelectTool() };
-  const pickingRef = useRef(picking);
-  pickingRef.current = picking;
-  const activeTool = () => toolsRef.current[pickingRef.current ? "pick" : toolRef.current];
+  // Picking from the last visit runs the pick tool (use_last_visit.js).
+  const activeTool = () =>
+    toolsRef.current[lastVisit.pickingRef.current ? "pick" : toolRef.current];
   const toolRef = useRef(tool);
   toolRef.current = tool;
   const textEditRef = useRef(null);
   textEditRef.current = textEdit;
   const containerRef = useRef(null);
   const stageRef = useRef(null);
-  const strokesGroupRef = useRef(null);
-  const liveLineRef = useRef(null);
-  const baseLinesRef = useRef([]);
+  const liveLineRef = useRef(null); // a pen stroke being drawn, on its own small layer
+  const liveEraserRef = useRef(null); // an eraser stroke, on the strokes' layer it cuts
   const transformerRef = useRef(null);
   const colorInputRef = useRef(null);
   const autoPenOnlyRef = useRef(true); // the first stylus event turns pen-only mode on
@@ -178,11 +180,6 @@ export function MedrecCanvas({
     onLeave,
   });
   const { layers, error: layersError } = useLayers(layersUrl, reloadToken);
-  const previousVisit = usePreviousVisit(previousUrl, previousShown);
-  const previousDocRef = useRef(null);
-  previousDocRef.current = previousVisit.status === "ready" ? previousVisit.doc : null;
-  const pickedRef = useRef(picked);
-  pickedRef.current = picked;
   const loadError = documentError || layersError;
   const shownState = layersError ? "error" : loadState;
 
@@ -191,7 +188,7 @@ export function MedrecCanvas({
   const interactive = !readOnly && loadState === "ready";
   const drawingWithRef = useRef(null); // the pointerType of the stroke in progress
 
-  const { view, settledZoom, spaceHeld, panning, zoomIn, zoomOut, fit, documentPoint } = useView({
+  const { view, settled, spaceHeld, panning, zoomIn, zoomOut, fit, documentPoint } = useView({
     containerRef,
     size: stageSize,
     scale,
@@ -257,19 +254,7 @@ export function MedrecCanvas({
     return () => ro.disconnect();
   }, []);
 
-  // Finished strokes: the cached base and the recent tail (stroke_cache.js).
-  const { baseLines, recentLines } = useMemo(() => {
-    const split = splitLines(doc.lines, baseLinesRef.current);
-    baseLinesRef.current = split.baseLines;
-    return split;
-  }, [doc.lines]);
-
-  useLayoutEffect(() => {
-    const group = strokesGroupRef.current;
-    if (!group || !scale) return;
-    const screenRatio = scale * settledZoom * (window.devicePixelRatio || 1);
-    rebuildCache(group, stageSize, cachePixelRatio(stageSize, screenRatio), baseLines.length > 0);
-  }, [baseLines, scale, settledZoom, stageSize]);
+  const dpr = typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
 
   /* ------------------------------------------------------ selection */
 
@@ -294,6 +279,13 @@ export function MedrecCanvas({
   // One shape alone gets the transformer's handles and shows its own width or size.
   const selectedShape =
     selected.shapes.length === 1 && selected.lines.length === 0 ? selected.shapes[0] : null;
+  // Work over every element is done when the document changes, not on every render
+  // (a gesture renders up to once a frame).
+  const carriedMarks = useMemo(() => unconfirmedMarks(doc), [doc]);
+  const unconfirmedSelected = useMemo(
+    () => (carriedMarks.length ? unconfirmedCount(doc, selection) : 0),
+    [carriedMarks, doc, selection],
+  );
   const selectionBox = useMemo(
     () => (isEmpty(selection) ? null : selectionBounds(doc, selection)),
     [doc, selection],
@@ -456,17 +448,21 @@ export function MedrecCanvas({
     return p && { x: round2(p.x), y: round2(p.y) };
   };
 
+  // Each move redraws only the live stroke's layer: a pen's holds nothing else, so the
+  // finished strokes' bitmap is not redrawn 240 times a second.
   const showLive = useCallback((live) => {
-    const node = liveLineRef.current;
-    if (!node) return;
-    node.points(live ? live.points : []);
-    node.visible(!!live);
-    if (live) {
-      node.stroke(live.color);
-      node.strokeWidth(live.strokeWidth);
-      node.globalCompositeOperation(live.tool === "eraser" ? "destination-out" : "source-over");
+    for (const node of [liveLineRef.current, liveEraserRef.current]) {
+      if (!node) continue;
+      const mine = !!live && (live.tool === "eraser") === (node === liveEraserRef.current);
+      if (!mine && !node.visible()) continue;
+      node.points(mine ? live.points : []);
+      node.visible(mine);
+      if (mine) {
+        node.stroke(live.color);
+        node.strokeWidth(live.strokeWidth);
+      }
+      node.getLayer()?.batchDraw();
     }
-    node.getLayer()?.batchDraw();
   }, []);
 
   // What the tools may do (tools/index.js); rebuilt each render, read when they act.
@@ -483,21 +479,19 @@ export function MedrecCanvas({
     showMove: setMoveOffset,
     showLasso: setLasso,
   };
-  // Picking from the last visit: the select tool on its drawing, which never changes.
-  const pickContext = {
-    ...toolContext,
-    commit: () => {},
-    showMove: () => {},
-    doc: () => previousDocRef.current || EMPTY_DOCUMENT,
-    selection: () => pickedRef.current,
-    select: (next) => {
-      pickedRef.current = next;
-      setPicked(next);
+  const lastVisit = useLastVisit({
+    url: previousUrl,
+    interactive,
+    pickTool: toolsRef.current.pick,
+    toolContext,
+    commit,
+    onCarried: (copies) => {
+      setTool("select");
+      select(copies);
     },
-    pickOnly: true,
-    hitShapes: true,
-  };
-  const activeContext = picking ? pickContext : toolContext;
+  });
+  const { visit: previousVisit, picking, picked } = lastVisit;
+  const activeContext = picking ? lastVisit.pickContext : toolContext;
   toolContextRef.current = activeContext;
 
   // A tool left mid-gesture (a key picked another) finishes what it was doing.
@@ -563,43 +557,6 @@ export function MedrecCanvas({
     activeTool().onCancel(activeContext, { pointerId: e.evt.pointerId });
   };
 
-  /* ------------------------------------------------ the last visit */
-
-  // Hidden, or this record cannot change: nothing is being picked.
-  const canPick = interactive && previousShown && previousVisit.status === "ready";
-  useEffect(() => {
-    if (canPick) return;
-    toolsRef.current.pick.reset(toolContextRef.current);
-    setPicking(false);
-    setPicked(EMPTY_SELECTION);
-  }, [canPick]);
-
-  // Another record's last visit is another visit.
-  useEffect(() => {
-    setPreviousShown(false);
-  }, [previousUrl]);
-
-  const togglePicking = () => {
-    if (!picking) toolsRef.current[toolRef.current].finish(toolContext);
-    else toolsRef.current.pick.reset(pickContext);
-    setPicking(!picking);
-  };
-
-  const carryForward = () => {
-    const visit = previousVisit;
-    if (visit.status !== "ready") return;
-    const made = carryChange(visit.doc, pickedRef.current, {
-      recordId: visit.recordId,
-      visitDate: visit.visitDate,
-    });
-    if (!made.change) return;
-    commit(made.change);
-    setPicking(false);
-    setPicked(EMPTY_SELECTION);
-    setTool("select");
-    select(made.selection);
-  };
-
   const confirmCarried = useCallback(
     () => commit(confirmChange(docRef.current, selectionRef.current)),
     [commit],
@@ -616,7 +573,6 @@ export function MedrecCanvas({
 
   /* ---------------------------------------------------- background */
 
-  const dpr = typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
   const background = useBackground({
     doc,
     fileId: fileBackgroundId,
@@ -624,7 +580,7 @@ export function MedrecCanvas({
     fileUrl: fileBackgroundUrl,
     templateUrl: backgroundUrl,
     // PDF pages are drawn for the screen, in half steps so small resizes keep the page.
-    pixelRatio: Math.min(MAX_PDF_RATIO, Math.max(1, Math.ceil(scale * settledZoom * dpr * 2) / 2)),
+    pixelRatio: Math.min(MAX_PDF_RATIO, Math.max(1, Math.ceil(scale * settled.zoom * dpr * 2) / 2)),
     onNeeded: onBackgroundNeeded,
   });
   const pdfPage = doc.backgroundType === "pdf" ? doc.pdfPageNumber || 1 : 0;
@@ -731,7 +687,7 @@ export function MedrecCanvas({
       selectionSize={size(selection)}
       deleteSelection={deleteSelection}
       duplicateSelection={duplicateSelection}
-      unconfirmedCount={unconfirmedCount(doc, selection)}
+      unconfirmedCount={unconfirmedSelected}
       confirmCarried={confirmCarried}
       penOnly={penOnly}
       togglePenOnly={() => {
@@ -753,13 +709,15 @@ export function MedrecCanvas({
       {previousUrl && (
         <PreviousVisitBar
           visit={previousVisit}
-          shown={previousShown}
-          onToggle={() => setPreviousShown((v) => !v)}
+          shown={lastVisit.shown}
+          onToggle={lastVisit.toggleShown}
           editable={interactive}
           picking={picking}
-          onPick={togglePicking}
+          onPick={() =>
+            lastVisit.togglePicking(() => toolsRef.current[toolRef.current].finish(toolContext))
+          }
           pickedCount={size(picked)}
-          onCarry={carryForward}
+          onCarry={lastVisit.carryForward}
           big={touchSized}
         />
       )}
@@ -786,7 +744,7 @@ export function MedrecCanvas({
         data-state={shownState}
         data-background={background.status}
         data-background-page={background.page}
-        data-previous={previousShown ? previousVisit.status : "hidden"}
+        data-previous={lastVisit.shown ? previousVisit.status : "hidden"}
         style={{ ...S.stage(touchAction), cursor }}
       >
         {background.status === "error" && (
@@ -814,34 +772,28 @@ export function MedrecCanvas({
                 <KonvaImage image={background.image} {...background.box} listening={false} />
               )}
             </Layer>
-            {layers.below.map((layer, i) => (
-              <ReadOnlyLayer key={`below${i}`} drawing={layer.drawing} tint={layer.tint} />
-            ))}
-            <Layer listening={false}>
-              <Group ref={strokesGroupRef}>
-                <CommittedLines lines={baseLines} />
-              </Group>
-              <CommittedLines lines={recentLines} />
-              <Line
-                ref={liveLineRef}
-                name="medrec-live"
-                points={[]}
-                visible={false}
-                lineCap="round"
-                lineJoin="round"
-                listening={false}
-                perfectDrawEnabled={false}
-              />
-            </Layer>
-            {previousShown && previousVisit.status === "ready" && (
+            {lastVisit.shown && previousVisit.status === "ready" && (
               <GhostLayer
                 doc={previousVisit.doc}
                 picked={picked}
                 stageSize={stageSize}
-                pixelRatio={cachePixelRatio(stageSize, scale * settledZoom * dpr)}
+                pixelRatio={cachePixelRatio(stageSize, scale * dpr)}
                 zoomScale={zoomScale}
               />
             )}
+            {layers.below.map((layer, i) => (
+              <ReadOnlyLayer key={`below${i}`} drawing={layer.drawing} tint={layer.tint} />
+            ))}
+            <StrokesLayer
+              lines={doc.lines}
+              stageSize={stageSize}
+              scale={scale}
+              dpr={dpr}
+              view={view}
+              settled={settled}
+              eraserRef={liveEraserRef}
+            />
+            <LiveLayer lineRef={liveLineRef} />
             <Layer listening={interactive && tool === "select" && !picking}>
               <ShapesList
                 shapes={doc.shapes}
@@ -861,7 +813,7 @@ export function MedrecCanvas({
                 }
               />
             </Layer>
-            <CarriedLabels doc={doc} zoomScale={zoomScale} />
+            <CarriedLabels marks={carriedMarks} zoomScale={zoomScale} />
             {layers.above.map((layer, i) => (
               <ReadOnlyLayer key={`above${i}`} drawing={layer.drawing} tint={layer.tint} />
             ))}

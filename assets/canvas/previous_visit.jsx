@@ -5,27 +5,43 @@
  * Nothing here is ever part of this record's document except what is carried, as
  * copies (carry.js).
  */
-import React, { useLayoutEffect, useRef } from "react";
+import React, { memo, useLayoutEffect, useMemo, useRef } from "react";
 import { Group, Layer, Line, Text } from "react-konva";
 import { carriedMark, isUnconfirmed, visitLabel } from "./carry.js";
 import { lineBounds, shapeBounds } from "./selection.js";
 import { SELECTION_COLOUR } from "./selection_layer.jsx";
 import { CommittedLines, ShapeNode } from "./shapes.jsx";
-import { rebuildCache } from "./stroke_cache.js";
+import { rebuildCache, wholeDocument } from "./stroke_cache.js";
 import { S } from "./styles.js";
 
 export const GHOST_OPACITY = 0.35;
 const CARRIED_COLOUR = "#0f766e";
 
-/** The last visit's drawing, faded, drawn from one cached bitmap; picked elements haloed. */
-export function GhostLayer({ doc, picked, stageSize, pixelRatio, zoomScale }) {
+/**
+ * The last visit's drawing, faded, drawn from one cached bitmap at the screen's
+ * resolution at fit (soft when zoomed in: it is a guide); picked elements haloed.
+ */
+export const GhostLayer = memo(function GhostLayer({
+  doc,
+  picked,
+  stageSize,
+  pixelRatio,
+  zoomScale,
+}) {
   const groupRef = useRef(null);
   useLayoutEffect(() => {
     const group = groupRef.current;
-    if (group) rebuildCache(group, stageSize, pixelRatio, doc.lines.length + doc.shapes.length > 0);
+    const any = doc.lines.length + doc.shapes.length > 0;
+    if (group) rebuildCache(group, wholeDocument(stageSize), pixelRatio, any);
   }, [doc, stageSize, pixelRatio]);
-  const pickedLines = new Set(picked.lines);
-  const pickedShapes = new Set(picked.shapes);
+  const pickedLines = useMemo(() => {
+    const ids = new Set(picked.lines);
+    return doc.lines.filter((l) => ids.has(l.id));
+  }, [doc, picked]);
+  const pickedShapes = useMemo(() => {
+    const ids = new Set(picked.shapes);
+    return doc.shapes.filter((s) => ids.has(s.id));
+  }, [doc, picked]);
   const halo = 6 / (zoomScale || 1);
   return (
     <Layer listening={false}>
@@ -35,44 +51,52 @@ export function GhostLayer({ doc, picked, stageSize, pixelRatio, zoomScale }) {
           <ShapeNode key={shape.id} shape={shape} />
         ))}
       </Group>
-      {doc.lines
-        .filter((l) => pickedLines.has(l.id))
-        .map((line) => (
-          <Line
-            key={`picked-${line.id}`}
-            points={line.points}
-            stroke={SELECTION_COLOUR}
-            strokeWidth={line.strokeWidth + halo}
-            opacity={0.5}
-            lineCap="round"
-            lineJoin="round"
-          />
-        ))}
-      {doc.shapes
-        .filter((s) => pickedShapes.has(s.id))
-        .map((shape) => (
-          <ShapeNode key={`picked-${shape.id}`} shape={{ ...shape, color: SELECTION_COLOUR }} />
-        ))}
+      {pickedLines.map((line) => (
+        <Line
+          key={`picked-${line.id}`}
+          points={line.points}
+          stroke={SELECTION_COLOUR}
+          strokeWidth={line.strokeWidth + halo}
+          opacity={0.5}
+          lineCap="round"
+          lineJoin="round"
+        />
+      ))}
+      {pickedShapes.map((shape) => (
+        <ShapeNode key={`picked-${shape.id}`} shape={{ ...shape, color: SELECTION_COLOUR }} />
+      ))}
     </Layer>
   );
+});
+
+/** The carried elements not yet confirmed, with their bounds: [{id, box, visitDate}]. */
+export function unconfirmedMarks(doc) {
+  const marks = [];
+  for (const [list, bounds] of [
+    [doc.lines, lineBounds],
+    [doc.shapes, shapeBounds],
+  ]) {
+    for (const element of list) {
+      if (!isUnconfirmed(element)) continue;
+      const box = bounds(element);
+      if (box) marks.push({ id: element.id, box, visitDate: carriedMark(element.id).visitDate });
+    }
+  }
+  return marks;
 }
 
-/** "from 12 Nov" over each carried element that is not confirmed yet. */
-export function CarriedLabels({ doc, zoomScale }) {
+/** "from 12 Nov" over each mark of unconfirmedMarks. */
+export function CarriedLabels({ marks, zoomScale }) {
+  if (!marks.length) return null;
   const size = 11 / (zoomScale || 1);
-  const marked = [
-    ...doc.lines.filter(isUnconfirmed).map((l) => [l, lineBounds(l)]),
-    ...doc.shapes.filter(isUnconfirmed).map((s) => [s, shapeBounds(s)]),
-  ].filter(([, box]) => box);
-  if (!marked.length) return null;
   return (
     <Layer listening={false}>
-      {marked.map(([element, box]) => (
+      {marks.map(({ id, box, visitDate }) => (
         <Text
-          key={`from-${element.id}`}
+          key={`from-${id}`}
           x={box.x}
           y={box.y - size * 1.3}
-          text={`from ${visitLabel(carriedMark(element.id).visitDate)}`}
+          text={`from ${visitLabel(visitDate)}`}
           fontSize={size}
           fontStyle="italic"
           fill={CARRIED_COLOUR}

@@ -3,16 +3,15 @@
  * (the signed record under an amendment, signed amendments in their tints).
  */
 import React, { memo } from "react";
-import { Arrow, Circle, Layer, Line, Rect, Text } from "react-konva";
+import { Arrow, Circle, Layer, Rect, Shape, Text } from "react-konva";
 import { isUnconfirmed } from "./carry.js";
 import { normaliseDocument } from "./document.js";
 import { tinted } from "./palette.js";
+import { CARRIED_DASH, paintLines } from "./stroke_paint.js";
 
 // Unfilled circles and rects still take clicks inside them (select tool).
 const CLEAR_FILL = "rgba(0,0,0,0)";
 const arrowHead = (w) => Math.max(8, w * 3);
-// Carried from the last visit and not confirmed yet (carry.js).
-const CARRIED_DASH = [10, 6];
 
 /** One shape; `name` "medrec-shape" marks the document's own (the select tool hits them). */
 export function ShapeNode({ shape, hidden = false, name, onTransformEnd, onEditText }) {
@@ -103,22 +102,16 @@ export function ReadOnlyLayer({ drawing, tint }) {
   );
 }
 
-/** Finished strokes. Memoised: re-renders only when the lines array changes. */
+/** Finished strokes, painted by one Konva Shape (stroke_paint.js). Memoised: redrawn
+ * only when the lines array changes. */
 export const CommittedLines = memo(function CommittedLines({ lines }) {
-  return lines.map((line, i) => (
-    <Line
-      key={line.id || `i${i}`}
-      points={line.points}
-      stroke={line.color}
-      strokeWidth={line.strokeWidth}
-      lineCap="round"
-      lineJoin="round"
+  return (
+    <Shape
+      sceneFunc={(context) => paintLines(context._context, lines)}
       listening={false}
       perfectDrawEnabled={false}
-      globalCompositeOperation={line.tool === "eraser" ? "destination-out" : "source-over"}
-      dash={isUnconfirmed(line) ? CARRIED_DASH : undefined}
     />
-  ));
+  );
 });
 
 /** The document's shapes; those in `hiddenIds` (a Set: edited or being moved) not shown. */

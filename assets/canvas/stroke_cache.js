@@ -3,6 +3,11 @@
  * RECENT_MAX recent strokes drawn as vectors; the bitmap is rebuilt only when the tail
  * is full or an older stroke changes, so finishing a stroke stays cheap on a
  * 10,000-stroke drawing.
+ *
+ * The base bitmap has the screen's resolution at fit and is never redrawn for a zoom:
+ * while the view moves it is shown scaled (soft when zoomed in). Once the view settles
+ * zoomed in, a second bitmap of just the part in sight, at the screen's resolution, is
+ * painted from the strokes in sight only (visibleLines) and shown instead.
  */
 export const RECENT_MAX = 64;
 // The bitmap stays under 8 million pixels (32 MB) however far the view zooms in; past
@@ -28,15 +33,36 @@ export function splitLines(lines, previousBase, recentMax = RECENT_MAX) {
   return { baseLines: base, recentLines: lines.slice(base.length) };
 }
 
-/** Draw the Konva `group` into one bitmap of the stage at `pixelRatio` (or uncached). */
-export function rebuildCache(group, stageSize, pixelRatio, hasLines) {
+/** The whole document as a rectangle, for rebuildCache. */
+export const wholeDocument = (stageSize) => ({ x: 0, y: 0, ...stageSize });
+
+/**
+ * Draw the Konva `group` into one bitmap of the document rectangle `rect` at
+ * `pixelRatio` (or leave it uncached when it has no lines).
+ */
+export function rebuildCache(group, rect, pixelRatio, hasLines) {
   group.clearCache();
   if (hasLines) {
     try {
-      group.cache({ x: 0, y: 0, width: stageSize.width, height: stageSize.height, pixelRatio });
+      group.cache({ x: rect.x, y: rect.y, width: rect.width, height: rect.height, pixelRatio });
     } catch (_err) {
       group.clearCache(); // drawn uncached: slower, still correct
     }
   }
   group.getLayer()?.batchDraw();
+}
+
+function overlaps(box, rect) {
+  return (
+    !!box &&
+    box.x <= rect.x + rect.width &&
+    box.x + box.width >= rect.x &&
+    box.y <= rect.y + rect.height &&
+    box.y + box.height >= rect.y
+  );
+}
+
+/** The lines whose bounds (`boxes`, one per line) meet `rect`, in drawing order. */
+export function visibleLines(lines, boxes, rect) {
+  return lines.filter((_line, i) => overlaps(boxes[i], rect));
 }

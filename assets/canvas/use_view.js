@@ -7,8 +7,8 @@
  * (and a trackpad pinch, which Chrome sends as one) zooms about the pointer; the plain
  * wheel pans a zoomed view and scrolls the page otherwise.
  *
- * `settledZoom` follows the zoom a moment after it stops changing: the stroke cache and
- * a PDF page are redrawn sharp for it once, not on every wheel step.
+ * `settled` follows the view a moment after it stops moving: the strokes in sight and a
+ * PDF page are redrawn sharp for it once, not on every wheel step or pan move.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { createGestures } from "./gestures.js";
@@ -40,7 +40,7 @@ function localPoint(el, evt) {
  */
 export function useView({ containerRef, size, scale, resetKey, gestureEnv, onGesture }) {
   const [view, setViewState] = useState(FIT);
-  const [settledZoom, setSettledZoom] = useState(1);
+  const [settled, setSettled] = useState(FIT);
   const [spaceHeld, setSpaceHeld] = useState(false);
   const [panning, setPanning] = useState(false);
   const viewRef = useRef(view);
@@ -48,12 +48,19 @@ export function useView({ containerRef, size, scale, resetKey, gestureEnv, onGes
   if (!gesturesRef.current) gesturesRef.current = createGestures();
 
   const live = useRef({});
-  live.current = { size, scale, spaceHeld, gestureEnv, onGesture };
+  live.current = { size, scale, spaceHeld, panning, gestureEnv, onGesture };
 
+  // Gestures arrive at up to 240 Hz: the view is rendered at most once a frame.
+  const frameRef = useRef(0);
   const setView = useCallback((next) => {
     viewRef.current = next;
-    setViewState(next);
+    if (frameRef.current) return;
+    frameRef.current = window.requestAnimationFrame(() => {
+      frameRef.current = 0;
+      setViewState(viewRef.current);
+    });
   }, []);
+  useEffect(() => () => window.cancelAnimationFrame(frameRef.current), []);
 
   // Another record opens at fit; a new document size keeps the view inside it.
   useEffect(() => {
@@ -65,9 +72,9 @@ export function useView({ containerRef, size, scale, resetKey, gestureEnv, onGes
   }, [size, setView]);
 
   useEffect(() => {
-    const timer = window.setTimeout(() => setSettledZoom(view.zoom), SETTLE_MS);
+    const timer = window.setTimeout(() => setSettled(view), SETTLE_MS);
     return () => window.clearTimeout(timer);
-  }, [view.zoom]);
+  }, [view]);
 
   const zoomBy = useCallback(
     (factor) => {
@@ -102,7 +109,8 @@ export function useView({ containerRef, size, scale, resetKey, gestureEnv, onGes
       );
       if (answer.view) setView(answer.view);
       if (answer.cancelTool || answer.undo) act(answer);
-      setPanning(gestures.active());
+      const active = gestures.active();
+      if (active !== live.current.panning) setPanning(active);
       if (answer.take) {
         evt.stopPropagation();
         if (type === "down") {
@@ -184,7 +192,7 @@ export function useView({ containerRef, size, scale, resetKey, gestureEnv, onGes
 
   return {
     view,
-    settledZoom,
+    settled,
     spaceHeld,
     panning,
     zoomIn,

@@ -87,5 +87,12 @@ export function wheelFactor(deltaY, deltaMode) {
   return 2 ** (-clamp(px, -50, 50) / 100);
 }
 
+/** The document rectangle a view shows. */
+export function viewport(view, size) {
+  return { x: view.x, y: view.y, width: size.width / view.zoom, height: size.height / view.zoom };
+}
+
+export const sameView = (a, b) => a.zoom === b.zoom && a.x === b.x && a.y === b.y;
+
 /** Whether a view shows the whole document. */
 export const isFit = (view) => view.zoom === 1 && view.x === 0 && view.y === 0;

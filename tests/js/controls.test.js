@@ -10,7 +10,9 @@ import { normaliseDocument } from "../../assets/canvas/document.js";
 import { pointerDecision } from "../../assets/canvas/input.js";
 import { keyAction } from "../../assets/canvas/keyboard.js";
 import { sizeOptions, tinted } from "../../assets/canvas/palette.js";
-import { splitLines } from "../../assets/canvas/stroke_cache.js";
+import { lineBounds } from "../../assets/canvas/selection.js";
+import { splitLines, visibleLines } from "../../assets/canvas/stroke_cache.js";
+import { paintLines } from "../../assets/canvas/stroke_paint.js";
 import {
   FORM_DRAFTS_KEY,
   markRequestDone,
@@ -184,5 +186,52 @@ describe("local queues", () => {
     markRequestDone("record-1", "n1");
     expect(requestDone("record-1", "n1")).toBe(true);
     expect(requestDone("record-1", "n2")).toBe(false);
+  });
+});
+
+describe("stroke paint", () => {
+  test("each stroke is one path in its own style; erasers cut, carried marks are dashed", () => {
+    const calls = [];
+    const ctx = new Proxy(
+      { setLineDash: (d) => calls.push(["dash", d.length]) },
+      {
+        get: (target, key) =>
+          key in target ? target[key] : (...args) => calls.push([key, ...args]),
+        set: (_t, key, value) => {
+          calls.push([`=${String(key)}`, value]);
+          return true;
+        },
+      },
+    );
+    paintLines(ctx, [
+      { id: "a", tool: "pen", points: [0, 0, 10, 0, 10, 10], color: "#000000", strokeWidth: 3 },
+      {
+        id: "carried.1.20261112.line-abcd",
+        tool: "pen",
+        points: [5, 5],
+        color: "#e53935",
+        strokeWidth: 2,
+      },
+      { id: "e", tool: "eraser", points: [0, 0, 4, 4], color: "#ffffff", strokeWidth: 9 },
+    ]);
+    expect(calls.filter(([k]) => k === "stroke").length).toBe(3);
+    expect(calls.filter(([k]) => k === "lineTo").length).toBe(2 + 1 + 1);
+    const ops = calls.filter(([k]) => k === "=globalCompositeOperation").map(([, v]) => v);
+    expect(ops).toEqual(["source-over", "source-over", "destination-out", "source-over"]);
+    expect(calls.filter(([k]) => k === "dash").map(([, n]) => n)).toEqual([0, 2, 0, 0]);
+    expect(calls.filter(([k]) => k === "=lineWidth").map(([, v]) => v)).toEqual([3, 2, 9]);
+  });
+});
+
+describe("strokes in sight", () => {
+  test("only the strokes whose bounds meet the view are painted sharp", () => {
+    const lines = [
+      { id: "in", points: [10, 10, 20, 20], strokeWidth: 2 },
+      { id: "out", points: [500, 500, 600, 600], strokeWidth: 2 },
+      { id: "across", points: [0, 50, 900, 50], strokeWidth: 2 },
+    ];
+    const boxes = lines.map(lineBounds);
+    const shown = visibleLines(lines, boxes, { x: 0, y: 0, width: 100, height: 75 });
+    expect(shown.map((l) => l.id)).toEqual(["in", "across"]);
   });
 });
