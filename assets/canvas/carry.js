@@ -27,7 +27,11 @@ export function carriedMark(id) {
   return { recordId: Number(recordId), visitDate, confirmed: kind === "from" };
 }
 
-export const isUnconfirmed = (element) => carriedMark(element?.id)?.confirmed === false;
+// Checked for every stroke on every change: the prefix first, the full rule only then.
+export const isUnconfirmed = (element) =>
+  typeof element?.id === "string" &&
+  element.id.startsWith("carried.") &&
+  carriedMark(element.id)?.confirmed === false;
 
 /** "12 Nov" for "2026-11-12": how the marks name the visit. */
 export function visitLabel(visitDate) {

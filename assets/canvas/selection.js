@@ -23,6 +23,7 @@ const selectable = (line) => typeof line?.id === "string" && line.tool !== "eras
 
 /** The selected elements that are in `doc`, in drawing order. */
 export function selectedElements(doc, sel) {
+  if (isEmpty(sel)) return { lines: [], shapes: [] }; // the usual case: no walk
   const lineIds = new Set(sel.lines);
   const shapeIds = new Set(sel.shapes);
   return {
