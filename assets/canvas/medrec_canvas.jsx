@@ -9,8 +9,9 @@
  * to the server and undo; the canvas keeps session state apart from it: tool, colour,
  * width, selection, the text being edited (text_editor.jsx). Tools are small state
  * machines (tools/), shapes.jsx and toolbar.jsx render, keyboard.js maps keys,
- * stroke_cache.js keeps long drawings fast. Coordinates are always the document's stage coordinates (stageSize,
- * default 800x600); the stage is only scaled for display.
+ * stroke_cache.js keeps long drawings fast. Coordinates are always the document's stage
+ * coordinates (stageSize, default 800x600); the stage is only scaled and moved for
+ * display (view.js).
  *
  * Props: recordKey, documentUrl, backgroundUrl (the template's image, shown when the
  * drawing names no file), fileBackgroundId + fileBackgroundType + fileBackgroundUrl (a

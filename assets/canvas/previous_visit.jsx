@@ -13,6 +13,7 @@ import { SELECTION_COLOUR } from "./selection_layer.jsx";
 import { CommittedLines, ShapeNode } from "./shapes.jsx";
 import { rebuildCache, wholeDocument } from "./stroke_cache.js";
 import { S } from "./styles.js";
+import { ActionButton } from "./toolbar.jsx";
 
 export const GHOST_OPACITY = 0.35;
 const CARRIED_COLOUR = "#0f766e";
@@ -134,16 +135,15 @@ export function PreviousVisitBar({
       aria-label="Last visit"
       data-testid="previous-visit"
     >
-      <button
-        type="button"
-        data-testid="previous-toggle"
-        aria-pressed={shown}
+      <ActionButton
+        big={big}
+        testId="previous-toggle"
+        pressed={shown}
         title="Show the patient's last visit with this template, faded under this drawing"
         onClick={onToggle}
-        style={S.button(shown, false, big)}
       >
         Last visit
-      </button>
+      </ActionButton>
       {shown && label && (
         <span data-testid="previous-status" role="status" style={S.note}>
           {label}
@@ -151,26 +151,24 @@ export function PreviousVisitBar({
       )}
       {shown && editable && visit.status === "ready" && (
         <>
-          <button
-            type="button"
-            data-testid="previous-pick"
-            aria-pressed={picking}
+          <ActionButton
+            big={big}
+            testId="previous-pick"
+            pressed={picking}
             title="Pick strokes and shapes of the last visit: click them, or draw round them"
             onClick={onPick}
-            style={S.button(picking, false, big)}
           >
             Pick from it
-          </button>
-          <button
-            type="button"
-            data-testid="carry-forward"
+          </ActionButton>
+          <ActionButton
+            big={big}
+            testId="carry-forward"
             disabled={pickedCount === 0}
             title="Copy what was picked into this record, marked until you confirm it"
             onClick={onCarry}
-            style={S.button(false, pickedCount === 0, big)}
           >
             {pickedCount === 1 ? "Carry 1 forward" : `Carry ${pickedCount} forward`}
-          </button>
+          </ActionButton>
         </>
       )}
     </fieldset>

@@ -10,8 +10,8 @@
  * painted from the strokes in sight only (visibleLines) and shown instead.
  */
 export const RECENT_MAX = 64;
-// The bitmap stays under 8 million pixels (32 MB) however far the view zooms in; past
-// that the cached strokes are drawn a little soft until the view zooms out again.
+// The base bitmap stays under 8 million pixels (32 MB), even for a large stage on a
+// high-density screen; past that it is drawn a little soft.
 export const MAX_CACHE_PIXELS = 8_000_000;
 
 /** The bitmap's pixels per document unit: the screen's, within MAX_CACHE_PIXELS. */

@@ -11,17 +11,21 @@ import { S } from "./styles.js";
 import { TOOLS } from "./tools/index.js";
 import { MAX_ZOOM, MIN_ZOOM } from "./view.js";
 
-/** A toolbar command; `label` names it for assistive technology when its text is a sign. */
-function ActionButton({ testId, title, label, disabled, onClick, big, children }) {
+/**
+ * A toolbar command; `label` names it for assistive technology when its text is a sign,
+ * `pressed` (true or false) makes it a toggle.
+ */
+export function ActionButton({ testId, title, label, pressed, disabled, onClick, big, children }) {
   return (
     <button
       type="button"
       data-testid={testId}
       title={title}
       aria-label={label}
+      aria-pressed={pressed}
       disabled={disabled}
       onClick={onClick}
-      style={S.button(false, disabled, big)}
+      style={S.button(!!pressed, disabled, big)}
     >
       {children}
     </button>
@@ -186,17 +190,16 @@ export function Toolbar({
           {selectionSize === 1 ? "1 selected" : `${selectionSize} selected`}
         </span>
       )}
-      <button
-        type="button"
-        data-testid="pen-only"
-        aria-pressed={penOnly}
+      <ActionButton
+        big={big}
+        testId="pen-only"
+        pressed={penOnly}
         title="Stylus only: ignore finger touches (palm rejection)"
         disabled={disabled}
         onClick={togglePenOnly}
-        style={S.button(penOnly, disabled, big)}
       >
         Stylus only
-      </button>
+      </ActionButton>
       {confirmClear ? (
         <span style={{ display: "inline-flex", gap: "4px", alignItems: "center" }}>
           Clear the whole drawing?

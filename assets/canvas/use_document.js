@@ -27,7 +27,7 @@ const RESEND_TICK_MS = 1000;
 // at once when the page or the document goes away.
 const HISTORY_SAVE_MS = 1000;
 
-function fetchJson(url) {
+export function fetchJson(url) {
   return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(
     (res) => {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -296,42 +296,4 @@ export function useLayers(layersUrl, reloadToken) {
     };
   }, [layersUrl, reloadToken]);
   return { layers, error };
-}
-
-/**
- * The patient's last visit ({status, recordId, visitDate, doc}), fetched from `url` the
- * first time it is `wanted` (it can be a drawing of MBs): status is "idle", "loading",
- * "ready", "none" (no earlier visit with this template) or "error".
- */
-export function usePreviousVisit(url, wanted) {
-  const [visit, setVisit] = useState({ status: "idle" });
-  const fetchedRef = useRef(null); // the url fetched (or being fetched) for `visit`
-  useEffect(() => {
-    if (!url || !wanted || fetchedRef.current === url) return;
-    fetchedRef.current = url;
-    const current = () => fetchedRef.current === url; // another record's answer is dropped
-    setVisit({ status: "loading" });
-    fetchJson(url)
-      .then((body) => {
-        if (!current()) return;
-        if (!body?.recordId) {
-          setVisit({ status: "none" });
-          return;
-        }
-        setVisit({
-          status: "ready",
-          recordId: body.recordId,
-          visitDate: body.visitDate,
-          doc: normaliseDocument(body.drawing),
-        });
-      })
-      .catch((err) => {
-        if (!current()) return;
-        fetchedRef.current = null; // showing it again retries
-        setVisit({ status: "error", error: String(err?.message || err) });
-      });
-  }, [url, wanted]);
-  // Another record: what was fetched for the last one is not shown.
-  const stale = fetchedRef.current !== url && visit.status !== "idle";
-  return stale ? { status: "idle" } : visit;
 }

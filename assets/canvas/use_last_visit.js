@@ -11,7 +11,7 @@ import { useEffect, useRef, useState } from "react";
 import { carryChange } from "./carry.js";
 import { normaliseDocument } from "./document.js";
 import { EMPTY_SELECTION } from "./selection.js";
-import { usePreviousVisit } from "./use_document.js";
+import { fetchJson } from "./use_document.js";
 
 const EMPTY_DOCUMENT = normaliseDocument(null);
 
@@ -88,4 +88,42 @@ export function useLastVisit({ url, interactive, pickTool, toolContext, commit, 
     togglePicking,
     carryForward,
   };
+}
+
+/**
+ * The patient's last visit ({status, recordId, visitDate, doc}), fetched from `url` the
+ * first time it is `wanted` (it can be a drawing of MBs): status is "idle", "loading",
+ * "ready", "none" (no earlier visit with this template) or "error".
+ */
+export function usePreviousVisit(url, wanted) {
+  const [visit, setVisit] = useState({ status: "idle" });
+  const fetchedRef = useRef(null); // the url fetched (or being fetched) for `visit`
+  useEffect(() => {
+    if (!url || !wanted || fetchedRef.current === url) return;
+    fetchedRef.current = url;
+    const current = () => fetchedRef.current === url; // another record's answer is dropped
+    setVisit({ status: "loading" });
+    fetchJson(url)
+      .then((body) => {
+        if (!current()) return;
+        if (!body?.recordId) {
+          setVisit({ status: "none" });
+          return;
+        }
+        setVisit({
+          status: "ready",
+          recordId: body.recordId,
+          visitDate: body.visitDate,
+          doc: normaliseDocument(body.drawing),
+        });
+      })
+      .catch((err) => {
+        if (!current()) return;
+        fetchedRef.current = null; // showing it again retries
+        setVisit({ status: "error", error: String(err?.message || err) });
+      });
+  }, [url, wanted]);
+  // Another record: what was fetched for the last one is not shown.
+  const stale = fetchedRef.current !== url && visit.status !== "idle";
+  return stale ? { status: "idle" } : visit;
 }
