@@ -98,7 +98,9 @@ def test_a_stroke_on_a_large_drawing_is_a_tail_every_reader_sees(clinic_factory)
     expected = [e["id"] for e in first[1:]] + [new["id"]]
     for read in (
         lambda: now(opened.record_id).drawing,
-        lambda: unit_of_work.run(editing.load_drawing, doctor, opened.record_id)[1],
+        lambda: orjson.loads(
+            orjson.dumps(unit_of_work.run(editing.load_drawing, doctor, opened.record_id)[1])
+        ),
         lambda: orjson.loads(
             documents.record_json(
                 unit_of_work.run(documents.read_record, doctor, opened.record_id).record

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 
+import orjson
 import pytest
 from sqlmodel import select
 
@@ -47,7 +48,8 @@ def save(clinic, record_id: int, ops: list, role=Role.PRACTITIONER) -> editing.S
 
 def drawing(clinic, record_id: int) -> tuple[int, dict]:
     with session_scope() as session:
-        return editing.load_drawing(session, clinic.actors[Role.READ_ONLY], record_id)
+        revision, stored = editing.load_drawing(session, clinic.actors[Role.READ_ONLY], record_id)
+    return revision, orjson.loads(orjson.dumps(stored))  # passed through as text when it can be
 
 
 def test_first_opening_by_a_practitioner_creates_the_record_once(clinic_factory):

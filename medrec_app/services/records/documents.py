@@ -15,7 +15,6 @@ from pydantic import AwareDatetime, BaseModel, Field, WithJsonSchema
 from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
-from medrec_app.domain.drawing_tail import with_tail
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import (
     Appointment,
@@ -34,7 +33,7 @@ from medrec_app.services.records.create import (
     create_record,
 )
 from medrec_app.services.records.scope import in_clinic
-from medrec_app.services.records.tail import tail_ops
+from medrec_app.services.records.tail import drawing_as_stored
 
 StoredJson = Annotated[Any, WithJsonSchema({"type": "object", "additionalProperties": True})]
 """A document as stored: JSON text, written out unchanged (``orjson.Fragment``)."""
@@ -136,7 +135,9 @@ def read_record(session: Session, actor: Actor, record_id: int) -> RecordRead:
         appointment_id=row.appointment_id,
         template_id=row.template_id,
         template_version=row.template_version,
-        drawing_data=_drawing(session, row),
+        drawing_data=drawing_as_stored(
+            session, row.id, row.drawing_json, row.drawing_revision, row.tail_bytes
+        ),
         form_data=orjson.Fragment(row.form_json),
         background_file=link(background) if background else None,
         attachment_files=[link(f) for f in attachments],
@@ -144,14 +145,6 @@ def read_record(session: Session, actor: Actor, record_id: int) -> RecordRead:
         updated_at=row.updated_at,
     )
     return RecordRead(record=record, revision=row.revision)
-
-
-def _drawing(session: Session, row: Any) -> orjson.Fragment | dict[str, Any]:
-    """The drawing as stored, passed through as text, or with its tail applied."""
-    if row.tail_bytes == 0:
-        return orjson.Fragment(row.drawing_json)
-    tail = tail_ops(session, row.id, row.drawing_revision)
-    return with_tail(orjson.loads(row.drawing_json), tail)
 
 
 def record_json(record: MedicalRecordPublic, *, link_base: str = "") -> bytes:

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
 from medrec_app.domain.conflicts import newest_wins
@@ -65,13 +67,19 @@ from medrec_app.services.records.op_log import log_record_ops
 from medrec_app.services.records.revisions import log_revision
 from medrec_app.services.records.scope import (
     get_appointment,
+    in_clinic,
     locked_record,
     record_of_appointment,
-    scoped_record,
     writable_record,
 )
 from medrec_app.services.records.signing import Signature, signature_of
-from medrec_app.services.records.tail import bounds, current_drawing, grow_tail, recounted
+from medrec_app.services.records.tail import (
+    bounds,
+    current_drawing,
+    drawing_as_stored,
+    grow_tail,
+    recounted,
+)
 from medrec_app.services.templates import TemplatePublic
 
 
@@ -234,18 +242,38 @@ def _template(
     return session.get(MedicalRecordTemplate, version.template_id), version
 
 
-def load_drawing(session: Session, actor: Actor, record_id: int) -> tuple[int, dict[str, Any]]:
-    """The record's revision and drawing document."""
+def load_drawing(
+    session: Session, actor: Actor, record_id: int
+) -> tuple[int, orjson.Fragment | dict[str, Any]]:
+    """The record's revision and drawing document (as stored: see ``drawing_as_stored``)."""
     require(actor, Action.VIEW_RECORD)
-    record = scoped_record(session, actor, record_id)
+    row = session.execute(
+        in_clinic(
+            select(
+                MedicalRecord.id,
+                MedicalRecord.appointment_id,
+                MedicalRecord.revision,
+                MedicalRecord.drawing_revision,
+                MedicalRecord.tail_bytes,
+                cast(col(MedicalRecord.drawing_data), Text).label("drawing_json"),
+            ),
+            actor,
+            record_id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound("record")
     audit.record(
         session,
         actor,
         "record.drawing_read",
-        appointment_id=record.appointment_id,
-        record_id=record.id,
+        appointment_id=row.appointment_id,
+        record_id=row.id,
     )
-    return record.revision, current_drawing(session, record)
+    drawing = drawing_as_stored(
+        session, row.id, row.drawing_json, row.drawing_revision, row.tail_bytes
+    )
+    return row.revision, drawing
 
 
 def save_operations(session: Session, actor: Actor, record_id: int, raw_ops: object) -> SaveResult:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -70,6 +71,17 @@ def current_drawing(session: Session, record: MedicalRecord) -> dict[str, Any]:
         return record.drawing_data
     assert record.id is not None
     return with_tail(record.drawing_data, tail_ops(session, record.id, record.drawing_revision))
+
+
+def drawing_as_stored(
+    session: Session, record_id: int, drawing_json: str, drawing_revision: int, tail_bytes: int
+) -> orjson.Fragment | dict[str, Any]:
+    """The drawing of a row read with ``drawing_data`` as text: passed through unchanged
+    (``orjson.Fragment``) when it has no tail, or with its tail applied. A drawing can be
+    megabytes; decoding it only to encode it again would be most of a read's work."""
+    if tail_bytes == 0:
+        return orjson.Fragment(drawing_json)
+    return with_tail(orjson.loads(drawing_json), tail_ops(session, record_id, drawing_revision))
 
 
 def bounds(record: MedicalRecord) -> DrawingBounds:
