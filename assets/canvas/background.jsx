@@ -1,8 +1,8 @@
 /*
  * The canvas background: the record's own file (an image, or one page of a PDF) when
  * the drawing names one, else the template's image. Renders only; page turns and
- * background changes are `setBackground` operations emitted by MedrecCanvas (document.js
- * applies them).
+ * background changes are `setBackground` operations (document.js applies them), made
+ * by useBackgroundChanges.
  *
  * The drawing holds the file id, never a URL: links are short-lived and issued by the
  * server after a permission check. The page passes the link it holds for one file id
@@ -10,7 +10,9 @@
  * (expired), `onNeeded(fileId)` asks the page for a fresh one. The file behind the link
  * starts loading at once, while the drawing itself is still being fetched.
  */
-import React, { useEffect, useRef, useState } from "react";
+import React, { useCallback, useEffect, useRef, useState } from "react";
+import { markRequestDone, requestDone } from "../record/local_queues.js";
+import { backgroundChange, pageChange } from "./changes.js";
 import { usePdfDocument, usePdfPage } from "./pdf_page.js";
 
 const RELINK_AFTER_FAILURE_MS = 60000;
@@ -133,6 +135,35 @@ export function useBackground({
     page: 0,
     numPages: 0,
   };
+}
+
+/**
+ * The background's changes: a background chosen on the page arrives as `request` (JSON
+ * {nonce, op}) and is committed once per nonce, even across reloads (local_queues.js);
+ * `goToPage(page)` turns a PDF background's page. Only while `editable`.
+ */
+export function useBackgroundChanges({ request, editable, recordKey, docRef, numPages, commit }) {
+  useEffect(() => {
+    if (!request || !editable) return;
+    let parsed = null;
+    try {
+      parsed = JSON.parse(request);
+    } catch (_err) {
+      return;
+    }
+    if (!parsed || typeof parsed.nonce !== "string" || !parsed.op) return;
+    if (requestDone(recordKey, parsed.nonce)) return;
+    markRequestDone(recordKey, parsed.nonce);
+    commit(backgroundChange(docRef.current, parsed.op));
+  }, [request, editable, recordKey, docRef, commit]);
+
+  return useCallback(
+    (page) => {
+      const current = docRef.current;
+      commit(pageChange(current, page, numPages || current.pdfNumPages || page));
+    },
+    [docRef, numPages, commit],
+  );
 }
 
 const pagerStyle = {

@@ -54,3 +54,16 @@ export function listenForKeys(target, perform) {
   target.addEventListener("keydown", onKey);
   return () => target.removeEventListener("keydown", onKey);
 }
+
+const ON_SELECTION = ["nudge", "duplicate", "deselect", "delete"];
+
+/**
+ * Whether the canvas takes `action` in `state` {interactive, editingText, hasSelection,
+ * tool}: never while it cannot change or a text is typed; keys that act on a selection
+ * are the page's own when there is none; Ctrl/Cmd+A selects only with the select tool.
+ */
+export function takesKey(action, state) {
+  if (!state.interactive || state.editingText) return false;
+  if (ON_SELECTION.includes(action) && !state.hasSelection) return false;
+  return action !== "selectAll" || state.tool === "select";
+}

@@ -9,7 +9,7 @@ import React, { memo, useLayoutEffect, useMemo, useRef } from "react";
 import { Group, Layer, Line, Text } from "react-konva";
 import { carriedMark, isUnconfirmed, visitLabel } from "./carry.js";
 import { lineBounds, shapeBounds } from "./selection.js";
-import { SELECTION_COLOUR } from "./selection_layer.jsx";
+import { SELECTION_COLOUR } from "./selection_marks.jsx";
 import { CommittedLines, ShapeNode } from "./shapes.jsx";
 import { rebuildCache, wholeDocument } from "./stroke_cache.js";
 import { S } from "./styles.js";
@@ -86,25 +86,20 @@ export function unconfirmedMarks(doc) {
   return marks;
 }
 
-/** "from 12 Nov" over each mark of unconfirmedMarks. */
+/** "from 12 Nov" over each mark of unconfirmedMarks (on the canvas's overlay layer). */
 export function CarriedLabels({ marks, zoomScale }) {
-  if (!marks.length) return null;
   const size = 11 / (zoomScale || 1);
-  return (
-    <Layer listening={false}>
-      {marks.map(({ id, box, visitDate }) => (
-        <Text
-          key={`from-${id}`}
-          x={box.x}
-          y={box.y - size * 1.3}
-          text={`from ${visitLabel(visitDate)}`}
-          fontSize={size}
-          fontStyle="italic"
-          fill={CARRIED_COLOUR}
-        />
-      ))}
-    </Layer>
-  );
+  return marks.map(({ id, box, visitDate }) => (
+    <Text
+      key={`from-${id}`}
+      x={box.x}
+      y={box.y - size * 1.3}
+      text={`from ${visitLabel(visitDate)}`}
+      fontSize={size}
+      fontStyle="italic"
+      fill={CARRIED_COLOUR}
+    />
+  ));
 }
 
 /** Show the last visit; pick from it and carry forward (editors only). */

@@ -64,14 +64,29 @@ function boxOf(xs, ys, pad = 0) {
   return { x, y, width: Math.max(...xs) + pad - x, height: Math.max(...ys) + pad - y };
 }
 
+/** A stroke's bounds, with half its width around (one pass: it runs over every stroke). */
 export function lineBounds(line) {
-  const xs = [];
-  const ys = [];
-  for (let i = 0; i + 1 < line.points.length; i += 2) {
-    xs.push(line.points[i]);
-    ys.push(line.points[i + 1]);
+  const pts = line.points;
+  if (pts.length < 2) return null;
+  let minX = pts[0];
+  let maxX = pts[0];
+  let minY = pts[1];
+  let maxY = pts[1];
+  for (let i = 2; i + 1 < pts.length; i += 2) {
+    const x = pts[i];
+    const y = pts[i + 1];
+    if (x < minX) minX = x;
+    else if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    else if (y > maxY) maxY = y;
   }
-  return boxOf(xs, ys, (line.strokeWidth || 0) / 2);
+  const pad = (line.strokeWidth || 0) / 2;
+  return {
+    x: minX - pad,
+    y: minY - pad,
+    width: maxX - minX + 2 * pad,
+    height: maxY - minY + 2 * pad,
+  };
 }
 
 /** The shape's own corners (before rotation), relative to its (x, y). */

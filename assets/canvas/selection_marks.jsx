@@ -2,20 +2,21 @@
  * What the select tool shows over the drawing: a halo on each selected stroke, the
  * selection's dashed box, the selection following the pointer while it is dragged
  * (its strokes stay drawn in place underneath until the move is made: they are part of
- * the cached bitmap) and the lasso being drawn. Never listening: the tool hit-tests.
+ * the cached bitmap) and the lasso being drawn. Drawn on the canvas's overlay layer,
+ * which never listens: the tool hit-tests.
  */
 import React from "react";
-import { Group, Layer, Line, Rect } from "react-konva";
+import { Group, Line, Rect } from "react-konva";
 import { CommittedLines, ShapeNode } from "./shapes.jsx";
 
 export const SELECTION_COLOUR = "#0d9488";
 
-export function SelectionLayer({ selected, box, moveOffset, lasso, zoomScale }) {
+export function SelectionMarks({ selected, box, moveOffset, lasso, zoomScale }) {
   const px = (n) => n / (zoomScale || 1); // n screen pixels in document units
   const dx = moveOffset ? moveOffset.dx : 0;
   const dy = moveOffset ? moveOffset.dy : 0;
   return (
-    <Layer listening={false}>
+    <>
       <Group x={dx} y={dy}>
         {selected.lines.map((line) => (
           <Line
@@ -53,6 +54,6 @@ export function SelectionLayer({ selected, box, moveOffset, lasso, zoomScale }) 
           fill="rgba(13,148,136,0.08)"
         />
       )}
-    </Layer>
+    </>
   );
 }

@@ -2,8 +2,8 @@
  * The drawing's elements as Konva nodes: shapes, finished strokes, and read-only layers
  * (the signed record under an amendment, signed amendments in their tints).
  */
-import React, { memo } from "react";
-import { Arrow, Circle, Layer, Rect, Shape, Text } from "react-konva";
+import React, { forwardRef, memo } from "react";
+import { Arrow, Circle, Layer, Rect, Shape, Text, Transformer } from "react-konva";
 import { isUnconfirmed } from "./carry.js";
 import { normaliseDocument } from "./document.js";
 import { tinted } from "./palette.js";
@@ -90,7 +90,7 @@ export function ReadOnlyLayer({ drawing, tint }) {
     : doc.shapes;
   return (
     <>
-      <Layer listening={false}>
+      <Layer listening={false} name="medrec-read-only">
         <CommittedLines lines={lines} />
       </Layer>
       <Layer listening={false}>
@@ -131,4 +131,35 @@ export const ShapesList = memo(function ShapesList({
       onEditText={onEditText}
     />
   ));
+});
+
+const ALL_ANCHORS = [
+  "top-left",
+  "top-center",
+  "top-right",
+  "middle-right",
+  "middle-left",
+  "bottom-left",
+  "bottom-center",
+  "bottom-right",
+];
+const CORNER_ANCHORS = ["top-left", "top-right", "bottom-left", "bottom-right"];
+const keepsAspect = (shape) => !!shape && (shape.type === "circle" || shape.type === "text");
+
+/** The handles of the shape selected alone (`shape`; use_shape_edits.js attaches them). */
+export const ShapeTransformer = forwardRef(function ShapeTransformer({ shape }, ref) {
+  const aspect = keepsAspect(shape);
+  return (
+    <Transformer
+      ref={ref}
+      flipEnabled={false}
+      ignoreStroke
+      keepRatio={aspect}
+      rotateEnabled={!!shape && shape.type !== "circle"}
+      enabledAnchors={aspect ? CORNER_ANCHORS : ALL_ANCHORS}
+      boundBoxFunc={(oldBox, newBox) =>
+        Math.abs(newBox.width) < 5 || Math.abs(newBox.height) < 5 ? oldBox : newBox
+      }
+    />
+  );
 });

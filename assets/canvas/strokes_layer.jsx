@@ -5,7 +5,7 @@
  * drawn on it). A pen stroke in progress has a layer of its own (LiveLayer), so each
  * pointer move redraws only that.
  */
-import React, { useLayoutEffect, useMemo, useRef } from "react";
+import React, { useCallback, useLayoutEffect, useMemo, useRef } from "react";
 import { Group, Layer, Line } from "react-konva";
 import { lineBounds } from "./selection.js";
 import { CommittedLines } from "./shapes.jsx";
@@ -53,15 +53,20 @@ export function StrokesLayer({ lines, stageSize, scale, dpr, view, settled, eras
     }
   }, [baseLines, scale, fitRatio, stageSize]);
 
-  const baseBoxes = useMemo(() => baseLines.map(lineBounds), [baseLines]);
+  // The strokes' bounds are worked out the first time a zoomed view settles, not when
+  // the record opens.
+  const boxesRef = useRef({ lines: null, boxes: [] });
   const sharpView = useMemo(
     () => (settled.zoom > 1 ? viewport(settled, stageSize) : null),
     [settled, stageSize],
   );
-  const sharpLines = useMemo(
-    () => (sharpView ? visibleLines(baseLines, baseBoxes, sharpView) : []),
-    [baseLines, baseBoxes, sharpView],
-  );
+  const sharpLines = useMemo(() => {
+    if (!sharpView) return [];
+    if (boxesRef.current.lines !== baseLines) {
+      boxesRef.current = { lines: baseLines, boxes: baseLines.map(lineBounds) };
+    }
+    return visibleLines(baseLines, boxesRef.current.boxes, sharpView);
+  }, [baseLines, sharpView]);
   const sharpShown = !!sharpView && sameView(view, settled);
   useLayoutEffect(() => {
     const group = sharpGroupRef.current;
@@ -82,6 +87,31 @@ export function StrokesLayer({ lines, stageSize, scale, dpr, view, settled, eras
       <LiveLine lineRef={eraserRef} name="medrec-live-eraser" eraser />
     </Layer>
   );
+}
+
+/**
+ * The stroke in progress: `showLive(stroke | null)` puts it on the live line of its kind
+ * (a pen's on LiveLayer, an eraser's on StrokesLayer) and redraws that layer only, so
+ * the finished strokes' bitmap is not redrawn 240 times a second.
+ */
+export function useLiveStroke() {
+  const lineRef = useRef(null);
+  const eraserRef = useRef(null);
+  const showLive = useCallback((live) => {
+    for (const node of [lineRef.current, eraserRef.current]) {
+      if (!node) continue;
+      const mine = !!live && (live.tool === "eraser") === (node === eraserRef.current);
+      if (!mine && !node.visible()) continue;
+      node.points(mine ? live.points : []);
+      node.visible(mine);
+      if (mine) {
+        node.stroke(live.color);
+        node.strokeWidth(live.strokeWidth);
+      }
+      node.getLayer()?.batchDraw();
+    }
+  }, []);
+  return { lineRef, eraserRef, showLive };
 }
 
 export function LiveLayer({ lineRef }) {

@@ -1,9 +1,10 @@
 /*
- * The canvas's toolbar: tools, colours, width or font size, undo and redo, delete and
- * duplicate the selection,
- * stylus-only mode, clear (with a confirmation), zoom (`zoom`: {level, fitted, in, out,
- * fit}; usable on a read-only record too) and how many changes are not yet saved.
- * Renders only; every action is a prop of MedrecCanvas's.
+ * The canvas's toolbar: tools, colours, width or font size (`style`, use_style.js), undo
+ * and redo (`history`: {sizes, undo, redo}), the selection's actions (`selection`: {size,
+ * remove, duplicate, unconfirmed, confirm}), stylus-only mode (`pen`: {only, toggle}),
+ * clear with a confirmation (`clear`: {asking, ask(bool), run}), zoom (`zoom`: {level,
+ * fitted, in, out, fit}; usable on a read-only record too) and how many changes are not
+ * yet saved. Renders only; every action is MedrecCanvas's.
  */
 import React from "react";
 import { PALETTE, sizeOptions } from "./palette.js";
@@ -37,29 +38,13 @@ export function Toolbar({
   setTool,
   disabled,
   lockedColor,
-  color,
-  setColor,
-  pickColour,
-  colorInputRef,
-  isTextTool,
-  widthValue,
-  widthOptions,
-  pickWidth,
-  historySizes,
-  undo,
-  redo,
-  selectionSize,
-  deleteSelection,
-  duplicateSelection,
-  unconfirmedCount,
-  confirmCarried,
-  penOnly,
-  togglePenOnly,
-  confirmClear,
-  setConfirmClear,
-  clearAll,
-  pendingCount,
+  style,
+  history,
+  selection,
+  pen,
+  clear,
   zoom,
+  pendingCount,
   big,
 }) {
   return (
@@ -79,6 +64,54 @@ export function Toolbar({
         </button>
       ))}
       <span style={S.sep} />
+      <StylePicker style={style} lockedColor={lockedColor} disabled={disabled} big={big} />
+      <span style={S.sep} />
+      <ActionButton
+        big={big}
+        testId="undo"
+        title="Undo (Ctrl+Z)"
+        disabled={disabled || history.sizes.undo === 0}
+        onClick={history.undo}
+      >
+        Undo
+      </ActionButton>
+      <ActionButton
+        big={big}
+        testId="redo"
+        title="Redo (Ctrl+Shift+Z)"
+        disabled={disabled || history.sizes.redo === 0}
+        onClick={history.redo}
+      >
+        Redo
+      </ActionButton>
+      <SelectionActions selection={selection} disabled={disabled} big={big} />
+      <ActionButton
+        big={big}
+        testId="pen-only"
+        pressed={pen.only}
+        title="Stylus only: ignore finger touches (palm rejection)"
+        disabled={disabled}
+        onClick={pen.toggle}
+      >
+        Stylus only
+      </ActionButton>
+      <ClearControl clear={clear} disabled={disabled} big={big} />
+      <span style={S.sep} />
+      <ZoomControls zoom={zoom} big={big} />
+      {pendingCount > 0 && (
+        <span data-testid="canvas-pending" role="status" style={S.pending}>
+          {pendingCount === 1 ? "1 change not yet saved" : `${pendingCount} changes not yet saved`}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Colour swatches and picker (or the amendment's fixed colour), width or font size. */
+function StylePicker({ style, lockedColor, disabled, big }) {
+  const { color } = style.style;
+  return (
+    <>
       {lockedColor ? (
         <span
           data-testid="amendment-colour"
@@ -98,19 +131,19 @@ export function Toolbar({
               aria-pressed={color === hex}
               title={hex}
               disabled={disabled}
-              onClick={() => pickColour(hex)}
+              onClick={() => style.pickColour(hex)}
               style={S.swatch(hex, color === hex, big)}
             />
           ))}
           <input
-            ref={colorInputRef}
+            ref={style.colorInputRef}
             type="color"
             data-testid="color-custom"
             aria-label="Custom colour"
             title="Custom colour"
             disabled={disabled}
             value={/^#[0-9a-f]{6}$/i.test(color) ? color.toLowerCase() : "#000000"}
-            onChange={(e) => setColor(e.target.value)}
+            onChange={(e) => style.setColor(e.target.value)}
             style={{
               width: big ? "44px" : "28px",
               height: big ? "44px" : "24px",
@@ -122,46 +155,36 @@ export function Toolbar({
         </>
       )}
       <label style={{ display: "inline-flex", alignItems: "center", gap: "4px" }}>
-        {isTextTool ? "Font size" : "Width"}
+        {style.isText ? "Font size" : "Width"}
         <select
           data-testid="stroke-width"
           disabled={disabled}
           style={big ? { minHeight: "44px", minWidth: "44px" } : undefined}
-          value={String(widthValue)}
-          onChange={(e) => pickWidth(e.target.value)}
+          value={String(style.widthValue)}
+          onChange={(e) => style.pickWidth(e.target.value)}
         >
-          {sizeOptions(widthOptions, widthValue).map((w) => (
+          {sizeOptions(style.widthOptions, style.widthValue).map((w) => (
             <option key={w} value={String(w)}>
               {w}
             </option>
           ))}
         </select>
       </label>
-      <span style={S.sep} />
-      <ActionButton
-        big={big}
-        testId="undo"
-        title="Undo (Ctrl+Z)"
-        disabled={disabled || historySizes.undo === 0}
-        onClick={undo}
-      >
-        Undo
-      </ActionButton>
-      <ActionButton
-        big={big}
-        testId="redo"
-        title="Redo (Ctrl+Shift+Z)"
-        disabled={disabled || historySizes.redo === 0}
-        onClick={redo}
-      >
-        Redo
-      </ActionButton>
+    </>
+  );
+}
+
+/** Delete, duplicate, confirm carried marks, and how many are selected. */
+function SelectionActions({ selection, disabled, big }) {
+  const { size, unconfirmed } = selection;
+  return (
+    <>
       <ActionButton
         big={big}
         testId="delete-selection"
         title="Delete the selection (Delete)"
-        disabled={disabled || selectionSize === 0}
-        onClick={deleteSelection}
+        disabled={disabled || size === 0}
+        onClick={selection.remove}
       >
         Delete
       </ActionButton>
@@ -169,109 +192,105 @@ export function Toolbar({
         big={big}
         testId="duplicate-selection"
         title="Duplicate the selection (Ctrl+D)"
-        disabled={disabled || selectionSize === 0}
-        onClick={duplicateSelection}
+        disabled={disabled || size === 0}
+        onClick={selection.duplicate}
       >
         Duplicate
       </ActionButton>
-      {unconfirmedCount > 0 && (
+      {unconfirmed > 0 && (
         <ActionButton
           big={big}
           testId="confirm-carried"
           title="Confirm the selected marks carried from the last visit: they stay, unmarked"
           disabled={disabled}
-          onClick={confirmCarried}
+          onClick={selection.confirm}
         >
-          {unconfirmedCount === 1 ? "Confirm 1 carried" : `Confirm ${unconfirmedCount} carried`}
+          {unconfirmed === 1 ? "Confirm 1 carried" : `Confirm ${unconfirmed} carried`}
         </ActionButton>
       )}
-      {selectionSize > 0 && (
+      {size > 0 && (
         <span data-testid="selection-size" role="status" style={S.note}>
-          {selectionSize === 1 ? "1 selected" : `${selectionSize} selected`}
+          {size === 1 ? "1 selected" : `${size} selected`}
         </span>
       )}
+    </>
+  );
+}
+
+/** Clear, asking first. */
+function ClearControl({ clear, disabled, big }) {
+  if (!clear.asking) {
+    return (
+      <button
+        type="button"
+        data-testid="clear"
+        disabled={disabled}
+        onClick={() => clear.ask(true)}
+        style={S.button(false, disabled, big)}
+      >
+        Clear
+      </button>
+    );
+  }
+  return (
+    <span style={{ display: "inline-flex", gap: "4px", alignItems: "center" }}>
+      Clear the whole drawing?
+      <button
+        type="button"
+        data-testid="clear-confirm"
+        onClick={clear.run}
+        style={{ ...S.button(false, false, big), borderColor: "#b91c1c", color: "#b91c1c" }}
+      >
+        Clear
+      </button>
+      <button
+        type="button"
+        data-testid="clear-cancel"
+        onClick={() => clear.ask(false)}
+        style={S.button(false, false, big)}
+      >
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+function ZoomControls({ zoom, big }) {
+  return (
+    <fieldset aria-label="Zoom" style={S.group}>
       <ActionButton
         big={big}
-        testId="pen-only"
-        pressed={penOnly}
-        title="Stylus only: ignore finger touches (palm rejection)"
-        disabled={disabled}
-        onClick={togglePenOnly}
+        testId="zoom-out"
+        title="Zoom out (-)"
+        label="Zoom out"
+        disabled={zoom.level <= MIN_ZOOM}
+        onClick={zoom.out}
       >
-        Stylus only
+        −
       </ActionButton>
-      {confirmClear ? (
-        <span style={{ display: "inline-flex", gap: "4px", alignItems: "center" }}>
-          Clear the whole drawing?
-          <button
-            type="button"
-            data-testid="clear-confirm"
-            onClick={clearAll}
-            style={{ ...S.button(false, false, big), borderColor: "#b91c1c", color: "#b91c1c" }}
-          >
-            Clear
-          </button>
-          <button
-            type="button"
-            data-testid="clear-cancel"
-            onClick={() => setConfirmClear(false)}
-            style={S.button(false, false, big)}
-          >
-            Cancel
-          </button>
-        </span>
-      ) : (
-        <button
-          type="button"
-          data-testid="clear"
-          disabled={disabled}
-          onClick={() => setConfirmClear(true)}
-          style={S.button(false, disabled, big)}
-        >
-          Clear
-        </button>
-      )}
-      <span style={S.sep} />
-      <fieldset aria-label="Zoom" style={S.group}>
-        <ActionButton
-          big={big}
-          testId="zoom-out"
-          title="Zoom out (-)"
-          label="Zoom out"
-          disabled={zoom.level <= MIN_ZOOM}
-          onClick={zoom.out}
-        >
-          −
-        </ActionButton>
-        <span data-testid="zoom-level" aria-live="polite" style={S.zoomLevel}>
-          {Math.round(zoom.level * 100)}%
-        </span>
-        <ActionButton
-          big={big}
-          testId="zoom-in"
-          title="Zoom in (+)"
-          label="Zoom in"
-          disabled={zoom.level >= MAX_ZOOM}
-          onClick={zoom.in}
-        >
-          +
-        </ActionButton>
-        <ActionButton
-          big={big}
-          testId="zoom-fit"
-          title="Fit the whole drawing (0)"
-          label="Fit the whole drawing"
-          disabled={zoom.fitted}
-          onClick={zoom.fit}
-        >
-          Fit
-        </ActionButton>
-      </fieldset>
-      {pendingCount > 0 && (
-        <span data-testid="canvas-pending" role="status" style={S.pending}>
-          {pendingCount === 1 ? "1 change not yet saved" : `${pendingCount} changes not yet saved`}
-        </span>
-      )}
-    </div>
+      <span data-testid="zoom-level" aria-live="polite" style={S.zoomLevel}>
+        {Math.round(zoom.level * 100)}%
+      </span>
+      <ActionButton
+        big={big}
+        testId="zoom-in"
+        title="Zoom in (+)"
+        label="Zoom in"
+        disabled={zoom.level >= MAX_ZOOM}
+        onClick={zoom.in}
+      >
+        +
+      </ActionButton>
+      <ActionButton
+        big={big}
+        testId="zoom-fit"
+        title="Fit the whole drawing (0)"
+        label="Fit the whole drawing"
+        disabled={zoom.fitted}
+        onClick={zoom.fit}
+      >
+        Fit
+      </ActionButton>
+    </fieldset>
   );
 }

@@ -10,7 +10,7 @@
  * `settled` follows the view a moment after it stops moving: the strokes in sight and a
  * PDF page are redrawn sharp for it once, not on every wheel step or pan move.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { createGestures } from "./gestures.js";
 import { isTypingTarget } from "./keyboard.js";
 import {
@@ -200,4 +200,23 @@ export function useView({ containerRef, size, scale, resetKey, gestureEnv, onGes
     fit,
     documentPoint,
   };
+}
+
+/** The element's width in CSS px, following resizes (0 before it is laid out). */
+export function useWidth(ref) {
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    const measure = () => setWidth(el.clientWidth);
+    measure();
+    if (typeof ResizeObserver === "undefined") {
+      window.addEventListener("resize", measure);
+      return () => window.removeEventListener("resize", measure);
+    }
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
 }

@@ -84,7 +84,7 @@ def test_an_amendment_draws_its_own_layer_over_the_signed_drawing(
     sign_in(reader, READER)
     open_editor(reader, visit)
     expect(reader.get_by_test_id("amendment-colour-note")).to_contain_text("violet")
-    reader.wait_for_function("() => window.Konva.stages[0].getLayers().length > 4")
+    reader.wait_for_function("() => window.Konva.stages[0].find('.medrec-read-only').length > 0")
     assert near(pixel(reader, 250, 400), VIOLET)
     assert near(pixel(reader, 400, 200), (0, 0, 0))
     assert stored(app_server, visit) == signed

@@ -7,8 +7,8 @@ import {
   textEditChange,
 } from "../../assets/canvas/changes.js";
 import { normaliseDocument } from "../../assets/canvas/document.js";
-import { pointerDecision } from "../../assets/canvas/input.js";
-import { keyAction } from "../../assets/canvas/keyboard.js";
+import { pointerDecision, stageCursor } from "../../assets/canvas/input.js";
+import { keyAction, takesKey } from "../../assets/canvas/keyboard.js";
 import { sizeOptions, tinted } from "../../assets/canvas/palette.js";
 import { lineBounds } from "../../assets/canvas/selection.js";
 import { splitLines, visibleLines } from "../../assets/canvas/stroke_cache.js";
@@ -25,6 +25,33 @@ import {
 const key = (k, extra = {}) => ({ key: k, target: { tagName: "DIV" }, ...extra });
 
 describe("keyboard", () => {
+  const editing = { interactive: true, editingText: false, hasSelection: true, tool: "select" };
+  test("the canvas takes keys only while it can change and no text is typed", () => {
+    expect(takesKey("undo", editing)).toBe(true);
+    expect(takesKey("undo", { ...editing, interactive: false })).toBe(false);
+    expect(takesKey("zoomIn", { ...editing, editingText: true })).toBe(false);
+  });
+  test("keys on a selection are the page's own when nothing is selected", () => {
+    const none = { ...editing, hasSelection: false };
+    for (const action of ["nudge", "duplicate", "deselect", "delete"]) {
+      expect(takesKey(action, editing)).toBe(true);
+      expect(takesKey(action, none)).toBe(false);
+    }
+    expect(takesKey("undo", none)).toBe(true);
+    expect(takesKey("selectAll", none)).toBe(true);
+    expect(takesKey("selectAll", { ...none, tool: "pen" })).toBe(false);
+  });
+  test("the stage's cursor says what a drag will do", () => {
+    const at = (extra) =>
+      stageCursor({ panning: false, spaceHeld: false, interactive: true, tool: "pen", ...extra });
+    expect(at({})).toBe("crosshair");
+    expect(at({ tool: "text" })).toBe("text");
+    expect(at({ tool: "select" })).toBe("default");
+    expect(at({ interactive: false })).toBe("default");
+    expect(at({ spaceHeld: true })).toBe("grab");
+    expect(at({ panning: true, spaceHeld: true })).toBe("grabbing");
+  });
+
   test("undo, redo, delete and tool letters", () => {
     expect(keyAction(key("z", { ctrlKey: true }))).toEqual({ action: "undo" });
     expect(keyAction(key("Z", { metaKey: true, shiftKey: true }))).toEqual({ action: "redo" });
@@ -220,6 +247,22 @@ describe("stroke paint", () => {
     expect(ops).toEqual(["source-over", "source-over", "destination-out", "source-over"]);
     expect(calls.filter(([k]) => k === "dash").map(([, n]) => n)).toEqual([0, 2, 0, 0]);
     expect(calls.filter(([k]) => k === "=lineWidth").map(([, v]) => v)).toEqual([3, 2, 9]);
+  });
+});
+
+describe("stroke bounds", () => {
+  test("a stroke's box holds every point and half its width around", () => {
+    const line = { points: [10, 50, 30, 20, 5, 40, 25, 60], strokeWidth: 4 };
+    expect(lineBounds(line)).toEqual({ x: 3, y: 18, width: 29, height: 44 });
+  });
+  test("a dot is a box of its width; no points, no box", () => {
+    expect(lineBounds({ points: [7, 8], strokeWidth: 2 })).toEqual({
+      x: 6,
+      y: 7,
+      width: 2,
+      height: 2,
+    });
+    expect(lineBounds({ points: [], strokeWidth: 2 })).toBeNull();
   });
 });
 
