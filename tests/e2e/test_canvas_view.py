@@ -180,6 +180,46 @@ def test_two_fingers_pinch_and_tap_undo_and_a_stylus_discards_the_palm(
     assert page.evaluate("window.__medrecCanvas.pendingCount()") == 0
 
 
+def test_two_fingers_and_the_wheel_pan_a_zoomed_view(page: Page, app_server, scratch_visit):
+    visit = scratch_visit()
+    sign_in(page, PRACTITIONER)
+    open_editor(page, visit)
+    page.get_by_test_id("tool-pen").click()
+    page.get_by_test_id("zoom-in").click()
+    page.get_by_test_id("zoom-in").click()
+    expect(page.get_by_test_id("zoom-level")).to_have_text("225%")
+    view = centred(2.25)
+
+    # Two fingers moving together 60 fitted units to the right pan by as much on the
+    # screen (60 / 2.25 document units) and keep the zoom.
+    drag = [("pointerdown", 1, "touch", 350, 300), ("pointerdown", 2, "touch", 450, 300)]
+    for step in range(1, 7):
+        drag += [
+            ("pointermove", 1, "touch", 350 + 10 * step, 300),
+            ("pointermove", 2, "touch", 450 + 10 * step, 300),
+        ]
+    drag += [("pointerup", 1, "touch", 410, 300), ("pointerup", 2, "touch", 510, 300)]
+    touches(page, drag)
+    expect(page.get_by_test_id("zoom-level")).to_have_text("225%")
+    view = (2.25, view[1] - 60 / 2.25, view[2])
+    draw(page, view, (400, 300), (450, 320))
+    wait_saved(page)
+    assert near(last_line_start(app_server, visit), (400, 300))
+
+    # The plain wheel pans a zoomed view (down by 90 screen px) instead of the page.
+    k = _box(page)["width"] / WIDTH * 2.25
+    scrolled = page.evaluate("window.scrollY")
+    page.mouse.move(*screen_point(page, view, 400, 300))
+    page.mouse.wheel(0, 90)
+    view = (2.25, view[1], view[2] + 90 / k)
+    draw(page, view, (350, 320), (380, 330))
+    wait_saved(page)
+    assert near(last_line_start(app_server, visit), (350, 320))
+    assert page.evaluate("window.scrollY") == scrolled
+    # Neither pan drew anything: the two strokes are all there is.
+    assert len(stored(app_server, visit)[0]["lines"]) == 2
+
+
 LEAVE = {
     # The app's own link: the canvas unmounts and queues the stroke for the next opening.
     "link": lambda page: page.evaluate(
