@@ -43,7 +43,7 @@ request_log.install()
 # Each transformer wraps the ones before it: behind_proxies is the outermost but one, so
 # everything inside sees the browser's address and scheme; the request log wraps it all.
 app = rx.App(
-    stylesheets=["/styles/contrast.css"],
+    stylesheets=["/styles/contrast.css", "/styles/layout.css"],
     api_transformer=[
         build_api(),
         block_reflex_uploads,

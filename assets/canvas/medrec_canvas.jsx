@@ -36,8 +36,7 @@ import { CarriedLabels, GhostLayer, PreviousVisitBar } from "./previous_visit.js
 import { size } from "./selection.js";
 import { SelectionMarks } from "./selection_marks.jsx";
 import { ReadOnlyLayer, ShapeNode, ShapesList, ShapeTransformer } from "./shapes.jsx";
-import { cachePixelRatio } from "./stroke_cache.js";
-import { LiveLayer, StrokesLayer, useLiveStroke } from "./strokes_layer.jsx";
+import { LiveLayer, StrokesLayer, useBitmapRatio, useLiveStroke } from "./strokes_layer.jsx";
 import { S } from "./styles.js";
 import { TextEditor } from "./text_editor.jsx";
 import { Toolbar } from "./toolbar.jsx";
@@ -134,6 +133,7 @@ export function MedrecCanvas({
   const containerWidth = useWidth(containerRef);
   const scale = containerWidth > 0 ? containerWidth / stageSize.width : 0;
   const dpr = typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
+  const fitRatio = useBitmapRatio(stageSize, scale * dpr);
 
   // The tool that gets the pointers: picking from the last visit runs the pick tool.
   const activeTool = () => tools[lastVisit.pickingRef.current ? "pick" : toolRef.current];
@@ -373,7 +373,7 @@ export function MedrecCanvas({
                 doc={previousVisit.doc}
                 picked={picked}
                 stageSize={stageSize}
-                pixelRatio={cachePixelRatio(stageSize, scale * dpr)}
+                pixelRatio={fitRatio}
                 zoomScale={zoomScale}
               />
             )}
@@ -383,6 +383,7 @@ export function MedrecCanvas({
             <StrokesLayer
               lines={doc.lines}
               stageSize={stageSize}
+              fitRatio={fitRatio}
               scale={scale}
               dpr={dpr}
               view={view}

@@ -21,6 +21,15 @@ export function cachePixelRatio(stageSize, screenRatio) {
 }
 
 /**
+ * The resolution a bitmap keeps when the screen's `wanted` one changes a little: a few
+ * pixels of width (a scrollbar, a resized window) would otherwise repaint every stroke.
+ * Kept while it is no more than 10 % softer or 50 % sharper than wanted.
+ */
+export function keptRatio(current, wanted) {
+  return current > 0 && current >= wanted * 0.9 && current <= wanted * 1.5 ? current : wanted;
+}
+
+/**
  * {baseLines, recentLines}: `previousBase` is kept (same array, so its bitmap stays)
  * while it is still the unchanged start of `lines` (compared by reference) and the tail
  * after it is short enough.

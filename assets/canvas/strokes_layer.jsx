@@ -11,6 +11,7 @@ import { lineBounds } from "./selection.js";
 import { CommittedLines } from "./shapes.jsx";
 import {
   cachePixelRatio,
+  keptRatio,
   rebuildCache,
   splitLines,
   visibleLines,
@@ -34,7 +35,14 @@ function LiveLine({ lineRef, name, eraser }) {
   );
 }
 
-export function StrokesLayer({ lines, stageSize, scale, dpr, view, settled, eraserRef }) {
+/** The resolution of the drawing's bitmaps at fit (keptRatio: small resizes keep it). */
+export function useBitmapRatio(stageSize, screenRatio) {
+  const ref = useRef(0);
+  ref.current = keptRatio(ref.current, cachePixelRatio(stageSize, screenRatio));
+  return ref.current;
+}
+
+export function StrokesLayer({ lines, stageSize, fitRatio, scale, dpr, view, settled, eraserRef }) {
   const baseRef = useRef([]);
   const baseGroupRef = useRef(null);
   const sharpGroupRef = useRef(null);
@@ -45,13 +53,12 @@ export function StrokesLayer({ lines, stageSize, scale, dpr, view, settled, eras
     return split;
   }, [lines]);
 
-  const fitRatio = cachePixelRatio(stageSize, scale * dpr);
   useLayoutEffect(() => {
     const group = baseGroupRef.current;
-    if (group && scale) {
+    if (group && fitRatio > 0) {
       rebuildCache(group, wholeDocument(stageSize), fitRatio, baseLines.length > 0);
     }
-  }, [baseLines, scale, fitRatio, stageSize]);
+  }, [baseLines, fitRatio, stageSize]);
 
   // The strokes' bounds are worked out the first time a zoomed view settles, not when
   // the record opens.

@@ -11,7 +11,7 @@ import { pointerDecision, stageCursor } from "../../assets/canvas/input.js";
 import { keyAction, takesKey } from "../../assets/canvas/keyboard.js";
 import { sizeOptions, tinted } from "../../assets/canvas/palette.js";
 import { lineBounds } from "../../assets/canvas/selection.js";
-import { splitLines, visibleLines } from "../../assets/canvas/stroke_cache.js";
+import { keptRatio, splitLines, visibleLines } from "../../assets/canvas/stroke_cache.js";
 import { paintLines } from "../../assets/canvas/stroke_paint.js";
 import {
   FORM_DRAFTS_KEY,
@@ -134,6 +134,14 @@ describe("changes", () => {
 });
 
 describe("stroke cache", () => {
+  test("a small resize keeps the bitmap's resolution; a big one or the first sizing does not", () => {
+    expect(keptRatio(0, 1.6)).toBe(1.6); // not drawn yet
+    expect(keptRatio(1.6, 1.57)).toBe(1.6); // a scrollbar came: 2 % narrower
+    expect(keptRatio(1.6, 1.7)).toBe(1.6); // 6 % softer than the screen at most
+    expect(keptRatio(1.6, 2.0)).toBe(2.0); // 20 % softer: drawn again
+    expect(keptRatio(1.6, 1.0)).toBe(1.0); // far sharper than needed: memory back
+  });
+
   const lines = Array.from({ length: 10 }, (_v, i) => ({ id: `l${i}` }));
   test("the base is kept while only a short tail is added", () => {
     const first = splitLines(lines.slice(0, 8), [], 4);
