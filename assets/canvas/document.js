@@ -53,10 +53,17 @@ function firstIndexById(elements) {
   return index;
 }
 
+/** The index of the first element with `id` (a string), or -1. No index is built: a
+ * drawing can have 10,000 strokes and a pen stroke is put on every commit. */
+function firstIndexOf(elements, id) {
+  if (typeof id !== "string") return -1;
+  return elements.findIndex((e) => e !== null && typeof e === "object" && e.id === id);
+}
+
 function putElement(elements, element) {
-  const i = firstIndexById(elements).get(element.id);
+  const i = firstIndexOf(elements, element.id);
   const next = elements.slice();
-  if (i === undefined) next.push(element);
+  if (i < 0) next.push(element);
   else next[i] = element;
   return next;
 }
@@ -127,3 +134,35 @@ export const newElementId = (prefix) => `${prefix}-${randomHex(16)}`;
 export const round2 = (v) => Math.round(v * 100) / 100;
 
 export const clone = (v) => JSON.parse(JSON.stringify(v));
+
+/** Counted as the server counts a drawing against its limits (domain/drawing.py). */
+function sizes(doc) {
+  let points = 0;
+  for (const list of [doc.lines, doc.shapes]) {
+    for (const e of list) points += Array.isArray(e?.points) ? e.points.length : 0;
+  }
+  return { lines: doc.lines.length, shapes: doc.shapes.length, points };
+}
+
+/**
+ * Why a change from `before` to `after` would be refused for the drawing's size, as a
+ * sentence for the clinician, or "": it takes the strokes, shapes or point values past
+ * the server's limits (`limits`: maxLines, maxShapes, maxTotalPoints). A change that
+ * makes nothing bigger is never refused here.
+ */
+export function sizeProblem(before, after, limits) {
+  const was = sizes(before);
+  const now = sizes(after);
+  const past = (key, limit) => limit > 0 && now[key] > limit && now[key] > was[key];
+  const room = "delete some with the select tool to draw more.";
+  if (past("lines", limits.maxLines)) {
+    return `This drawing holds the most strokes a record can (${limits.maxLines.toLocaleString("en-GB")}): ${room}`;
+  }
+  if (past("shapes", limits.maxShapes)) {
+    return `This drawing holds the most shapes a record can (${limits.maxShapes.toLocaleString("en-GB")}): ${room}`;
+  }
+  if (past("points", limits.maxTotalPoints)) {
+    return `This drawing holds as much ink as a record can: ${room}`;
+  }
+  return "";
+}

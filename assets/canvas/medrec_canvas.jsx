@@ -21,7 +21,8 @@
  * (JSON {nonce, op}: a setBackground op chosen on the page, emitted once per nonce),
  * readOnly, ackedOpIds, reloadRequest (a new value reloads the stored drawing: the page
  * had changes refused), limits (required, the server's own: maxBatchOps, maxPointsPerLine,
- * maxTextChars, maxStrokeWidth), layersUrl, previousUrl (the last visit, previous_visit.jsx),
+ * maxTextChars, maxStrokeWidth, maxLines, maxShapes, maxTotalPoints: a change past the
+ * last three is not made, and the canvas says why), layersUrl, previousUrl (the last visit, previous_visit.jsx),
  * lockedColor, backgroundLocked, onOps,
  * onBackgroundNeeded(fileId) (asks the page for a link), onPendingChange(count) (how
  * many changes are not yet acknowledged: the page will not sign while any are). See
@@ -112,6 +113,7 @@ export function MedrecCanvas({
     redo: redoChange,
     historySizes,
     pendingCount,
+    tooBig,
   } = useDocument({
     recordKey,
     documentUrl,
@@ -325,6 +327,11 @@ export function MedrecCanvas({
           onGo={goToPage}
           buttonStyle={(pressed, off) => S.button(pressed, off, touchSized)}
         />
+      )}
+      {tooBig && interactive && (
+        <div style={S.error} role="alert" data-testid="canvas-full">
+          {tooBig}
+        </div>
       )}
       {shownState === "error" && (
         <div style={S.error} role="alert" data-testid="canvas-error">

@@ -17,7 +17,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { readHistory, readPending, writeHistory, writePending } from "../record/local_queues.js";
-import { applyOps, clone, newOpId, normaliseDocument } from "./document.js";
+import { applyOps, clone, newOpId, normaliseDocument, sizeProblem } from "./document.js";
 import { History } from "./history.js";
 import { anyAcked, batches, mergeQueues, newEntries, restarted, takeDue } from "./pending_queue.js";
 import { installTestHook } from "./test_hook.js";
@@ -53,6 +53,7 @@ export function useDocument({
   const [reloadToken, setReloadToken] = useState(0);
   const [pendingCount, setPendingCount] = useState(0);
   const [historySizes, setHistorySizes] = useState({ undo: 0, redo: 0 });
+  const [tooBig, setTooBig] = useState(""); // why the last change was not made, or ""
 
   const docRef = useRef(doc);
   docRef.current = doc;
@@ -134,27 +135,42 @@ export function useDocument({
   }, [saveHistory]);
 
   /** Record a change ({doOps, undoOps}, or null for none) for undo and emit it. */
+  /** Whether `ops` keep the drawing within the server's size; if not, say so (`tooBig`). */
+  const fits = useCallback((ops) => {
+    const current = docRef.current;
+    const problem = sizeProblem(current, applyOps(current, ops), propsRef.current.limits);
+    setTooBig(problem);
+    return !problem;
+  }, []);
+
   const commit = useCallback(
     (change) => {
-      if (!change?.doOps.length || propsRef.current.readOnly) return;
+      if (!change?.doOps.length || propsRef.current.readOnly || !fits(change.doOps)) return;
       historyRef.current.record(change.doOps, change.undoOps);
       showHistory();
       emit(change.doOps, true);
     },
-    [emit, showHistory],
+    [emit, showHistory, fits],
   );
 
   /** Undo (or redo, `again`) the last change; false when there was none. */
   const step = useCallback(
     (again) => {
       if (propsRef.current.readOnly) return false;
-      const ops = again ? historyRef.current.redo() : historyRef.current.undo();
+      const history = historyRef.current;
+      const ops = again ? history.redo() : history.undo();
       if (!ops) return false;
+      if (!fits(ops)) {
+        // Not done: it stays the next to undo or redo.
+        if (again) history.undo();
+        else history.redo();
+        return false;
+      }
       showHistory();
       emit(ops, true);
       return true;
     },
-    [emit, showHistory],
+    [emit, showHistory, fits],
   );
   const undo = useCallback(() => step(false), [step]);
   const redo = useCallback(() => step(true), [step]);
@@ -270,6 +286,7 @@ export function useDocument({
     redo,
     historySizes,
     pendingCount,
+    tooBig,
   };
 }
 

@@ -35,7 +35,14 @@ from __future__ import annotations
 import reflex as rx
 
 from medrec_app.api.pdfjs_assets import PDFJS_VERSION
-from medrec_app.domain.drawing import MAX_POINTS_PER_LINE, MAX_STROKE_WIDTH, MAX_TEXT_CHARS
+from medrec_app.domain.drawing import (
+    MAX_LINES,
+    MAX_POINTS_PER_LINE,
+    MAX_SHAPES,
+    MAX_STROKE_WIDTH,
+    MAX_TEXT_CHARS,
+    MAX_TOTAL_POINTS,
+)
 from medrec_app.domain.edits import MAX_OPS_PER_BATCH
 
 CANVAS_LIBRARY = "$/public/canvas/medrec_canvas.jsx"
@@ -44,6 +51,9 @@ CANVAS_LIMITS = {
     "maxPointsPerLine": MAX_POINTS_PER_LINE,
     "maxTextChars": MAX_TEXT_CHARS,
     "maxStrokeWidth": MAX_STROKE_WIDTH,
+    "maxLines": MAX_LINES,
+    "maxShapes": MAX_SHAPES,
+    "maxTotalPoints": MAX_TOTAL_POINTS,
 }
 """Sent to the browser with every canvas, so its limits are the server's, never copies."""
 

@@ -4,8 +4,12 @@ survives a reload, and the tablet layout."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import json
 
+from playwright.sync_api import Page, expect
+from sqlalchemy import text
+
+from medrec_app.domain.drawing import MAX_LINES
 from tests.e2e.test_editor import drag, open_editor, stage_image, stage_point, stored, wait_saved
 from tests.e2e.test_sign_in import sign_in
 
@@ -198,3 +202,56 @@ def test_on_a_tablet_in_portrait_the_form_and_canvas_stack_with_finger_sized_but
     )
     wait_saved(page)
     assert len(stored(app_server, visit)[0]["lines"]) == 1
+
+
+def test_a_full_drawing_says_so_and_sends_nothing(page: Page, app_server, scratch_visit):
+    """A record holds at most MAX_LINES strokes. A stroke past that is not made: the
+    canvas says why at once, queues nothing, and the stored drawing stays as it was
+    (the server would refuse it and the canvas reload every stroke)."""
+    visit = scratch_visit()
+    sign_in(page, PRACTITIONER)
+    open_editor(page, visit)
+    full = {
+        "lines": [
+            {
+                "id": f"old{i}",
+                "tool": "pen",
+                "points": [i % 800, 10 + i // 800 * 40, i % 800, 20 + i // 800 * 40],
+                "color": "#000000",
+                "strokeWidth": 1,
+            }
+            for i in range(MAX_LINES)
+        ],
+        "shapes": [],
+        "stageSize": {"width": 800, "height": 600},
+    }
+    with app_server.db.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE medical_records SET drawing_data = CAST(:d AS jsonb)"
+                " WHERE appointment_id = :a"
+            ),
+            {"d": json.dumps(full), "a": visit},
+        )
+    page.reload()
+    expect(page.get_by_test_id("canvas-stage")).to_have_attribute("data-state", "ready")
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 300), (300, 320))
+    expect(page.get_by_test_id("canvas-full")).to_contain_text(
+        f"the most strokes a record can ({MAX_LINES:,})"
+    )
+    assert page.evaluate("window.__medrecCanvas.pendingCount()") == 0
+    expect(page.get_by_test_id("undo")).to_be_disabled()
+
+    # Deleting one with the select tool makes room: the next stroke is saved.
+    page.get_by_test_id("tool-select").click()
+    page.mouse.click(*stage_point(page, 5, 15))
+    selected(page, "1 selected")
+    page.keyboard.press("Delete")
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 300), (300, 320))
+    wait_saved(page)
+    expect(page.get_by_test_id("canvas-full")).to_have_count(0)
+    ids = [line["id"] for line in stored(app_server, visit)[0]["lines"]]
+    assert len(ids) == MAX_LINES
+    assert sum(not i.startswith("old") for i in ids) == 1  # one gone, the new stroke in

@@ -4,11 +4,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   applyBackground,
+  applyOp,
   applyOps,
   backgroundOp,
   newElementId,
   newOpId,
   normaliseDocument,
+  sizeProblem,
 } from "../../assets/canvas/document.js";
 
 const FOLDER = join(import.meta.dir, "..", "fixtures", "edits");
@@ -70,5 +72,45 @@ describe("document", () => {
     expect(opIds.size).toBe(100);
     for (const id of opIds) expect(id).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
     expect(newElementId("line")).toMatch(/^line-[0-9a-f]{32}$/);
+  });
+});
+
+describe("the drawing's size", () => {
+  const limits = { maxLines: 3, maxShapes: 1, maxTotalPoints: 12 };
+  const line = (id, n = 2) => ({ id, tool: "pen", points: Array(n).fill(1), color: "#000000" });
+  const doc = (lines, shapes = []) => normaliseDocument({ lines, shapes });
+
+  test("a change that takes the strokes past the limit is refused with the limit named", () => {
+    const full = doc([line("a"), line("b"), line("c")]);
+    const problem = sizeProblem(full, doc([...full.lines, line("d")]), limits);
+    expect(problem).toContain("the most strokes a record can (3)");
+    expect(problem).toContain("select tool");
+  });
+
+  test("shapes and ink have their own limits; arrows' points count as ink", () => {
+    const shape = (id) => ({ id, type: "arrow", points: [0, 0, 5, 5] });
+    expect(sizeProblem(doc([]), doc([], [shape("s"), shape("t")]), limits)).toContain("shapes");
+    expect(sizeProblem(doc([line("a", 8)]), doc([line("a", 8)], [shape("s")]), limits)).toBe("");
+    expect(sizeProblem(doc([line("a", 8)]), doc([line("a", 8), line("b", 6)]), limits)).toContain(
+      "as much ink",
+    );
+  });
+
+  test("a change that makes nothing bigger passes, even on a drawing over the limit", () => {
+    const over = doc([line("a"), line("b"), line("c"), line("d")]);
+    expect(sizeProblem(over, doc(over.lines.slice(1)), limits)).toBe("");
+    expect(sizeProblem(over, over, limits)).toBe("");
+    expect(sizeProblem(over, doc([...over.lines, line("e")]), {})).toBe("");
+  });
+
+  test("putting a line with a known id replaces the first one with it, in its place", () => {
+    const start = doc([line("a"), line("b", 4), line("b", 6)]);
+    const next = applyOp(start, { op: "addLine", line: { ...line("b", 2), color: "#ff0000" } });
+    expect(next.lines.map((l) => [l.id, l.color])).toEqual([
+      ["a", "#000000"],
+      ["b", "#ff0000"],
+      ["b", "#000000"],
+    ]);
+    expect(applyOp(start, { op: "addLine", line: line("c") }).lines).toHaveLength(4);
   });
 });
