@@ -206,6 +206,7 @@ export function useDocument({
     setDoc(docRef.current);
     setLoadState("loading");
     setLoadError("");
+    setTooBig("");
     historyRef.current.clear();
     setHistorySizes(historyRef.current.sizes());
 
