@@ -38,6 +38,14 @@ export class History {
     return clone(entry.doOps);
   }
 
+  /** What undo (or redo, `again`) would give, leaving the stacks as they are; or null. */
+  peek(again) {
+    const stack = again ? this.redoStack : this.undoStack;
+    const entry = stack[stack.length - 1];
+    if (!entry) return null;
+    return clone(again ? entry.doOps : entry.undoOps);
+  }
+
   clear() {
     this.undoStack = [];
     this.redoStack = [];

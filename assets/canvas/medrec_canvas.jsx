@@ -129,7 +129,7 @@ export function MedrecCanvas({
   const loadError = documentError || layersError;
   const shownState = layersError ? "error" : loadState;
   const interactive = !readOnly && loadState === "ready";
-  const documentKey = `${recordKey} ${documentUrl} ${reloadToken}`;
+  const documentKey = `${recordKey} ${documentUrl}`;
 
   const stageSize = doc.stageSize;
   const containerWidth = useWidth(containerRef);

@@ -10,14 +10,24 @@
  * on top of the fetched document and re-emitted, so work survives a lost socket, a
  * backend restart or a crash. The server treats ops idempotently (by opId).
  *
- * When the document goes away (another record, a reload, the canvas unmounted) the
- * canvas's `onLeave(commitQuietly)` runs first: what a gesture in progress made is
- * committed into the document it was made on, queued but not sent (the page's state
- * may already belong to another record); the next opening of that record sends it.
+ * When the document goes away (another record, the canvas unmounted) the canvas's
+ * `onLeave(commitQuietly)` runs first: what a gesture in progress made is committed
+ * into the document it was made on, queued but not sent (the page's state may already
+ * belong to another record); the next opening of that record sends it. When the server
+ * refuses a change, the record is fetched again and shown in place of the old one;
+ * until it is here the old one stays, editable, and strokes that did not change are
+ * not drawn again (keepUnchanged).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { readHistory, readPending, writeHistory, writePending } from "../record/local_queues.js";
-import { applyOps, clone, newOpId, normaliseDocument, sizeProblem } from "./document.js";
+import {
+  applyOps,
+  clone,
+  keepUnchanged,
+  newOpId,
+  normaliseDocument,
+  sizeProblem,
+} from "./document.js";
 import { History } from "./history.js";
 import { anyAcked, batches, mergeQueues, newEntries, restarted, takeDue } from "./pending_queue.js";
 import { installTestHook } from "./test_hook.js";
@@ -91,15 +101,18 @@ export function useDocument({
     setPendingCount(merged.length);
   }, []);
 
-  /** Queue (persist first), apply locally and, when `send`, emit. Templates lack opIds. */
+  /**
+   * Queue (persist first), apply locally and, when `send`, emit. Templates lack opIds.
+   * `after` is the document they make, when the caller has worked it out already.
+   */
   const emit = useCallback(
-    (templates, send) => {
+    (templates, send, after = null) => {
       if (!templates.length || loadedKeyRef.current === null) return;
       const now = Date.now();
       // `at` lets the server keep the newer of two changes to one element.
       const ops = templates.map((t) => ({ ...t, opId: newOpId(), at: now }));
       persistPending(newEntries(ops, now), null);
-      docRef.current = applyOps(docRef.current, ops);
+      docRef.current = after || applyOps(docRef.current, ops);
       setDoc(docRef.current);
       if (send) sendOps(ops);
     },
@@ -134,43 +147,47 @@ export function useDocument({
     };
   }, [saveHistory]);
 
-  /** Record a change ({doOps, undoOps}, or null for none) for undo and emit it. */
-  /** Whether `ops` keep the drawing within the server's size; if not, say so (`tooBig`). */
-  const fits = useCallback((ops) => {
+  /**
+   * The document `ops` make, or null when it would be past the server's size; `tooBig`
+   * says why (or is cleared).
+   */
+  const checked = useCallback((ops) => {
     const current = docRef.current;
-    const problem = sizeProblem(current, applyOps(current, ops), propsRef.current.limits);
+    const after = applyOps(current, ops);
+    const problem = sizeProblem(current, after, propsRef.current.limits);
     setTooBig(problem);
-    return !problem;
+    return problem ? null : after;
   }, []);
 
+  /** Record a change ({doOps, undoOps}, or null for none) for undo and emit it. */
   const commit = useCallback(
     (change) => {
-      if (!change?.doOps.length || propsRef.current.readOnly || !fits(change.doOps)) return;
+      if (!change?.doOps.length || propsRef.current.readOnly) return;
+      const after = checked(change.doOps);
+      if (!after) return;
       historyRef.current.record(change.doOps, change.undoOps);
       showHistory();
-      emit(change.doOps, true);
+      emit(change.doOps, true, after);
     },
-    [emit, showHistory, fits],
+    [emit, showHistory, checked],
   );
 
-  /** Undo (or redo, `again`) the last change; false when there was none. */
+  /** Undo (or redo, `again`) the last change; false when there was none or it is too big
+   * (then it stays the next to undo or redo). */
   const step = useCallback(
     (again) => {
       if (propsRef.current.readOnly) return false;
       const history = historyRef.current;
-      const ops = again ? history.redo() : history.undo();
-      if (!ops) return false;
-      if (!fits(ops)) {
-        // Not done: it stays the next to undo or redo.
-        if (again) history.undo();
-        else history.redo();
-        return false;
-      }
+      const ops = history.peek(again);
+      const after = ops && checked(ops);
+      if (!after) return false;
+      if (again) history.redo();
+      else history.undo();
       showHistory();
-      emit(ops, true);
+      emit(ops, true, after);
       return true;
     },
-    [emit, showHistory, fits],
+    [emit, showHistory, checked],
   );
   const undo = useCallback(() => step(false), [step]);
   const redo = useCallback(() => step(true), [step]);
@@ -196,35 +213,60 @@ export function useDocument({
     return () => window.clearInterval(timer);
   }, [readOnly, loadState, sendOps, persistPending]);
 
+  // What a gesture in progress made is committed into the document it was made on when
+  // that document goes away (another record, the canvas unmounted); a fetch of the same
+  // record again leaves the gesture going.
+  useEffect(
+    () => () => {
+      const leave = propsRef.current.onLeave;
+      if (typeof leave === "function" && loadedKeyRef.current !== null) {
+        leave((change) => {
+          if (change?.doOps.length) emit(change.doOps, false);
+        });
+      }
+    },
+    [documentUrl, recordKey, emit],
+  );
+
+  const shownRef = useRef(""); // the record and address of the document shown
   useEffect(() => {
     let cancelled = false;
-    // Another record (or a retry): never show the previous drawing or merge its queue.
-    loadedKeyRef.current = null;
-    pendingRef.current = [];
-    setPendingCount(0);
-    docRef.current = normaliseDocument(null);
-    setDoc(docRef.current);
-    setLoadState("loading");
-    setLoadError("");
+    const shown = `${recordKey} ${documentUrl}`;
+    // The record shown, fetched again (a change of it was refused): it stays on screen
+    // and editable, with its undo, until the stored one is here.
+    const again = shownRef.current === shown && loadedKeyRef.current !== null;
+    if (!again) {
+      // Another record (or a retry): never show the previous drawing or merge its queue.
+      shownRef.current = "";
+      loadedKeyRef.current = null;
+      pendingRef.current = [];
+      setPendingCount(0);
+      docRef.current = normaliseDocument(null);
+      setDoc(docRef.current);
+      setLoadState("loading");
+      setLoadError("");
+      historyRef.current.clear();
+      setHistorySizes(historyRef.current.sizes());
+    }
     setTooBig("");
-    historyRef.current.clear();
-    setHistorySizes(historyRef.current.sizes());
 
     const show = (drawing, revision) => {
       if (cancelled) return;
       revisionRef.current = revision;
       loadedKeyRef.current = recordKey;
-      if (!propsRef.current.readOnly) {
+      shownRef.current = shown;
+      if (!propsRef.current.readOnly && !again) {
         historyRef.current.restore(readHistory(recordKey, Date.now()));
         setHistorySizes(historyRef.current.sizes());
       }
       const stored = propsRef.current.readOnly ? [] : readPending(recordKey);
       const pending = restarted(stored, Date.now());
       pendingRef.current = pending;
-      docRef.current = applyOps(
+      const fetched = applyOps(
         normaliseDocument(drawing),
         pending.map((e) => e.op),
       );
+      docRef.current = keepUnchanged(docRef.current, fetched);
       setDoc(docRef.current);
       setLoadState("ready");
       setPendingCount(pending.length);
@@ -239,6 +281,8 @@ export function useDocument({
         .then((body) => show(body?.drawing, body ? body.revision : null))
         .catch((err) => {
           if (cancelled) return;
+          shownRef.current = "";
+          loadedKeyRef.current = null;
           setLoadState("error");
           setLoadError(String(err?.message || err));
         });
@@ -247,15 +291,9 @@ export function useDocument({
     }
     return () => {
       cancelled = true;
-      const leave = propsRef.current.onLeave;
-      if (typeof leave === "function" && loadedKeyRef.current !== null) {
-        leave((change) => {
-          if (change?.doOps.length) emit(change.doOps, false);
-        });
-      }
       if (historyTimerRef.current) saveHistory();
     };
-  }, [documentUrl, recordKey, reloadToken, sendOps, emit, saveHistory]);
+  }, [documentUrl, recordKey, reloadToken, sendOps, saveHistory]);
 
   // Changes this canvas showed were refused by the server: show what is stored (and what
   // is still pending on top of it) instead.
@@ -295,8 +333,11 @@ export function useDocument({
 export function useLayers(layersUrl, reloadToken) {
   const [layers, setLayers] = useState({ below: [], above: [] });
   const [error, setError] = useState("");
+  const shownUrlRef = useRef(null);
   useEffect(() => {
-    setLayers({ below: [], above: [] });
+    // Fetched again for the same record: the layers shown stay until the new ones come.
+    if (shownUrlRef.current !== layersUrl) setLayers({ below: [], above: [] });
+    shownUrlRef.current = layersUrl;
     setError("");
     if (!layersUrl) return undefined;
     let cancelled = false;

@@ -247,6 +247,68 @@ def test_one_poisoned_operation_is_refused_alone_and_later_changes_are_saved(new
     expect(refusal).to_have_count(0)
 
 
+WATCH_DRAWING = """() => {
+    const seen = window.__medrecSeen = { states: new Set(), fewestLines: Infinity };
+    const stage = document.querySelector('[data-testid="canvas-stage"]');
+    const look = () => {
+        seen.states.add(stage.dataset.state);
+        seen.fewestLines = Math.min(
+            seen.fewestLines, window.__medrecCanvas.getDocument().lines.length);
+        seen.frame = requestAnimationFrame(look);
+    };
+    look();
+}"""
+
+
+def test_a_refused_change_leaves_the_drawing_on_screen_and_drawing_goes_on(
+    new_page, app_server, scratch_visit
+):
+    """The server refuses a change riding with the second stroke and the canvas fetches
+    the record again: the strokes stay on screen all the while (no blank, no loading),
+    and a stroke drawn straight after is saved with the rest."""
+    visit = scratch_visit()
+    page = new_page()
+    armed: list[bool] = []
+    poisoned: list[str] = []
+
+    def handler(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str) and "receive_ops" in message and armed and not poisoned:
+                message = message.replace('"ops":[', '"ops":[' + POISON + ",", 1)
+                poisoned.append(message)
+            server.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(re.compile(r"/_event"), handler)
+    sign_in(page, PRACTITIONER)
+    open_editor(page, visit)
+    page.get_by_test_id("tool-pen").click()
+    drag(page, (100, 100), (300, 200))
+    wait_saved(page)
+    page.evaluate(WATCH_DRAWING)
+    armed.append(True)
+    drag(page, (100, 300), (300, 400))
+    expect(page.get_by_test_id("save-refusal")).to_contain_text("backgroundFileId")
+    drag(page, (400, 300), (600, 400))
+    wait_saved(page)
+    seen = page.evaluate(
+        "() => { cancelAnimationFrame(window.__medrecSeen.frame);"
+        " return {...window.__medrecSeen, states: [...window.__medrecSeen.states]}; }"
+    )
+    assert poisoned
+    assert seen["states"] == ["ready"]
+    assert seen["fewestLines"] == 1
+    drawing, _, _ = stored(app_server, visit)
+    assert len(drawing["lines"]) == 3 and "backgroundFileId" not in drawing
+    assert [line["id"] for line in drawing["lines"]] == [
+        line["id"] for line in canvas_document(page)["lines"]
+    ]
+
+
 def test_strokes_drawn_while_the_database_is_down_are_saved_when_it_is_back(
     page: Page, app_server, pg_server
 ):

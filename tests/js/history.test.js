@@ -22,6 +22,19 @@ test("a new change ends what could be redone", () => {
   expect(history.sizes()).toEqual({ undo: 1, redo: 0 });
 });
 
+test("peeking gives what undo or redo would, and moves nothing", () => {
+  const history = new History();
+  expect(history.peek(false)).toBeNull();
+  history.record(add("a"), remove("a"));
+  expect(history.peek(false)).toEqual(remove("a"));
+  expect(history.peek(true)).toBeNull();
+  expect(history.sizes()).toEqual({ undo: 1, redo: 0 });
+  history.peek(false)[0].lineIds.push("changed");
+  expect(history.undo()).toEqual(remove("a"));
+  expect(history.peek(true)).toEqual(add("a"));
+  expect(history.sizes()).toEqual({ undo: 0, redo: 1 });
+});
+
 test("nothing to undo gives null", () => {
   expect(new History().undo()).toBeNull();
 });
