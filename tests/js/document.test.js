@@ -7,6 +7,7 @@ import {
   applyOp,
   applyOps,
   backgroundOp,
+  keepUnchanged,
   newElementId,
   newOpId,
   normaliseDocument,
@@ -26,6 +27,52 @@ describe("golden edits", () => {
     test(name, () => {
       const got = applyOps(normaliseDocument(fixture.document), fixture.operations);
       expect(got).toEqual(normaliseDocument(fixture.expected));
+    });
+  }
+});
+
+// The golden size fixture (tests/golden_sizes.py): the drawings are built here as there.
+const SIZES = JSON.parse(
+  readFileSync(join(import.meta.dir, "..", "fixtures", "sizes.json"), "utf8"),
+);
+const zigzag = (values, row) =>
+  Array.from({ length: values }, (_v, k) =>
+    k % 2 === 0 ? Math.floor(k / 2) * 10 : (row % 500) + 10 * (Math.floor(k / 2) % 2),
+  );
+function describedDocument(spec) {
+  const pairs = Math.floor(Math.floor(spec.values / 2) / spec.lines);
+  const extra = Math.floor(spec.values / 2) % spec.lines;
+  const lines = Array.from({ length: spec.lines }, (_v, i) => ({
+    id: `line-${i}`,
+    tool: "pen",
+    points: zigzag(2 * (pairs + (i < extra ? 1 : 0)), i),
+    color: "#000000",
+    strokeWidth: 2,
+  }));
+  const shapes = Array.from({ length: spec.shapes }, (_v, i) => ({
+    id: `shape-${i}`,
+    type: "rect",
+    x: i % 700,
+    y: 10,
+    width: 20,
+    height: 20,
+    color: "#000000",
+    strokeWidth: 2,
+  }));
+  return normaliseDocument({ lines, shapes, stageSize: { width: 800, height: 600 } });
+}
+
+describe("golden sizes: the canvas refuses what the server refuses", () => {
+  test("a described document holds what it says", () => {
+    const doc = describedDocument({ lines: 3, values: 14, shapes: 2 });
+    expect(doc.lines.map((l) => l.points.length)).toEqual([6, 4, 4]);
+    expect(doc.shapes).toHaveLength(2);
+  });
+  for (const [name, fixture] of Object.entries(SIZES.cases)) {
+    test(name, () => {
+      const before = describedDocument(fixture.document);
+      const after = applyOps(before, fixture.operations);
+      expect(sizeProblem(before, after, SIZES.limits) !== "").toBe(fixture.refused);
     });
   }
 });
@@ -112,5 +159,33 @@ describe("the drawing's size", () => {
       ["b", "#000000"],
     ]);
     expect(applyOp(start, { op: "addLine", line: line("c") }).lines).toHaveLength(4);
+  });
+});
+
+describe("a record fetched again", () => {
+  const line = (id, points) => ({ id, tool: "pen", points, color: "#000000", strokeWidth: 3 });
+  const shown = normaliseDocument({
+    lines: [line("a", [1, 1, 2, 2]), line("b", [3, 3, 4, 4])],
+    shapes: [{ id: "s", type: "rect", x: 1, y: 2, width: 3, height: 4 }],
+  });
+
+  test("keeps the lists shown when the stored ones equal them", () => {
+    const fetched = JSON.parse(JSON.stringify(shown));
+    fetched.shapes[0] = { height: 4, width: 3, y: 2, x: 1, type: "rect", id: "s" };
+    const kept = keepUnchanged(shown, fetched);
+    expect(kept.lines).toBe(shown.lines);
+    expect(kept.shapes).toBe(shown.shapes);
+  });
+
+  test("takes what changed, and each unchanged element from what was shown", () => {
+    const fetched = JSON.parse(JSON.stringify(shown));
+    fetched.lines[1].points[3] = 4.5;
+    fetched.lines.push(line("c", [5, 5, 6, 6]));
+    const kept = keepUnchanged(shown, fetched);
+    expect(kept).toEqual(fetched);
+    expect(kept.lines[0]).toBe(shown.lines[0]);
+    expect(kept.lines[1]).toBe(fetched.lines[1]);
+    expect(kept.shapes).toBe(shown.shapes);
+    expect(keepUnchanged(shown, normaliseDocument(null)).lines).toEqual([]);
   });
 });
