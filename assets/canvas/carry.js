@@ -9,7 +9,7 @@
  * Pure: what carrying and confirming change, as changes.js's {doOps, undoOps}.
  */
 import { newElementId } from "./document.js";
-import { selectedElements } from "./selection.js";
+import { lineBounds, selectedElements, shapeBounds } from "./selection.js";
 
 const ID = /^(carried|from)\.([1-9][0-9]{0,17})\.([0-9]{8})\.([A-Za-z0-9_-]{4,64})$/;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -99,4 +99,20 @@ export function confirmChange(doc, sel) {
 export function unconfirmedCount(doc, sel) {
   const { lines, shapes } = selectedElements(doc, sel);
   return lines.filter(isUnconfirmed).length + shapes.filter(isUnconfirmed).length;
+}
+
+/** The carried elements not yet confirmed, with their bounds: [{id, box, visitDate}]. */
+export function unconfirmedMarks(doc) {
+  const marks = [];
+  for (const [list, bounds] of [
+    [doc.lines, lineBounds],
+    [doc.shapes, shapeBounds],
+  ]) {
+    for (const element of list) {
+      if (!isUnconfirmed(element)) continue;
+      const box = bounds(element);
+      if (box) marks.push({ id: element.id, box, visitDate: carriedMark(element.id).visitDate });
+    }
+  }
+  return marks;
 }

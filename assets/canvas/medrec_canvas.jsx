@@ -44,10 +44,10 @@ import { Toolbar } from "./toolbar.jsx";
 import { useTouchSized } from "./touch_size.js";
 import { useDocument, useLayers } from "./use_document.js";
 import { useCanvasKeys } from "./use_keys.js";
-import { useLastVisit } from "./use_last_visit.js";
+import { useCarried, useLastVisit } from "./use_last_visit.js";
 import { stageHandlers, usePenMode } from "./use_pointers.js";
 import { useSelection } from "./use_selection.js";
-import { useShapeEdits } from "./use_shape_edits.js";
+import { useTextEdit, useTransformer } from "./use_shape_edits.js";
 import { useStyle } from "./use_style.js";
 import { useTools } from "./use_tools.js";
 import { useView, useWidth } from "./use_view.js";
@@ -157,6 +157,13 @@ export function MedrecCanvas({
 
   const selection = useSelection({ doc, docRef, tool, documentKey, commit });
   const { select, deselect } = selection;
+  const carried = useCarried({
+    doc,
+    docRef,
+    selection: selection.selection,
+    selectionRef: selection.selectionRef,
+    commit,
+  });
   const undo = useCallback(() => undoChange() && deselect(), [undoChange, deselect]);
   const redo = useCallback(() => redoChange() && deselect(), [redoChange, deselect]);
   const style = useStyle({
@@ -167,21 +174,29 @@ export function MedrecCanvas({
     docRef,
     commit,
   });
-  const edits = useShapeEdits({
+  const edits = useTextEdit({
     docRef,
     commit,
-    limits,
-    readOnly,
-    tool,
+    maxTextChars: limits.maxTextChars,
+    editable: !readOnly && tool === "select",
     interactive,
     documentKey,
     textEditRef,
-    stageRef,
-    transformerRef,
-    selectedShape: selection.shape,
-    moving: !!moveOffset,
   });
   const { textEdit } = edits;
+  // The transformer holds the one shape selected alone, unless it is moved or typed in.
+  const handled = selection.shape;
+  const onTransformEnd = useTransformer({
+    stageRef,
+    transformerRef,
+    shape:
+      handled && tool === "select" && interactive && !moveOffset && textEdit?.id !== handled.id
+        ? handled
+        : null,
+    docRef,
+    commit,
+    maxStrokeWidth: limits.maxStrokeWidth,
+  });
 
   const clearAll = useCallback(() => {
     setConfirmClear(false);
@@ -297,8 +312,8 @@ export function MedrecCanvas({
           size: selectedCount,
           remove: selection.deleteSelection,
           duplicate: selection.duplicateSelection,
-          unconfirmed: selection.unconfirmedSelected,
-          confirm: selection.confirmCarried,
+          unconfirmed: carried.selected,
+          confirm: carried.confirm,
         }}
         pen={{ only: pen.penOnly, toggle: pen.togglePenOnly }}
         clear={{ asking: confirmClear, ask: setConfirmClear, run: clearAll }}
@@ -402,7 +417,7 @@ export function MedrecCanvas({
               <ShapesList
                 shapes={doc.shapes}
                 hiddenIds={hiddenShapeIds}
-                onTransformEnd={edits.onTransformEnd}
+                onTransformEnd={onTransformEnd}
                 onEditText={edits.onEditText}
               />
               <ShapeTransformer ref={transformerRef} shape={selection.shape} />
@@ -412,7 +427,7 @@ export function MedrecCanvas({
             ))}
             {/* Every layer is a canvas of the stage's size: the marks share one. */}
             <Layer listening={false}>
-              <CarriedLabels marks={selection.carriedMarks} zoomScale={zoomScale} />
+              <CarriedLabels marks={carried.marks} zoomScale={zoomScale} />
               <SelectionMarks
                 selected={selection.selected}
                 box={selection.shape && !moveOffset ? null : selection.box}

@@ -7,8 +7,7 @@
  */
 import React, { memo, useLayoutEffect, useMemo, useRef } from "react";
 import { Group, Layer, Line, Text } from "react-konva";
-import { carriedMark, isUnconfirmed, visitLabel } from "./carry.js";
-import { lineBounds, shapeBounds } from "./selection.js";
+import { visitLabel } from "./carry.js";
 import { SELECTION_COLOUR } from "./selection_marks.jsx";
 import { CommittedLines, ShapeNode } from "./shapes.jsx";
 import { rebuildCache, wholeDocument } from "./stroke_cache.js";
@@ -70,23 +69,7 @@ export const GhostLayer = memo(function GhostLayer({
   );
 });
 
-/** The carried elements not yet confirmed, with their bounds: [{id, box, visitDate}]. */
-export function unconfirmedMarks(doc) {
-  const marks = [];
-  for (const [list, bounds] of [
-    [doc.lines, lineBounds],
-    [doc.shapes, shapeBounds],
-  ]) {
-    for (const element of list) {
-      if (!isUnconfirmed(element)) continue;
-      const box = bounds(element);
-      if (box) marks.push({ id: element.id, box, visitDate: carriedMark(element.id).visitDate });
-    }
-  }
-  return marks;
-}
-
-/** "from 12 Nov" over each mark of unconfirmedMarks (on the canvas's overlay layer). */
+/** "from 12 Nov" over each mark of unconfirmedMarks (carry.js) (on the canvas's overlay layer). */
 export function CarriedLabels({ marks, zoomScale }) {
   const size = 11 / (zoomScale || 1);
   return marks.map(({ id, box, visitDate }) => (

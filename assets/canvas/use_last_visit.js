@@ -6,9 +6,11 @@
  * drawing, which never changes: `pickContext` is the canvas's tool context with that
  * drawing, the picked elements and no moving. What is carried becomes an ordinary
  * change of this record, handed to `commit`; `onCarried(selection)` gets the copies.
+ * useCarried: the carried elements of this record not yet confirmed, marked whether
+ * the overlay is shown or not, and confirming those selected.
  */
-import { useEffect, useRef, useState } from "react";
-import { carryChange } from "./carry.js";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { carryChange, confirmChange, unconfirmedCount, unconfirmedMarks } from "./carry.js";
 import { normaliseDocument } from "./document.js";
 import { EMPTY_SELECTION } from "./selection.js";
 import { fetchJson } from "./use_document.js";
@@ -126,4 +128,17 @@ export function usePreviousVisit(url, wanted) {
   // Another record: what was fetched for the last one is not shown.
   const stale = fetchedRef.current !== url && visit.status !== "idle";
   return stale ? { status: "idle" } : visit;
+}
+
+export function useCarried({ doc, docRef, selection, selectionRef, commit }) {
+  const marks = useMemo(() => unconfirmedMarks(doc), [doc]);
+  const selected = useMemo(
+    () => (marks.length ? unconfirmedCount(doc, selection) : 0),
+    [marks, doc, selection],
+  );
+  const confirm = useCallback(
+    () => commit(confirmChange(docRef.current, selectionRef.current)),
+    [docRef, selectionRef, commit],
+  );
+  return { marks, selected, confirm };
 }

@@ -7,8 +7,6 @@
  * document (`documentKey`) or another tool than select starts with nothing selected.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { confirmChange, unconfirmedCount } from "./carry.js";
-import { unconfirmedMarks } from "./previous_visit.jsx";
 import {
   deleteChange,
   duplicateChange,
@@ -44,11 +42,6 @@ export function useSelection({ doc, docRef, tool, documentKey, commit }) {
   // Work over every element is done when the document changes, not on every render
   // (a gesture renders up to once a frame).
   const selected = useMemo(() => selectedElements(doc, selection), [doc, selection]);
-  const carriedMarks = useMemo(() => unconfirmedMarks(doc), [doc]);
-  const unconfirmedSelected = useMemo(
-    () => (carriedMarks.length ? unconfirmedCount(doc, selection) : 0),
-    [carriedMarks, doc, selection],
-  );
   const box = useMemo(
     () => (isEmpty(selection) ? null : selectionBounds(doc, selection)),
     [doc, selection],
@@ -84,11 +77,6 @@ export function useSelection({ doc, docRef, tool, documentKey, commit }) {
     });
   }, [docRef, select]);
 
-  const confirmCarried = useCallback(
-    () => commit(confirmChange(docRef.current, selectionRef.current)),
-    [docRef, commit],
-  );
-
   return {
     selection,
     selectionRef,
@@ -97,12 +85,9 @@ export function useSelection({ doc, docRef, tool, documentKey, commit }) {
     selected,
     shape,
     box,
-    carriedMarks,
-    unconfirmedSelected,
     deleteSelection,
     duplicateSelection,
     nudgeSelection,
     selectAll,
-    confirmCarried,
   };
 }

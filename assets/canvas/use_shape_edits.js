@@ -1,66 +1,39 @@
 /*
- * useShapeEdits: editing a shape in place with the select tool: the transformer's
+ * Editing a shape in place with the select tool. useTransformer: the transformer's
  * handles on a shape selected alone (moved, resized or rotated: one change when the
- * handle is let go) and a text typed in its editor (text_editor.jsx: one change when
- * it is finished, none when cancelled). `textEditRef` is the canvas's, read when the
- * document goes away (the text being typed is kept).
+ * handle is let go). useTextEdit: a text typed in its editor (text_editor.jsx: one
+ * change when it is finished, none when cancelled). `textEditRef` is the canvas's,
+ * read when the document goes away (the text being typed is kept).
  */
 import { useCallback, useEffect, useState } from "react";
 import { putShapeChange, textEditChange } from "./changes.js";
 import { transformedShape } from "./tools/select.js";
 
-export function useShapeEdits({
-  docRef,
-  commit,
-  limits,
-  readOnly,
-  tool,
-  interactive,
-  documentKey,
-  textEditRef,
+const findShape = (doc, id) => doc.shapes.find((s) => s.id === id) || null;
+
+/** The transformer holds `shape` (null: none) and commits what is done with it. */
+export function useTransformer({
   stageRef,
   transformerRef,
-  selectedShape,
-  moving,
+  shape,
+  docRef,
+  commit,
+  maxStrokeWidth,
 }) {
-  const [textEdit, setTextEditState] = useState(null); // {id, x, y, value, old, shape}
-  const setTextEdit = useCallback(
-    (next) => {
-      textEditRef.current = typeof next === "function" ? next(textEditRef.current) : next;
-      setTextEditState(textEditRef.current);
-    },
-    [textEditRef],
-  );
-  const findShape = useCallback(
-    (id) => docRef.current.shapes.find((s) => s.id === id) || null,
-    [docRef],
-  );
-
-  useEffect(() => {
-    setTextEdit(null);
-  }, [documentKey, setTextEdit]);
-  useEffect(() => {
-    if (!interactive) setTextEdit(null);
-  }, [interactive, setTextEdit]);
-
-  // The transformer holds the one shape selected alone, unless it is moved or typed in.
   useEffect(() => {
     const tr = transformerRef.current;
     const stage = stageRef.current;
     if (!tr || !stage) return;
-    const id = selectedShape?.id;
-    const node =
-      id && tool === "select" && interactive && !moving && textEdit?.id !== id
-        ? stage.findOne((n) => n.id() === id && n.name() === "medrec-shape")
-        : null;
+    const id = shape?.id;
+    const node = id ? stage.findOne((n) => n.id() === id && n.name() === "medrec-shape") : null;
     tr.nodes(node ? [node] : []);
     tr.getLayer()?.batchDraw();
-  }, [stageRef, transformerRef, selectedShape, tool, interactive, textEdit, moving]);
+  }, [stageRef, transformerRef, shape]);
 
-  const onTransformEnd = useCallback(
+  return useCallback(
     (e) => {
       const node = e.target;
-      const old = findShape(node.id());
+      const old = findShape(docRef.current, node.id());
       if (!old) return;
       const attrs = {
         x: node.x(),
@@ -71,10 +44,37 @@ export function useShapeEdits({
       };
       node.scaleX(1);
       node.scaleY(1);
-      commit(putShapeChange(old, transformedShape(old, attrs, limits.maxStrokeWidth)));
+      commit(putShapeChange(old, transformedShape(old, attrs, maxStrokeWidth)));
     },
-    [findShape, commit, limits.maxStrokeWidth],
+    [docRef, commit, maxStrokeWidth],
   );
+}
+
+/** A text shape's editor: `editable` (the select tool, not read-only) opens it on a text. */
+export function useTextEdit({
+  docRef,
+  commit,
+  maxTextChars,
+  editable,
+  interactive,
+  documentKey,
+  textEditRef,
+}) {
+  const [textEdit, setTextEditState] = useState(null); // {id, x, y, value, old, shape}
+  const setTextEdit = useCallback(
+    (next) => {
+      textEditRef.current = typeof next === "function" ? next(textEditRef.current) : next;
+      setTextEditState(textEditRef.current);
+    },
+    [textEditRef],
+  );
+
+  useEffect(() => {
+    setTextEdit(null);
+  }, [documentKey, setTextEdit]);
+  useEffect(() => {
+    if (!interactive) setTextEdit(null);
+  }, [interactive, setTextEdit]);
 
   const startTextEdit = useCallback(
     (shape, isNew) =>
@@ -91,11 +91,11 @@ export function useShapeEdits({
 
   const onEditText = useCallback(
     (e) => {
-      if (readOnly || tool !== "select") return;
-      const shape = findShape(e.target.id());
+      if (!editable) return;
+      const shape = findShape(docRef.current, e.target.id());
       if (shape && shape.type === "text") startTextEdit(shape, false);
     },
-    [readOnly, tool, findShape, startTextEdit],
+    [editable, docRef, startTextEdit],
   );
 
   const typeText = useCallback(
@@ -108,10 +108,10 @@ export function useShapeEdits({
       const edit = textEditRef.current;
       if (!edit) return; // Enter then blur: finish once
       setTextEdit(null);
-      if (!cancel) commit(textEditChange(edit, limits.maxTextChars));
+      if (!cancel) commit(textEditChange(edit, maxTextChars));
     },
-    [textEditRef, setTextEdit, commit, limits.maxTextChars],
+    [textEditRef, setTextEdit, commit, maxTextChars],
   );
 
-  return { textEdit, startTextEdit, onEditText, onTransformEnd, typeText, finishTextEdit };
+  return { textEdit, startTextEdit, onEditText, typeText, finishTextEdit };
 }

@@ -5,6 +5,7 @@ import {
   carryChange,
   confirmChange,
   unconfirmedCount,
+  unconfirmedMarks,
   visitLabel,
 } from "../../assets/canvas/carry.js";
 import { applyOps, normaliseDocument } from "../../assets/canvas/document.js";
@@ -65,5 +66,16 @@ describe("carry forward", () => {
     expect(
       confirmChange(confirmed, { lines: [first.replace("carried.", "from.")], shapes: [] }),
     ).toBeNull();
+  });
+
+  test("each carried element not yet confirmed is marked where it is, with its visit", () => {
+    const carried = carryChange(LAST, { lines: ["l1"], shapes: ["s1"] }, SOURCE);
+    const doc = applyOps(LAST, carried.change.doOps);
+    const marks = unconfirmedMarks(doc);
+    expect(marks.map((m) => m.visitDate)).toEqual(["2026-11-12", "2026-11-12"]);
+    expect(marks[0].box.x).toBeLessThanOrEqual(10);
+    expect(marks[1].box.x).toBeLessThanOrEqual(180);
+    const confirmed = applyOps(doc, confirmChange(doc, carried.selection).doOps);
+    expect(unconfirmedMarks(confirmed)).toEqual([]);
   });
 });
