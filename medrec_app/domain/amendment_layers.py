@@ -45,6 +45,32 @@ def element_ids(drawings: Iterable[Mapping[str, Any]]) -> tuple[set[str], set[st
     return lines, shapes
 
 
+def amended_drawing(
+    drawing: Mapping[str, Any], layers: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``drawing`` as it stands after its signed amendments' drawings (``layers``, in the
+    order they were signed): their strokes and shapes on top, in their own colours.
+
+    A layer's elements have ids of their own (an amendment may not reuse a signed id);
+    one that repeats an id already there is left out, so every id still names one element.
+    """
+    layers = list(layers)
+    if not layers:
+        return dict(drawing)
+    lines = list(drawing.get("lines") or [])
+    shapes = list(drawing.get("shapes") or [])
+    seen_lines, seen_shapes = element_ids([drawing])
+    for layer in layers:
+        for key, kept, seen in (("lines", lines, seen_lines), ("shapes", shapes, seen_shapes)):
+            for element in layer.get(key) or []:
+                element_id = element.get("id") if isinstance(element, dict) else None
+                if element_id is None or str(element_id) not in seen:
+                    kept.append(element)
+                    if element_id is not None:
+                        seen.add(str(element_id))
+    return {**drawing, "lines": lines, "shapes": shapes}
+
+
 def amendment_refusals(
     ops: Sequence[Operation], signed: tuple[set[str], set[str]]
 ) -> list[RefusedOp]:

@@ -15,10 +15,11 @@ from medrec_app.domain.permissions import Role
 from medrec_app.models import AuditEvent
 from medrec_app.services import unit_of_work
 from medrec_app.services.errors import NotFound
-from medrec_app.services.records import editing
+from medrec_app.services.records import amendments, editing
 from medrec_app.services.records.previous_visit import previous_visit
 from medrec_app.services.records.signing import SignRefused
-from tests.integration.test_signing import field_op, line_op, sign
+from tests.integration.test_signing import IP, field_op, line_op, sign
+from tests.plugins.factories import PASSWORD
 
 
 def opened(clinic, index: int) -> editing.EditorRecord:
@@ -57,6 +58,43 @@ def test_the_last_visit_is_the_latest_earlier_record_of_the_patient(clinic_facto
             )
         ).all()
     assert [e.details for e in audited] == [{"shown_under_record": today.record_id}]
+
+
+def test_the_last_visit_is_shown_with_its_signed_amendments_drawings(clinic_factory):
+    """A mark added by a signed amendment is part of the last visit as it stands; one in
+    an amendment not yet signed is not."""
+    clinic = clinic_factory(appointments=2)
+    doctor = clinic.actors[Role.PRACTITIONER]
+    today = opened(clinic, 0)
+    earlier = save(clinic, opened(clinic, 1), [line_op(30), field_op("chief_complaint", "Knee")])
+    sign(clinic, earlier)
+
+    def amend(points_from: int, *, signed: bool) -> None:
+        draft = unit_of_work.run(amendments.start_amendment, doctor, earlier.record_id)
+        stroke = line_op(points_from)
+        assert not unit_of_work.run(
+            amendments.save_amendment_drawing, doctor, draft.id, [stroke]
+        ).refused
+        if signed:
+            saved = unit_of_work.run(
+                amendments.save_amendment, doctor, draft.id, reason="Missed", text="Marked."
+            )
+            unit_of_work.run(
+                amendments.sign_amendment,
+                doctor,
+                draft.id,
+                password=PASSWORD,
+                revision=saved.revision,
+                ip=IP,
+            )
+
+    amend(120, signed=True)
+    amend(240, signed=False)
+    found = unit_of_work.run(previous_visit, clinic.actors[Role.READ_ONLY], today.record_id)
+    assert found["recordId"] == earlier.record_id
+    assert [line["points"][0] for line in found["drawing"]["lines"]] == [30, 120]
+    ids = [line["id"] for line in found["drawing"]["lines"]]
+    assert len(set(ids)) == 2
 
 
 def test_another_clinic_sees_no_last_visit_of_this_one(clinic_factory):

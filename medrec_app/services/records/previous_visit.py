@@ -2,7 +2,8 @@
 
 The editor can show the drawing of the patient's most recent earlier record made with
 the same template, faded under the current one, and carry some of its elements forward
-(``domain/carry_forward.py``). Showing it is a read of that record: audited as such.
+(``domain/carry_forward.py``). It is shown as it stands: with the drawings of its
+signed amendments. Showing it is a read of that record: audited as such.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from medrec_app.domain.amendment_layers import amended_drawing
 from medrec_app.domain.formatting import local_day
 from medrec_app.domain.permissions import Action, Actor, require
 from medrec_app.models import Appointment, Clinic, MedicalRecord
 from medrec_app.services import audit
 from medrec_app.services.errors import NotFound
+from medrec_app.services.records.amendments import signed_layers
 from medrec_app.services.records.scope import in_clinic
 from medrec_app.services.records.tail import current_drawing
 
@@ -71,5 +74,8 @@ def previous_visit(session: Session, actor: Actor, record_id: int) -> dict[str, 
     return {
         "recordId": record.id,
         "visitDate": local_day(earlier_start, clinic.timezone).isoformat(),
-        "drawing": current_drawing(session, record),
+        "drawing": amended_drawing(
+            current_drawing(session, record),
+            [layer.drawing for layer in signed_layers(session, record)],
+        ),
     }
