@@ -187,15 +187,18 @@ def apply_operations(
     problems: list[str] = []
     drawing_ops = [op for op in ops if isinstance(op, DRAWING_OPS)]
     field_ops = [(index, op) for index, op in enumerate(ops) if isinstance(op, SetField)]
-    new_drawing, new_form = copy.deepcopy(dict(drawing)), copy.deepcopy(dict(form))
+    # An edited document is a new one already: only an untouched one is copied (a
+    # drawing can be megabytes, and copying it was most of applying a tail to it).
+    new_drawing: dict[str, Any] = {}
+    new_form: Mapping[str, Any] = {}
     try:
-        if drawing_ops:
-            new_drawing = _drawing_after(drawing, drawing_ops)
+        new_drawing = (
+            _drawing_after(drawing, drawing_ops) if drawing_ops else copy.deepcopy(dict(drawing))
+        )
     except DocumentError as exc:
         problems += exc.messages
     try:
-        if field_ops:
-            new_form = _form_after(form, field_ops)
+        new_form = _form_after(form, field_ops) if field_ops else copy.deepcopy(dict(form))
     except DocumentError as exc:
         problems += exc.messages
     if problems:
