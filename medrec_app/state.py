@@ -7,10 +7,17 @@ work (``AuthState._call``). Handlers that call services are declared with
 :func:`service_event`, which turns what a service refuses into what the page shows: the
 sign-in page for a session that has ended, the page's message (``_refused``) for
 anything else, an outage included.
+
+A handler's work runs in a thread of the event loop's pool (:func:`service_event`,
+``check_session``): a sync handler runs on the loop itself, so one waiting for the
+database (a row lock, a slow or unreachable server) stalled every socket of the worker,
+every other user's changes and heartbeats included. Reflex still takes one event of a
+tab at a time, so nothing else touches the tab's state meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
@@ -33,7 +40,8 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def service_event(handler: Handler) -> Handler:
-    """``rx.event`` for a handler that calls services through ``self._call``.
+    """``rx.event`` for a handler that calls services through ``self._call``, run in a
+    thread (see the module's docstring).
 
     ``NotSignedIn`` sends the browser to the sign-in page; any other ``ServiceError``
     or ``PermissionDenied`` becomes the page's message (``_refused``). What the handler
@@ -41,9 +49,9 @@ def service_event(handler: Handler) -> Handler:
     """
 
     @functools.wraps(handler)
-    def guarded(self: AuthState, *args: Any, **kwargs: Any) -> Any:
+    async def guarded(self: AuthState, *args: Any, **kwargs: Any) -> Any:
         try:
-            return handler(self, *args, **kwargs)
+            return await asyncio.to_thread(handler, self, *args, **kwargs)
         except NotSignedIn:
             request_log.note_outcome("signed_out")
             return self._to_sign_in()
@@ -137,14 +145,14 @@ class AuthState(rx.State):
         return rx.toast.error(message)
 
     @rx.event
-    def check_session(self) -> rx.event.EventSpec | None:
+    async def check_session(self) -> rx.event.EventSpec | None:
         """Periodic check from every signed-in page; does not count as activity.
 
         While the database is away the session stands: a clinician mid-visit is not
         signed out by an outage; the next check after it decides.
         """
         try:
-            self._actor(touch=False)
+            await asyncio.to_thread(self._actor, touch=False)
         except ServiceUnavailable:
             return None
         except NotSignedIn:
