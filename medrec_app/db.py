@@ -46,11 +46,18 @@ def _dumps(value: Any) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    timeout = (
+        {}
+        if "connect_timeout" in make_url(url).query
+        else {"connect_timeout": get_settings().db_connect_timeout_seconds}
+    )
     return create_engine(
-        normalize_url(url),
+        url,
         pool_pre_ping=True,
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
+        connect_args=timeout,
     )
 
 

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", validation_alias=AliasChoices("DATABASE_URL", "MEDREC_DATABASE_URL")
     )
+    # Seconds to wait for PostgreSQL to accept a connection before answering "the
+    # database cannot be reached": a firewalled or vanished server would otherwise hold a
+    # request, a save or a readiness check for the operating system's TCP timeout (about
+    # two minutes). A connect_timeout in DATABASE_URL takes precedence.
+    db_connect_timeout_seconds: int = Field(5, ge=1, le=300)
     data_dir: Path = PROJECT_ROOT / "data"
     # Folder of the pg_dump and pg_restore that backups use; empty: the embedded server's
     # own when they are of the server's version, else those on PATH.

@@ -4,6 +4,7 @@ says which of database, schema and blob store is wrong, and nothing else."""
 from __future__ import annotations
 
 import socket
+import time
 
 from medrec_app import db, migrations
 from medrec_app.services.health import readiness
@@ -57,3 +58,27 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_a_database_that_never_answers_is_not_ready_within_the_connect_timeout(
+    tmp_path, monkeypatch
+):
+    """A server that takes the connection and says nothing (a firewall dropping packets
+    after the handshake, a hung host) is given up on after the connect timeout, not after
+    the operating system's TCP timeout of about two minutes."""
+    monkeypatch.setenv("MEDREC_DB_CONNECT_TIMEOUT_SECONDS", "1")
+    get_settings.cache_clear()
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        try:
+            with app_database(f"postgresql+psycopg://medrec@127.0.0.1:{port}/medrec", tmp_path):
+                started = time.monotonic()
+                found = readiness()
+                waited = time.monotonic() - started
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+    assert found.checks == {**ALL_OK, "database": "unreachable", "migrations": "unknown"}
+    assert waited < 5, f"waited {waited:.1f} s for a server that never answers"
