@@ -27,7 +27,7 @@ import orjson
 
 from medrec_app.domain.drawing import MAX_DOCUMENT_BYTES, MAX_LINES, MAX_SHAPES, MAX_TOTAL_POINTS
 from medrec_app.domain.edits import AddLine, DeleteElements, Operation, PutShape, SetField
-from medrec_app.domain.merge import apply_operations, stored_line
+from medrec_app.domain.merge import replayed, stored_line
 
 TAIL_OPS = (AddLine, PutShape, DeleteElements)
 """Operations a save may leave in the tail; a background or stage change is applied to
@@ -108,8 +108,8 @@ def fold_due(tail_bytes: int, document_bytes: int) -> bool:
 
 
 def with_tail(drawing: dict[str, Any], tail: Sequence[Operation]) -> dict[str, Any]:
-    """The drawing with its tail applied: what every reader shows."""
+    """The drawing with its tail applied: what every reader shows. The tail's bounds were
+    checked when each of its operations was saved (see the module's docstring)."""
     if not tail:
         return drawing
-    merged, _ = apply_operations(drawing, {}, tail)
-    return merged
+    return replayed(drawing, tail)

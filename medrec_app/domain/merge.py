@@ -138,6 +138,17 @@ def _edited_drawing(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dic
     return document
 
 
+def replayed(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dict[str, Any]:
+    """The drawing with drawing operations applied that were checked against the rules
+    of their whole document when they were saved (a drawing's tail): not checked again.
+
+    A new document; its lines and shapes may be the input's own objects, so neither is
+    to be changed in place. Checking again would only cost a reader time: a third of
+    reading a 10,000-stroke drawing with a tail of 990 strokes.
+    """
+    return _edited_drawing(drawing, ops)
+
+
 def _checked(document: dict[str, Any]) -> dict[str, Any]:
     """The document-wide rules of an edited drawing, without re-checking every element.
 
