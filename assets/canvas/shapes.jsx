@@ -144,6 +144,10 @@ const ALL_ANCHORS = [
   "bottom-right",
 ];
 const CORNER_ANCHORS = ["top-left", "top-right", "bottom-left", "bottom-right"];
+// Module-level, as a new function each render would be a changed prop to react-konva,
+// which redraws the shapes' layer for it.
+const atLeast5px = (oldBox, newBox) =>
+  Math.abs(newBox.width) < 5 || Math.abs(newBox.height) < 5 ? oldBox : newBox;
 const keepsAspect = (shape) => !!shape && (shape.type === "circle" || shape.type === "text");
 
 /** The handles of the shape selected alone (`shape`; use_shape_edits.js attaches them). */
@@ -157,9 +161,7 @@ export const ShapeTransformer = forwardRef(function ShapeTransformer({ shape }, 
       keepRatio={aspect}
       rotateEnabled={!!shape && shape.type !== "circle"}
       enabledAnchors={aspect ? CORNER_ANCHORS : ALL_ANCHORS}
-      boundBoxFunc={(oldBox, newBox) =>
-        Math.abs(newBox.width) < 5 || Math.abs(newBox.height) < 5 ? oldBox : newBox
-      }
+      boundBoxFunc={atLeast5px}
     />
   );
 });

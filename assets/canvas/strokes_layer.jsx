@@ -19,12 +19,16 @@ import {
 } from "./stroke_cache.js";
 import { sameView, viewport } from "./view.js";
 
+// One array for every render: a new one would be a changed prop to react-konva, which
+// would empty the stroke being drawn and redraw its layer each time the canvas renders.
+const NO_POINTS = [];
+
 function LiveLine({ lineRef, name, eraser }) {
   return (
     <Line
       ref={lineRef}
       name={name}
-      points={[]}
+      points={NO_POINTS}
       visible={false}
       lineCap="round"
       lineJoin="round"

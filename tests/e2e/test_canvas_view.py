@@ -249,3 +249,46 @@ def test_a_stroke_in_progress_is_kept_when_the_page_goes_away(
     (line,) = stored(app_server, visit)[0]["lines"]
     assert near((line["points"][0], line["points"][1]), (100, 400))
     assert near((line["points"][-2], line["points"][-1]), (300, 420))
+
+
+COUNT_LAYER_DRAWS = """() => {
+  const el = document.querySelector('[data-testid=canvas-stage]');
+  const stage = window.Konva.stages.find((s) => el.contains(s.container()));
+  const role = (layer) => layer.findOne('.medrec-live') ? 'live'
+    : layer.findOne('.medrec-live-eraser') ? 'strokes'
+    : layer.findOne('Transformer') ? 'shapes' : 'other';
+  window.__layerDraws = {live: 0, strokes: 0, shapes: 0, other: 0};
+  for (const layer of stage.getLayers()) {
+    const draw = layer.drawScene.bind(layer);
+    layer.drawScene = (...args) => { window.__layerDraws[role(layer)] += 1; return draw(...args); };
+  }
+}"""
+
+
+def test_a_finished_stroke_and_its_save_redraw_only_the_strokes_layer(
+    page: Page, app_server, scratch_visit
+):
+    """Each layer is a canvas of the stage's size, and on a tablet redrawing one costs
+    a frame. Drawing redraws the stroke's own layer, finishing it the finished strokes'
+    layer once, and its save and acknowledgement none: props made anew at each render
+    (the live line's empty points, the transformer's size rule) redrew the strokes and
+    the shapes at the stroke's start, its end and each message of its save."""
+    visit = scratch_visit()
+    sign_in(page, PRACTITIONER)
+    open_editor(page, visit)
+    page.get_by_test_id("tool-pen").click()
+    draw(page, (1, 0, 0), (100, 100), (300, 120))
+    wait_saved(page)
+    page.evaluate(COUNT_LAYER_DRAWS)
+
+    draw(page, (1, 0, 0), (100, 200), (300, 220))
+    wait_saved(page)
+    expect(page.get_by_test_id("sign-open")).to_be_enabled()
+    draws = page.evaluate("window.__layerDraws")
+    assert draws["live"] >= 1
+    assert {k: draws[k] for k in ("strokes", "shapes", "other")} == {
+        "strokes": 1,
+        "shapes": 0,
+        "other": 0,
+    }
+    assert len(stored(app_server, visit)[0]["lines"]) == 2
