@@ -24,8 +24,8 @@
  * maxTextChars, maxStrokeWidth, maxLines, maxShapes, maxTotalPoints: a change past the
  * last three is not made, and the canvas says why), layersUrl, previousUrl (the last visit, previous_visit.jsx),
  * lockedColor, backgroundLocked, onOps,
- * onBackgroundNeeded(fileId) (asks the page for a link), onPendingChange(count) (how
- * many changes are not yet acknowledged: the page will not sign while any are). See
+ * onBackgroundNeeded(fileId) (asks the page for a link), onPendingChange(pending) (whether
+ * any change is not yet acknowledged: the page will not sign while one is). See
  * background.jsx and medrec_app/components/canvas.py.
  */
 import React, { useCallback, useEffect, useMemo, useRef, useState } from "react";

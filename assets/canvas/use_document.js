@@ -79,11 +79,14 @@ export function useDocument({
   const propsRef = useRef({});
   propsRef.current = { onOps, readOnly, limits, onPendingChange, onLeave };
 
-  // The handler's identity changes with every render: only a new count is reported.
+  // The page needs only whether any change is unacknowledged (it will not sign while one
+  // is): each count would be a server event and a page update per stroke. The handler's
+  // identity changes with every render, so it is not a dependency.
+  const anyPending = pendingCount > 0;
   useEffect(() => {
     const handler = propsRef.current.onPendingChange;
-    if (typeof handler === "function") handler(pendingCount);
-  }, [pendingCount]);
+    if (typeof handler === "function") handler(anyPending);
+  }, [anyPending]);
 
   const sendOps = useCallback((ops) => {
     const { onOps: handler, limits: current } = propsRef.current;

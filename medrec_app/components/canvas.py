@@ -114,8 +114,9 @@ class MedrecCanvas(rx.Component):
     """Receives one list of operation dicts per batch."""
     on_background_needed: rx.EventHandler[rx.event.passthrough_event_spec(int)]
     """Receives the file id the drawing's background names when a link is wanted."""
-    on_pending_change: rx.EventHandler[rx.event.passthrough_event_spec(int)]
-    """Receives how many changes the canvas holds unacknowledged, whenever that changes."""
+    on_pending_change: rx.EventHandler[rx.event.passthrough_event_spec(bool)]
+    """Receives whether the canvas holds changes not acknowledged yet, when that changes
+    (not each count: that would be an event and a page update per stroke)."""
 
 
 def canvas(**props) -> MedrecCanvas:

@@ -38,8 +38,8 @@ class SignMixin(rx.State, mixin=True):
     signed_hash: str = ""
     sign_open: bool = False
     sign_error: str = ""
-    # Changes the canvas holds in the browser and the server has not acknowledged.
-    canvas_pending: int = 0
+    # The canvas holds changes in the browser that the server has not acknowledged.
+    canvas_pending: bool = False
 
     def _show_signature(self, can_sign: bool, signature: signing.Signature | None) -> None:
         self.can_sign = can_sign
@@ -52,11 +52,11 @@ class SignMixin(rx.State, mixin=True):
 
     def _holds_unsaved(self) -> bool:
         """Changes not acknowledged yet: queued in the page, saving, or in the canvas's queue."""
-        return bool(self._pending) or self.save_status != "saved" or self.canvas_pending > 0
+        return bool(self._pending) or self.save_status != "saved" or self.canvas_pending
 
     @rx.event
-    def canvas_pending_changed(self, count: int) -> None:
-        self.canvas_pending = count if isinstance(count, int) and count > 0 else 0
+    def canvas_pending_changed(self, pending: bool) -> None:
+        self.canvas_pending = pending is True
 
     @rx.event
     def open_sign(self, is_open: bool = True) -> None:

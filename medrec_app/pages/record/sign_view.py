@@ -34,7 +34,7 @@ def hash_text(sha256: rx.Var, **props: object) -> rx.Component:
 
 def unsaved() -> rx.Var:
     """The page or the canvas still holds changes the server has not acknowledged."""
-    return (EditorState.save_status != "saved") | (EditorState.canvas_pending > 0)
+    return (EditorState.save_status != "saved") | EditorState.canvas_pending
 
 
 def sign_button() -> rx.Component:

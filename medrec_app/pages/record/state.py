@@ -429,7 +429,9 @@ class EditorState(
             everything[str(self.record_id)] = drafts
         else:
             everything.pop(str(self.record_id), None)
-        self.form_drafts = json.dumps(everything)
+        text = json.dumps(everything)
+        if text != self.form_drafts:  # each assignment is sent to the browser
+            self.form_drafts = text
 
     def _requeue_drafts(self) -> rx.event.EventSpec | None:
         """Queue form changes the browser kept from before a reload or a lost state."""
