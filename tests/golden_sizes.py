@@ -117,6 +117,23 @@ def _cases() -> dict[str, dict[str, Any]]:
             "document": {"lines": 5_000, "values": points, "shapes": 0},
             "operations": [_op(1, op="putShape", shape=rect | {"id": "shape-new"})],
         },
+        # Drawings stored before a limit was lowered: they may shrink, not grow.
+        "over_a_lowered_limit_a_stroke_is_deleted": {
+            "document": {"lines": lines + 5, "values": 4 * (lines + 5), "shapes": 0},
+            "operations": [_op(1, op="deleteElements", lineIds=["line-5"], shapeIds=[])],
+        },
+        "over_a_lowered_limit_a_stroke_is_added": {
+            "document": {"lines": lines + 5, "values": 4 * (lines + 5), "shapes": 0},
+            "operations": [_op(1, op="addLine", line=_line("line-new", 4))],
+        },
+        "over_a_lowered_ink_limit_a_stroke_is_shortened": {
+            "document": {"lines": 5_000, "values": points + 200, "shapes": 0},
+            "operations": [_op(1, op="addLine", line=_line("line-5", 4))],
+        },
+        "over_a_lowered_ink_limit_a_stroke_is_lengthened": {
+            "document": {"lines": 5_000, "values": points + 200, "shapes": 0},
+            "operations": [_op(1, op="addLine", line=_line("line-5", 120))],
+        },
     }
 
 

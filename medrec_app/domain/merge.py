@@ -149,8 +149,14 @@ def replayed(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dict[str, 
     return _edited_drawing(drawing, ops)
 
 
-def _checked(document: dict[str, Any]) -> dict[str, Any]:
-    """The document-wide rules of an edited drawing, without re-checking every element.
+def _points(document: Mapping[str, Any]) -> int:
+    elements = (*document.get("lines", ()), *document.get("shapes", ()))
+    return sum(len(e.get("points", ())) for e in elements if isinstance(e, dict))
+
+
+def _checked(document: dict[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """The document-wide rules of ``document``, the drawing ``before`` edited, without
+    re-checking every element.
 
     Each element was validated when it arrived (in an operation, or in the document that
     was stored), so re-validating every point of a large drawing on every save would
@@ -158,15 +164,19 @@ def _checked(document: dict[str, Any]) -> dict[str, Any]:
     benchmarks/save_latency.py. What an edit can break is checked here: the counts, the
     total points and size, unique ids, and the stage and background rules (the latter
     by validating the document without its elements).
+
+    A limit is broken only by an edit that goes past it: a drawing stored before a limit
+    was lowered can still be made smaller, or changed within its size (the canvas lets
+    such changes through too: ``sizeProblem`` in assets/canvas/document.js).
     """
     lines, shapes = document.get("lines", []), document.get("shapes", [])
     problems = []
-    if len(lines) > MAX_LINES:
+    if len(lines) > MAX_LINES and len(lines) > len(before.get("lines", ())):
         problems.append(f"lines: has {len(lines)} strokes; the limit is {MAX_LINES}")
-    if len(shapes) > MAX_SHAPES:
+    if len(shapes) > MAX_SHAPES and len(shapes) > len(before.get("shapes", ())):
         problems.append(f"shapes: has {len(shapes)} shapes; the limit is {MAX_SHAPES}")
-    total = sum(len(e.get("points", ())) for e in (*lines, *shapes) if isinstance(e, dict))
-    if total > MAX_TOTAL_POINTS:
+    total = _points(document)
+    if total > MAX_TOTAL_POINTS and total > _points(before):
         problems.append(f"contains {total} point values; the limit is {MAX_TOTAL_POINTS}")
     for key, elements in (("lines", lines), ("shapes", shapes)):
         ids = [e.get("id") for e in elements if isinstance(e, dict) and e.get("id")]
@@ -174,7 +184,7 @@ def _checked(document: dict[str, Any]) -> dict[str, Any]:
             problems.append(f"{key}: element ids must be unique")
     encoded = orjson.dumps(document)  # fast, and the size check needs the bytes anyway
     size = len(encoded)
-    if size > MAX_DOCUMENT_BYTES:
+    if size > MAX_DOCUMENT_BYTES and size > len(orjson.dumps(before)):
         problems.append(f"the drawing is {size} bytes as JSON; the limit is {MAX_DOCUMENT_BYTES}")
     if problems:
         raise DocumentError(problems)
@@ -260,7 +270,7 @@ def _objects(
 
 def _drawing_after(drawing: Mapping[str, Any], ops: Sequence[Operation]) -> dict[str, Any]:
     try:
-        return _checked(_edited_drawing(drawing, ops))
+        return _checked(_edited_drawing(drawing, ops), drawing)
     except DocumentError as exc:
         raise DocumentError([f"drawing_data: {message}" for message in exc.messages]) from None
 

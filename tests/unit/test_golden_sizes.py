@@ -22,6 +22,8 @@ def test_both_answers_are_covered_for_each_limit() -> None:
         "one_shape_too_many",
         "ink_past_the_limit",
         "an_arrow_counts_as_ink",
+        "over_a_lowered_limit_a_stroke_is_added",
+        "over_a_lowered_ink_limit_a_stroke_is_lengthened",
     }
     assert len(STORED["cases"]) - len(refused) >= 5
 
