@@ -164,6 +164,9 @@ export function MedrecCanvas({
     selectionRef: selection.selectionRef,
     commit,
   });
+  const { lines: selectedLines, shapes: selectedShapes } = selection.selected;
+  const marksShown =
+    carried.marks.length + selectedLines.length + selectedShapes.length > 0 || !!lasso || !!draft;
   const undo = useCallback(() => undoChange() && deselect(), [undoChange, deselect]);
   const redo = useCallback(() => redoChange() && deselect(), [redoChange, deselect]);
   const style = useStyle({
@@ -413,7 +416,12 @@ export function MedrecCanvas({
               eraserRef={live.eraserRef}
             />
             <LiveLayer lineRef={live.lineRef} />
-            <Layer listening={interactive && tool === "select" && !picking}>
+            {/* Each shown layer costs a frame its canvas's copy while anything moves (2D
+                canvases without a GPU): one with nothing on it is hidden. */}
+            <Layer
+              listening={interactive && tool === "select" && !picking}
+              visible={doc.shapes.length > 0}
+            >
               <ShapesList
                 shapes={doc.shapes}
                 hiddenIds={hiddenShapeIds}
@@ -426,7 +434,7 @@ export function MedrecCanvas({
               <ReadOnlyLayer key={`above${i}`} drawing={layer.drawing} tint={layer.tint} />
             ))}
             {/* Every layer is a canvas of the stage's size: the marks share one. */}
-            <Layer listening={false}>
+            <Layer listening={false} visible={marksShown}>
               <CarriedLabels marks={carried.marks} zoomScale={zoomScale} />
               <SelectionMarks
                 selected={selection.selected}

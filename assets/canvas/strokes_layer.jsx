@@ -115,6 +115,7 @@ export function useLiveStroke() {
       if (!mine && !node.visible()) continue;
       node.points(mine ? live.points : []);
       node.visible(mine);
+      if (node === lineRef.current) node.getLayer()?.visible(mine);
       if (mine) {
         node.stroke(live.color);
         node.strokeWidth(live.strokeWidth);
@@ -125,9 +126,11 @@ export function useLiveStroke() {
   return { lineRef, eraserRef, showLive };
 }
 
+/** Shown only while a pen stroke is drawn (showLive): each shown layer's canvas is
+ * copied at every frame while anything moves. */
 export function LiveLayer({ lineRef }) {
   return (
-    <Layer listening={false}>
+    <Layer listening={false} visible={false}>
       <LiveLine lineRef={lineRef} name="medrec-live" eraser={false} />
     </Layer>
   );
