@@ -56,7 +56,9 @@ class SignMixin(rx.State, mixin=True):
 
     @rx.event
     def canvas_pending_changed(self, pending: bool) -> None:
-        self.canvas_pending = pending is True
+        pending = pending is True
+        if pending != self.canvas_pending:  # each assignment is sent to the page
+            self.canvas_pending = pending
 
     @rx.event
     def open_sign(self, is_open: bool = True) -> None:

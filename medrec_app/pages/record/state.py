@@ -340,7 +340,14 @@ class EditorState(
         if refused:
             self._report([RefusedChange.of(r) for r in refused])
             self._acknowledge([r.op_id for r in refused if r.op_id])
-        return self._changed() if parsed else None
+        if not parsed:
+            return None
+        # Sent, so held by the canvas until acknowledged: said in this update, the
+        # canvas's own word on it changes nothing (one page update less a stroke). An
+        # assignment is sent even when it changes nothing.
+        if not self.canvas_pending:
+            self.canvas_pending = True
+        return self._changed()
 
     def _pending_ops(self) -> list[dict[str, Any]]:
         return [json.loads(text) for text in self._pending]
