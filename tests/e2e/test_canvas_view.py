@@ -218,6 +218,9 @@ def test_two_fingers_and_the_wheel_pan_a_zoomed_view(page: Page, app_server, scr
     assert page.evaluate("window.scrollY") == scrolled
     # Neither pan drew anything: the two strokes are all there is.
     assert len(stored(app_server, visit)[0]["lines"]) == 2
+    # Chromium without a GPU copies each shown layer's canvas at every frame: the pen's
+    # layer between strokes and the shapes' with no shape are hidden.
+    assert page.evaluate(SHOWN_LAYERS) == {"live": False, "shapes": False, "strokes": True}
 
 
 LEAVE = {
@@ -265,6 +268,19 @@ COUNT_LAYER_DRAWS = """() => {
 }"""
 
 
+SHOWN_LAYERS = """() => {
+  const el = document.querySelector('[data-testid=canvas-stage]');
+  const stage = window.Konva.stages.find((s) => el.contains(s.container()));
+  const shown = {};
+  for (const [role, selector] of [['live', '.medrec-live'], ['strokes', '.medrec-live-eraser'],
+                                  ['shapes', 'Transformer']]) {
+    const layer = stage.findOne(selector).getLayer();
+    shown[role] = layer.getCanvas()._canvas.style.display !== 'none';
+  }
+  return shown;
+}"""
+
+
 def test_a_finished_stroke_and_its_save_redraw_only_the_strokes_layer(
     page: Page, app_server, scratch_visit
 ):
@@ -292,3 +308,6 @@ def test_a_finished_stroke_and_its_save_redraw_only_the_strokes_layer(
         "other": 0,
     }
     assert len(stored(app_server, visit)[0]["lines"]) == 2
+    # Chromium without a GPU copies each shown layer's canvas at every frame: the pen's
+    # layer between strokes and the shapes' with no shape are hidden.
+    assert page.evaluate(SHOWN_LAYERS) == {"live": False, "shapes": False, "strokes": True}
