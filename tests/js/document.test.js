@@ -150,6 +150,30 @@ describe("the drawing's size", () => {
     expect(sizeProblem(over, doc([...over.lines, line("e")]), {})).toBe("");
   });
 
+  test("the ink counted along operations is the ink counted afresh", () => {
+    const zigzag = (id, n) => ({
+      ...line(id),
+      points: Array.from({ length: n }, (_v, i) => (i % 4) * 10 + i),
+    });
+    const inkOf = (d) => [...d.lines, ...d.shapes].reduce((n, e) => n + (e.points?.length ?? 0), 0);
+    let current = doc([zigzag("a", 8), zigzag("b", 12)]);
+    sizeProblem(current, current, limits); // counted once: what follows counts from it
+    for (const op of [
+      { op: "addLine", line: zigzag("c", 16) },
+      { op: "addLine", line: zigzag("a", 20) },
+      { op: "putShape", shape: { id: "s", type: "arrow", points: [0, 0, 5, 5] } },
+      { op: "deleteElements", lineIds: ["b", "missing"], shapeIds: [] },
+      { op: "putShape", shape: { id: "s", type: "rect", x: 1, y: 1 } },
+    ]) {
+      const next = applyOp(current, op);
+      const more = applyOp(next, { op: "addLine", line: zigzag("grow", 2) });
+      const ink = inkOf(next);
+      expect(sizeProblem(next, more, { maxTotalPoints: ink + 2 })).toBe("");
+      expect(sizeProblem(next, more, { maxTotalPoints: ink + 1 })).toContain("as much ink");
+      current = next;
+    }
+  });
+
   test("putting a line with a known id replaces the first one with it, in its place", () => {
     const start = doc([line("a"), line("b", 4), line("b", 6)]);
     const next = applyOp(start, { op: "addLine", line: { ...line("b", 2), color: "#ff0000" } });
