@@ -28,12 +28,13 @@
  * any change is not yet acknowledged: the page will not sign while one is). See
  * background.jsx and medrec_app/components/canvas.py.
  */
-import React, { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import React, { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Image as KonvaImage, Layer, Stage } from "react-konva";
 import { PdfPager, useBackground, useBackgroundChanges } from "./background.jsx";
 import { clearChange, textEditChange } from "./changes.js";
 import { stageCursor } from "./input.js";
 import { CarriedLabels, GhostLayer, PreviousVisitBar } from "./previous_visit.jsx";
+import { sameProps } from "./same_props.js";
 import { size } from "./selection.js";
 import { SelectionMarks } from "./selection_marks.jsx";
 import { ReadOnlyLayer, ShapeNode, ShapesList, ShapeTransformer } from "./shapes.jsx";
@@ -56,7 +57,7 @@ import { isFit, toScreen } from "./view.js";
 // A PDF page is drawn at most 4x the document's size, however far the view zooms in.
 const MAX_PDF_RATIO = 4;
 
-export function MedrecCanvas({
+export const MedrecCanvas = memo(function MedrecCanvas({
   recordKey = "",
   documentUrl = "",
   backgroundUrl = "",
@@ -460,6 +461,6 @@ export function MedrecCanvas({
       </div>
     </div>
   );
-}
+}, sameProps);
 
 export default MedrecCanvas;
