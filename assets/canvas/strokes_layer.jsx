@@ -5,18 +5,21 @@
  * drawn on it). A pen stroke in progress has a layer of its own (LiveLayer), so each
  * pointer move redraws only that.
  */
-import React, { useCallback, useLayoutEffect, useMemo, useRef } from "react";
-import { Group, Layer, Line } from "react-konva";
+import React, { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "react";
+import { Layer, Line, Shape } from "react-konva";
 import { lineBounds } from "./selection.js";
 import { CommittedLines } from "./shapes.jsx";
 import {
+  bitmapPlan,
+  bitmapSize,
+  blitPlacement,
   cachePixelRatio,
   keptRatio,
-  rebuildCache,
   splitLines,
   visibleLines,
   wholeDocument,
 } from "./stroke_cache.js";
+import { paintLines } from "./stroke_paint.js";
 import { sameView, viewport } from "./view.js";
 
 // One array for every render: a new one would be a changed prop to react-konva, which
@@ -46,23 +49,90 @@ export function useBitmapRatio(stageSize, screenRatio) {
   return ref.current;
 }
 
+/** Paint `lines` on `canvas`, a bitmap of the document rectangle `rect` at `ratio`. */
+function paintOn(canvas, lines, rect, ratio) {
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return false;
+  ctx.setTransform(ratio, 0, 0, ratio, -rect.x * ratio, -rect.y * ratio);
+  paintLines(ctx, lines);
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  return true;
+}
+
+function release(bitmap) {
+  if (!bitmap) return;
+  bitmap.canvas.width = 0; // its memory back at once, not at the next collection
+  bitmap.canvas.height = 0;
+}
+
+/** The bitmap `bitmapRef` holds the next time `lines` change (bitmapPlan says how). */
+function updateBitmap(bitmapRef, lines, rect, ratio) {
+  const bitmap = bitmapRef.current;
+  const plan = bitmapPlan(bitmap, lines, rect, ratio);
+  if (plan === "keep") return false;
+  if (plan === "append" && paintOn(bitmap.canvas, lines.slice(bitmap.lines.length), rect, ratio)) {
+    bitmapRef.current = { ...bitmap, lines };
+    return true;
+  }
+  release(bitmap);
+  bitmapRef.current = null;
+  if (plan === "clear") return true;
+  const canvas = document.createElement("canvas");
+  Object.assign(canvas, bitmapSize(rect, ratio));
+  // A canvas the browser cannot give (memory): the lines are drawn as vectors instead.
+  if (paintOn(canvas, lines, rect, ratio)) bitmapRef.current = { canvas, lines, rect, ratio };
+  return true;
+}
+
+function blit(ctx, bitmap) {
+  const { canvas } = bitmap;
+  const place = blitPlacement(ctx.getTransform(), bitmap.rect, bitmap.ratio, canvas);
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  if (place.exact) ctx.drawImage(canvas, place.x, place.y);
+  else ctx.drawImage(canvas, place.x, place.y, place.width, place.height);
+  ctx.restore();
+}
+
+/**
+ * `lines` over the document rectangle `rect`, drawn from one bitmap at `ratio` device
+ * pixels per unit by one Konva Shape; painted on as lines are added, afresh otherwise.
+ */
+const LinesBitmap = memo(function LinesBitmap({ lines, rect, ratio, visible }) {
+  const shapeRef = useRef(null);
+  const bitmapRef = useRef(null); // {canvas, lines, rect, ratio}
+  const linesRef = useRef(lines);
+  linesRef.current = lines;
+  useLayoutEffect(() => {
+    if (updateBitmap(bitmapRef, lines, rect, ratio)) shapeRef.current?.getLayer()?.batchDraw();
+  }, [lines, rect, ratio]);
+  useEffect(() => () => release(bitmapRef.current), []);
+  // One function for every render: a new one would redraw the layer each time.
+  const sceneFunc = useCallback((context) => {
+    const bitmap = bitmapRef.current;
+    if (bitmap) blit(context._context, bitmap);
+    else paintLines(context._context, linesRef.current);
+  }, []);
+  return (
+    <Shape
+      ref={shapeRef}
+      sceneFunc={sceneFunc}
+      visible={visible}
+      listening={false}
+      perfectDrawEnabled={false}
+    />
+  );
+});
+
 export function StrokesLayer({ lines, stageSize, fitRatio, scale, dpr, view, settled, eraserRef }) {
   const baseRef = useRef([]);
-  const baseGroupRef = useRef(null);
-  const sharpGroupRef = useRef(null);
 
   const { baseLines, recentLines } = useMemo(() => {
     const split = splitLines(lines, baseRef.current);
     baseRef.current = split.baseLines;
     return split;
   }, [lines]);
-
-  useLayoutEffect(() => {
-    const group = baseGroupRef.current;
-    if (group && fitRatio > 0) {
-      rebuildCache(group, wholeDocument(stageSize), fitRatio, baseLines.length > 0);
-    }
-  }, [baseLines, fitRatio, stageSize]);
+  const whole = useMemo(() => wholeDocument(stageSize), [stageSize]);
 
   // The strokes' bounds are worked out the first time a zoomed view settles, not when
   // the record opens.
@@ -79,21 +149,16 @@ export function StrokesLayer({ lines, stageSize, fitRatio, scale, dpr, view, set
     return visibleLines(baseLines, boxesRef.current.boxes, sharpView);
   }, [baseLines, sharpView]);
   const sharpShown = !!sharpView && sameView(view, settled);
-  useLayoutEffect(() => {
-    const group = sharpGroupRef.current;
-    if (group && scale && sharpView) {
-      rebuildCache(group, sharpView, scale * settled.zoom * dpr, sharpLines.length > 0);
-    }
-  }, [sharpLines, sharpView, scale, settled.zoom, dpr]);
 
   return (
     <Layer listening={false}>
-      <Group ref={baseGroupRef} visible={!sharpShown}>
-        <CommittedLines lines={baseLines} />
-      </Group>
-      <Group ref={sharpGroupRef} visible={sharpShown}>
-        <CommittedLines lines={sharpLines} />
-      </Group>
+      <LinesBitmap lines={baseLines} rect={whole} ratio={fitRatio} visible={!sharpShown} />
+      <LinesBitmap
+        lines={sharpLines}
+        rect={sharpView || whole}
+        ratio={sharpView ? scale * settled.zoom * dpr : 0}
+        visible={sharpShown}
+      />
       <CommittedLines lines={recentLines} />
       <LiveLine lineRef={eraserRef} name="medrec-live-eraser" eraser />
     </Layer>

@@ -311,3 +311,60 @@ def test_a_finished_stroke_and_its_save_redraw_only_the_strokes_layer(
     # Chromium without a GPU copies each shown layer's canvas at every frame: the pen's
     # layer between strokes and the shapes' with no shape are hidden.
     assert page.evaluate(SHOWN_LAYERS) == {"live": False, "shapes": False, "strokes": True}
+
+
+INK_AT = """(points) => {
+  const el = document.querySelector('[data-testid=canvas-stage]');
+  const stage = window.Konva.stages.find((s) => el.contains(s.container()));
+  const canvas = stage.findOne('.medrec-live-eraser').getLayer().getCanvas();
+  const k = stage.scaleX() * canvas.getPixelRatio();
+  const ctx = canvas._canvas.getContext('2d');
+  const at = ([x, y]) => ctx.getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data[3];
+  return points.map(at);
+}"""
+
+
+def inked_rows(page: Page, rows: list[float]) -> list[float]:
+    """The rows (document y) where the finished strokes' layer has ink at x = 175."""
+    alphas = page.evaluate(INK_AT, [[175, y] for y in rows])
+    return [y for y, alpha in zip(rows, alphas, strict=True) if alpha > 0]
+
+
+def wait_inked(page: Page, rows: list[float], inked: bool = True) -> None:
+    """Until every row has ink at x = 175 (or none has): the layer draws at a frame."""
+    check = "a > 0" if inked else "a === 0"
+    page.wait_for_function(
+        f"(points) => ({INK_AT})(points).every((a) => {check})", arg=[[175, y] for y in rows]
+    )
+
+
+def test_every_stroke_shows_as_the_drawing_grows_and_is_undone(
+    page: Page, app_server, scratch_visit
+):
+    """The finished strokes are painted onto one bitmap as they come (the last few stay
+    drawn as lines, so undoing one is cheap) and it is painted afresh when an older one
+    goes: after forty strokes, and after undoing down to the first ones, the layer
+    shows exactly the strokes the document has."""
+    visit = scratch_visit()
+    sign_in(page, PRACTITIONER)
+    open_editor(page, visit)
+    page.get_by_test_id("tool-pen").click()
+    rows = [8 + 14 * i for i in range(40)]
+    for y in rows:
+        draw(page, (1, 0, 0), (50, y), (300, y))
+    wait_saved(page)
+    assert len(stored(app_server, visit)[0]["lines"]) == 40
+    wait_inked(page, rows)
+    assert inked_rows(page, rows + [y + 7 for y in rows]) == rows  # nothing between them
+
+    for _ in range(30):
+        page.get_by_test_id("undo").click()
+    wait_saved(page)
+    assert len(stored(app_server, visit)[0]["lines"]) == 10
+    wait_inked(page, rows[10:], inked=False)
+    assert inked_rows(page, rows) == rows[:10]
+
+    page.reload()
+    expect(page.get_by_test_id("canvas-stage")).to_have_attribute("data-state", "ready")
+    wait_inked(page, rows[:10])
+    assert inked_rows(page, rows) == rows[:10]

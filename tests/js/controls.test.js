@@ -11,7 +11,13 @@ import { pointerDecision, stageCursor } from "../../assets/canvas/input.js";
 import { keyAction, takesKey } from "../../assets/canvas/keyboard.js";
 import { sizeOptions, tinted } from "../../assets/canvas/palette.js";
 import { lineBounds } from "../../assets/canvas/selection.js";
-import { keptRatio, splitLines, visibleLines } from "../../assets/canvas/stroke_cache.js";
+import {
+  bitmapPlan,
+  blitPlacement,
+  keptRatio,
+  splitLines,
+  visibleLines,
+} from "../../assets/canvas/stroke_cache.js";
 import { paintLines } from "../../assets/canvas/stroke_paint.js";
 import {
   FORM_DRAFTS_KEY,
@@ -151,11 +157,47 @@ describe("stroke cache", () => {
     expect(next.recentLines).toEqual(lines.slice(8));
   });
 
-  test("a changed old stroke or a full tail rebuilds the base", () => {
+  test("a full tail's older half joins the base; a changed old stroke makes all the base", () => {
     const base = lines.slice(0, 5);
+    const grown = splitLines(lines, base, 4); // a tail of 5 > 4: 2 of them stay
+    expect(grown.baseLines).toEqual(lines.slice(0, 8));
+    expect(grown.recentLines).toEqual(lines.slice(8));
     const changed = [{ id: "l0", moved: true }, ...lines.slice(1)];
-    expect(splitLines(changed, base, 64).baseLines).not.toBe(base);
-    expect(splitLines(lines, base, 2).baseLines).toHaveLength(10);
+    expect(splitLines(changed, base, 64).baseLines).toEqual(changed);
+    expect(splitLines(changed, base, 64).recentLines).toEqual([]);
+    expect(splitLines(lines.slice(0, 4), base, 64).baseLines).toEqual(lines.slice(0, 4)); // undone
+  });
+
+  test("a bitmap is painted on while lines are only added, afresh when one before changes", () => {
+    const rect = { x: 0, y: 0, width: 800, height: 600 };
+    const bitmap = { lines: lines.slice(0, 5), rect: { ...rect }, ratio: 1.5 };
+    expect(bitmapPlan(bitmap, bitmap.lines, rect, 1.5)).toBe("keep");
+    expect(bitmapPlan(bitmap, lines, rect, 1.5)).toBe("append");
+    expect(bitmapPlan(bitmap, lines.slice(0, 4), rect, 1.5)).toBe("repaint");
+    expect(bitmapPlan(bitmap, [{ id: "x" }, ...lines.slice(1)], rect, 1.5)).toBe("repaint");
+    expect(bitmapPlan(bitmap, lines, rect, 2)).toBe("repaint"); // another resolution
+    expect(bitmapPlan(bitmap, lines, { ...rect, x: 10 }, 1.5)).toBe("repaint"); // another part
+    expect(bitmapPlan(null, lines, rect, 1.5)).toBe("repaint");
+    expect(bitmapPlan(bitmap, [], rect, 1.5)).toBe("clear");
+    expect(bitmapPlan(bitmap, lines, rect, 0)).toBe("clear"); // not sized yet
+  });
+
+  test("a bitmap at the screen's resolution lands on whole pixels, else it is scaled", () => {
+    const rect = { x: 100, y: 50, width: 200, height: 100 };
+    const size = { width: 217, height: 109 };
+    const atFit = { a: 1.08125, d: 1.08125, e: -0.3, f: 0.4 };
+    expect(blitPlacement(atFit, rect, 1.08125, size)).toEqual({
+      exact: true,
+      x: 108,
+      y: 54,
+      width: 217,
+      height: 109,
+    });
+    const zoomed = blitPlacement({ a: 2.1625, d: 2.1625, e: 0, f: 0 }, rect, 1.08125, size);
+    expect(zoomed.exact).toBe(false);
+    expect(zoomed.x).toBeCloseTo(216.25);
+    expect(zoomed.width).toBeCloseTo(434);
+    expect(zoomed.height).toBeCloseTo(218);
   });
 });
 
