@@ -5,12 +5,13 @@
  * Nothing here is ever part of this record's document except what is carried, as
  * copies (carry.js).
  */
-import React, { memo, useLayoutEffect, useMemo, useRef } from "react";
+import React, { memo, useMemo } from "react";
 import { Group, Layer, Line, Text } from "react-konva";
 import { visitLabel } from "./carry.js";
 import { SELECTION_COLOUR } from "./selection_marks.jsx";
-import { CommittedLines, ShapeNode } from "./shapes.jsx";
-import { rebuildCache, wholeDocument } from "./stroke_cache.js";
+import { ShapeNode } from "./shapes.jsx";
+import { wholeDocument } from "./stroke_cache.js";
+import { LinesBitmap } from "./strokes_layer.jsx";
 import { S } from "./styles.js";
 import { ActionButton } from "./toolbar.jsx";
 
@@ -18,8 +19,9 @@ export const GHOST_OPACITY = 0.35;
 const CARRIED_COLOUR = "#0f766e";
 
 /**
- * The last visit's drawing, faded, drawn from one cached bitmap at the screen's
- * resolution at fit (soft when zoomed in: it is a guide); picked elements haloed.
+ * The last visit's drawing, faded: its strokes from one bitmap at the screen's
+ * resolution at fit (soft when zoomed in: it is a guide), its shapes over them; picked
+ * elements haloed.
  */
 export const GhostLayer = memo(function GhostLayer({
   doc,
@@ -28,12 +30,7 @@ export const GhostLayer = memo(function GhostLayer({
   pixelRatio,
   zoomScale,
 }) {
-  const groupRef = useRef(null);
-  useLayoutEffect(() => {
-    const group = groupRef.current;
-    const any = doc.lines.length + doc.shapes.length > 0;
-    if (group) rebuildCache(group, wholeDocument(stageSize), pixelRatio, any);
-  }, [doc, stageSize, pixelRatio]);
+  const whole = useMemo(() => wholeDocument(stageSize), [stageSize]);
   const pickedLines = useMemo(() => {
     const ids = new Set(picked.lines);
     return doc.lines.filter((l) => ids.has(l.id));
@@ -45,8 +42,14 @@ export const GhostLayer = memo(function GhostLayer({
   const halo = 6 / (zoomScale || 1);
   return (
     <Layer listening={false}>
-      <Group ref={groupRef} opacity={GHOST_OPACITY}>
-        <CommittedLines lines={doc.lines} />
+      <LinesBitmap
+        lines={doc.lines}
+        rect={whole}
+        ratio={pixelRatio}
+        visible
+        opacity={GHOST_OPACITY}
+      />
+      <Group opacity={GHOST_OPACITY}>
         {doc.shapes.map((shape) => (
           <ShapeNode key={shape.id} shape={shape} />
         ))}

@@ -1,6 +1,7 @@
 /*
  * Finished strokes are drawn from one bitmap (the "base") plus, on top, up to
- * RECENT_MAX recent strokes drawn as vectors. When the tail is full its older half is
+ * RECENT_MAX recent strokes, from a bitmap of their own at fit and as lines while the
+ * view is zoomed (or when one is an eraser's). When the tail is full its older half is
  * painted onto the bitmap, which is painted afresh only when an older stroke changes
  * (moved, recoloured, deleted, undone): finishing a stroke stays cheap on a
  * 10,000-stroke drawing, and so does undoing one of the last ones.
@@ -36,14 +37,14 @@ export function keptRatio(current, wanted) {
  * {baseLines, recentLines}: `previousBase` is kept (same array, so its bitmap stays)
  * while it is still the unchanged start of `lines` (compared by reference) and the tail
  * after it is no longer than `recentMax`. A longer tail has its older half added to
- * the base (startsWith holds: the bitmap is painted on, not afresh); a change before
- * the tail, or an empty base (the drawing just opened), makes every line the base.
+ * the base (startsWith holds: the bitmap is painted on, not afresh). After a change
+ * before the tail, a drawing of no more than `recentMax` strokes is all tail (a bitmap
+ * of the whole stage costs more to draw than a few lines), a longer one all base.
  */
 export function splitLines(lines, previousBase, recentMax = RECENT_MAX) {
-  let base = previousBase;
-  if (!base.length || !startsWith(lines, base)) base = lines.slice();
-  else if (lines.length - base.length > recentMax) {
-    base = lines.slice(0, lines.length - Math.ceil(recentMax / 2));
+  let base = startsWith(lines, previousBase) ? previousBase : [];
+  if (lines.length - base.length > recentMax) {
+    base = base.length ? lines.slice(0, lines.length - Math.ceil(recentMax / 2)) : lines.slice();
   }
   return { baseLines: base, recentLines: lines.slice(base.length) };
 }
@@ -93,24 +94,8 @@ export function blitPlacement(m, rect, ratio, size) {
   return { exact, x, y, width: size.width * sx, height: size.height * sy };
 }
 
-/** The whole document as a rectangle, for rebuildCache. */
+/** The whole document as a rectangle. */
 export const wholeDocument = (stageSize) => ({ x: 0, y: 0, ...stageSize });
-
-/**
- * Draw the Konva `group` into one bitmap of the document rectangle `rect` at
- * `pixelRatio` (or leave it uncached when it has no lines).
- */
-export function rebuildCache(group, rect, pixelRatio, hasLines) {
-  group.clearCache();
-  if (hasLines) {
-    try {
-      group.cache({ x: rect.x, y: rect.y, width: rect.width, height: rect.height, pixelRatio });
-    } catch (_err) {
-      group.clearCache(); // drawn uncached: slower, still correct
-    }
-  }
-  group.getLayer()?.batchDraw();
-}
 
 function overlaps(box, rect) {
   return (

@@ -1,8 +1,8 @@
 /*
  * The document's finished strokes (stroke_cache.js says how they stay fast): the base
  * bitmap, the sharp bitmap of the part in sight once a zoomed view settles, the recent
- * strokes as vectors, and the eraser stroke in progress (it cuts this layer, so it is
- * drawn on it). A pen stroke in progress has a layer of its own (LiveLayer), so each
+ * strokes (from a bitmap of their own at fit, as lines otherwise), and the eraser
+ * stroke in progress (it cuts this layer, so it is drawn on it). A pen stroke in progress has a layer of its own (LiveLayer), so each
  * pointer move redraws only that.
  */
 import React, { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "react";
@@ -84,9 +84,7 @@ function updateBitmap(bitmapRef, lines, rect, ratio) {
   return true;
 }
 
-function blit(ctx, bitmap) {
-  const { canvas } = bitmap;
-  const place = blitPlacement(ctx.getTransform(), bitmap.rect, bitmap.ratio, canvas);
+function blit(ctx, canvas, place) {
   ctx.save();
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   if (place.exact) ctx.drawImage(canvas, place.x, place.y);
@@ -97,8 +95,17 @@ function blit(ctx, bitmap) {
 /**
  * `lines` over the document rectangle `rect`, drawn from one bitmap at `ratio` device
  * pixels per unit by one Konva Shape; painted on as lines are added, afresh otherwise.
+ * `fewLines`: they are few, and drawn as lines whenever the bitmap would be scaled (a
+ * scaled copy of a bitmap of the whole stage costs more than a few lines).
  */
-const LinesBitmap = memo(function LinesBitmap({ lines, rect, ratio, visible }) {
+export const LinesBitmap = memo(function LinesBitmap({
+  lines,
+  rect,
+  ratio,
+  visible,
+  opacity = 1,
+  fewLines = false,
+}) {
   const shapeRef = useRef(null);
   const bitmapRef = useRef(null); // {canvas, lines, rect, ratio}
   const linesRef = useRef(lines);
@@ -108,16 +115,28 @@ const LinesBitmap = memo(function LinesBitmap({ lines, rect, ratio, visible }) {
   }, [lines, rect, ratio]);
   useEffect(() => () => release(bitmapRef.current), []);
   // One function for every render: a new one would redraw the layer each time.
-  const sceneFunc = useCallback((context) => {
-    const bitmap = bitmapRef.current;
-    if (bitmap) blit(context._context, bitmap);
-    else paintLines(context._context, linesRef.current);
-  }, []);
+  const sceneFunc = useCallback(
+    (context) => {
+      const ctx = context._context;
+      const bitmap = bitmapRef.current;
+      const { canvas } = bitmap || {};
+      const place =
+        bitmap &&
+        blitPlacement(ctx.getTransform(), bitmap.rect, bitmap.ratio, {
+          width: canvas.width,
+          height: canvas.height,
+        });
+      if (place && (place.exact || !fewLines)) blit(ctx, canvas, place);
+      else paintLines(ctx, linesRef.current);
+    },
+    [fewLines],
+  );
   return (
     <Shape
       ref={shapeRef}
       sceneFunc={sceneFunc}
       visible={visible}
+      opacity={opacity}
       listening={false}
       perfectDrawEnabled={false}
     />
@@ -150,8 +169,9 @@ export function StrokesLayer({ lines, stageSize, fitRatio, scale, dpr, view, set
   }, [baseLines, sharpView]);
   const sharpShown = !!sharpView && sameView(view, settled);
 
+  // Hidden with no strokes (MedrecCanvas says why); an eraser then has nothing to cut.
   return (
-    <Layer listening={false}>
+    <Layer listening={false} visible={lines.length > 0}>
       <LinesBitmap lines={baseLines} rect={whole} ratio={fitRatio} visible={!sharpShown} />
       <LinesBitmap
         lines={sharpLines}
@@ -159,7 +179,13 @@ export function StrokesLayer({ lines, stageSize, fitRatio, scale, dpr, view, set
         ratio={sharpView ? scale * settled.zoom * dpr : 0}
         visible={sharpShown}
       />
-      <CommittedLines lines={recentLines} />
+      {/* An eraser's stroke cuts what is under it on this layer: painted into a bitmap
+          of its own, it would cut only that. */}
+      {recentLines.some((line) => line.tool === "eraser") ? (
+        <CommittedLines lines={recentLines} />
+      ) : (
+        <LinesBitmap lines={recentLines} rect={whole} ratio={fitRatio} visible fewLines />
+      )}
       <LiveLine lineRef={eraserRef} name="medrec-live-eraser" eraser />
     </Layer>
   );

@@ -341,23 +341,23 @@ def wait_inked(page: Page, rows: list[float], inked: bool = True) -> None:
 def test_every_stroke_shows_as_the_drawing_grows_and_is_undone(
     page: Page, app_server, scratch_visit
 ):
-    """The finished strokes are painted onto one bitmap as they come (the last few stay
-    drawn as lines, so undoing one is cheap) and it is painted afresh when an older one
-    goes: after forty strokes, and after undoing down to the first ones, the layer
-    shows exactly the strokes the document has."""
+    """The finished strokes are drawn as lines while they are few, then from one bitmap
+    that each new batch of them is painted onto (the last ones stay lines, so undoing
+    one is cheap), painted afresh when an older one goes: after seventy strokes, and
+    after undoing down to the first ten, the layer shows exactly the document's."""
     visit = scratch_visit()
     sign_in(page, PRACTITIONER)
     open_editor(page, visit)
     page.get_by_test_id("tool-pen").click()
-    rows = [8 + 14 * i for i in range(40)]
+    rows = [8 + 8 * i for i in range(70)]
     for y in rows:
         draw(page, (1, 0, 0), (50, y), (300, y))
     wait_saved(page)
-    assert len(stored(app_server, visit)[0]["lines"]) == 40
+    assert len(stored(app_server, visit)[0]["lines"]) == 70
     wait_inked(page, rows)
-    assert inked_rows(page, rows + [y + 7 for y in rows]) == rows  # nothing between them
+    assert inked_rows(page, rows + [y + 4 for y in rows]) == rows  # nothing between them
 
-    for _ in range(30):
+    for _ in range(60):
         page.get_by_test_id("undo").click()
     wait_saved(page)
     assert len(stored(app_server, visit)[0]["lines"]) == 10

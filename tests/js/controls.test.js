@@ -157,15 +157,16 @@ describe("stroke cache", () => {
     expect(next.recentLines).toEqual(lines.slice(8));
   });
 
-  test("a full tail's older half joins the base; a changed old stroke makes all the base", () => {
+  test("a full tail's older half joins the base; a changed old stroke starts it afresh", () => {
     const base = lines.slice(0, 5);
     const grown = splitLines(lines, base, 4); // a tail of 5 > 4: 2 of them stay
     expect(grown.baseLines).toEqual(lines.slice(0, 8));
     expect(grown.recentLines).toEqual(lines.slice(8));
     const changed = [{ id: "l0", moved: true }, ...lines.slice(1)];
-    expect(splitLines(changed, base, 64).baseLines).toEqual(changed);
-    expect(splitLines(changed, base, 64).recentLines).toEqual([]);
-    expect(splitLines(lines.slice(0, 4), base, 64).baseLines).toEqual(lines.slice(0, 4)); // undone
+    expect(splitLines(changed, base, 4)).toEqual({ baseLines: changed, recentLines: [] });
+    // A small drawing is drawn as lines, not from a bitmap of the whole stage.
+    expect(splitLines(changed, base, 64)).toEqual({ baseLines: [], recentLines: changed });
+    expect(splitLines(lines.slice(0, 4), base, 4).recentLines).toEqual(lines.slice(0, 4)); // undone
   });
 
   test("a bitmap is painted on while lines are only added, afresh when one before changes", () => {
