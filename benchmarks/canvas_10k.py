@@ -218,6 +218,59 @@ def paint_floor(browser: Browser) -> tuple[float, float]:
         page.close()
 
 
+# The floor for the frame figures: the same 240 Hz pen strokes on a page holding only a
+# 2D canvas of the stage's size, each event painting its segment.
+BARE_DRAW = """async ({seconds, hz}) => {
+  document.body.innerHTML = '<canvas width=865 height=649></canvas>';
+  const canvas = document.querySelector('canvas');
+  const ctx = canvas.getContext('2d');
+  let last = null;
+  canvas.addEventListener('pointerdown', (e) => { last = [e.offsetX, e.offsetY]; });
+  canvas.addEventListener('pointerup', () => { last = null; });
+  canvas.addEventListener('pointermove', (e) => {
+    if (!last) return;
+    ctx.beginPath(); ctx.moveTo(...last); ctx.lineTo(e.offsetX, e.offsetY); ctx.stroke();
+    last = [e.offsetX, e.offsetY];
+  });
+  const frames = [];
+  let on = true;
+  const tick = (t) => { frames.push(t); if (on) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  const strokeLength = Math.round(hz * 0.75);
+  let i = 0;
+  const start = performance.now();
+  await new Promise((done) => {
+    const step = () => {
+      const now = performance.now();
+      for (const due = Math.floor(((now - start) / 1000) * hz); i < due; i += 1) {
+        const a = i / 12, type = i % strokeLength === 0 ? 'pointerdown'
+          : i % strokeLength === strokeLength - 1 ? 'pointerup' : 'pointermove';
+        canvas.dispatchEvent(new PointerEvent(type, {bubbles: true, pointerType: 'pen',
+          clientX: 432 + 200 * Math.cos(a), clientY: 324 + 200 * Math.sin(a), buttons: 1}));
+      }
+      if (now - start < seconds * 1000) setTimeout(step, 1000 / hz); else done();
+    };
+    step();
+  });
+  on = false;
+  return frames;
+}"""
+
+
+def frame_floor(browser: Browser) -> tuple[float, float]:
+    """p95 and p99 frame gaps, in ms, of pen strokes at the run's rate and throttling on
+    a bare page (BARE_DRAW): what the machine gives without the app."""
+    page = browser.new_page()
+    try:
+        page.goto("about:blank")
+        throttled(page)
+        times = page.evaluate(BARE_DRAW, {"seconds": SECONDS, "hz": HZ})
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        return pct(gaps, 95), pct(gaps, 99)
+    finally:
+        page.close()
+
+
 @dataclass
 class Gesture:
     p95: float
@@ -337,8 +390,11 @@ def report_open(empty: Opening, loaded: Opening, floor: tuple[float, float]) -> 
     )
 
 
-def report_gestures(empty: dict[str, Gesture], loaded: dict[str, Gesture], overlay) -> None:
+def report_gestures(
+    empty: dict[str, Gesture], loaded: dict[str, Gesture], overlay, floor: tuple[float, float]
+) -> None:
     print(f"frames at CPU throttling x{THROTTLE}, pointer events at {HZ} Hz, {SECONDS:.0f} s each")
+    print(f"  the same pen strokes on a bare page: p95 {floor[0]:.1f} ms, p99 {floor[1]:.1f} ms")
     print("  gesture  record        p95 ms  p99 ms  longest  frames  events  ink p95 ms")
     for kind in ("draw", "zoom", "pan"):
         rows = (("empty", empty[kind]), (f"{STROKES:,} strokes", loaded[kind]))
@@ -373,8 +429,9 @@ def main() -> None:
                 empty = measure_gestures(browser, app, EMPTY_APPOINTMENT)
                 loaded = measure_gestures(browser, app, LOADED_APPOINTMENT)
                 overlay = measure_gestures(browser, app, NEXT_VISIT, overlay=True)
+                bare = frame_floor(browser)
         if not open_only:
-            report_gestures(empty, loaded, overlay)
+            report_gestures(empty, loaded, overlay, bare)
         report_open(open_empty, open_loaded, floor)
     print(f"\ntotal wall time: {time.monotonic() - started:.1f} s")
 
