@@ -51,7 +51,8 @@ def test_library_points_at_the_asset_file():
     assert CANVAS_LIBRARY.startswith("$/public/")
     assert (ROOT / "assets" / CANVAS_LIBRARY.removeprefix("$/public/")) == JSX
     assert JSX.is_file()
-    assert "export function MedrecCanvas(" in JSX.read_text()
+    # The named export Reflex imports (``tag``), whether a function or a memoised one.
+    assert re.search(r"^export (const|function) MedrecCanvas\b", JSX.read_text(), re.M)
 
 
 def test_npm_packages_the_jsx_imports_are_pinned_dependencies():
