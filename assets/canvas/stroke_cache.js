@@ -81,8 +81,9 @@ export function bitmapSize(rect, ratio) {
 
 /**
  * Where a bitmap of `rect` at `ratio` lands on the screen under the device transform
- * `m` ({a, d, e, f}: scale and offset, no rotation): `exact` when it is at the
- * screen's own resolution, then on whole pixels; otherwise scaled to its place.
+ * `m` ({a, d, e, f}: scale and offset, no rotation), `size` its pixels ({width,
+ * height}, the canvas itself will do): `exact` when it is at the screen's own
+ * resolution, then on whole pixels; otherwise scaled to its place.
  */
 export function blitPlacement(m, rect, ratio, size) {
   const x = m.a * rect.x + m.e;
@@ -90,7 +91,8 @@ export function blitPlacement(m, rect, ratio, size) {
   const sx = m.a / ratio;
   const sy = m.d / ratio;
   const exact = Math.abs(sx - 1) < 1e-6 && Math.abs(sy - 1) < 1e-6;
-  if (exact) return { exact, x: Math.round(x), y: Math.round(y), ...size };
+  if (exact)
+    return { exact, x: Math.round(x), y: Math.round(y), width: size.width, height: size.height };
   return { exact, x, y, width: size.width * sx, height: size.height * sy };
 }
 

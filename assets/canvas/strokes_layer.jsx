@@ -2,8 +2,8 @@
  * The document's finished strokes (stroke_cache.js says how they stay fast): the base
  * bitmap, the sharp bitmap of the part in sight once a zoomed view settles, the recent
  * strokes (from a bitmap of their own at fit, as lines otherwise), and the eraser
- * stroke in progress (it cuts this layer, so it is drawn on it). A pen stroke in progress has a layer of its own (LiveLayer), so each
- * pointer move redraws only that.
+ * stroke in progress (it cuts this layer, so it is drawn on it). A pen stroke in
+ * progress has a layer of its own (LiveLayer), so each pointer move redraws only that.
  */
 import React, { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "react";
 import { Layer, Line, Shape } from "react-konva";
@@ -76,7 +76,7 @@ function updateBitmap(bitmapRef, lines, rect, ratio) {
   }
   release(bitmap);
   bitmapRef.current = null;
-  if (plan === "clear") return true;
+  if (plan === "clear") return bitmap !== null;
   const canvas = document.createElement("canvas");
   Object.assign(canvas, bitmapSize(rect, ratio));
   // A canvas the browser cannot give (memory): the lines are drawn as vectors instead.
@@ -119,14 +119,9 @@ export const LinesBitmap = memo(function LinesBitmap({
     (context) => {
       const ctx = context._context;
       const bitmap = bitmapRef.current;
-      const { canvas } = bitmap || {};
       const place =
-        bitmap &&
-        blitPlacement(ctx.getTransform(), bitmap.rect, bitmap.ratio, {
-          width: canvas.width,
-          height: canvas.height,
-        });
-      if (place && (place.exact || !fewLines)) blit(ctx, canvas, place);
+        bitmap && blitPlacement(ctx.getTransform(), bitmap.rect, bitmap.ratio, bitmap.canvas);
+      if (place && (place.exact || !fewLines)) blit(ctx, bitmap.canvas, place);
       else paintLines(ctx, linesRef.current);
     },
     [fewLines],
